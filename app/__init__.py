@@ -1,0 +1,1 @@
+"""Regie: the living handreiking 'Regie in 7 samenwerkingsstappen'."""

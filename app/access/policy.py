@@ -1,0 +1,95 @@
+"""The access policy: role → allowed actions, loaded from policies/access.yaml."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from app.enums import CasusRol, Systeemrol
+
+R = TypeVar("R", CasusRol, Systeemrol)
+
+
+class Actie(StrEnum):
+    """Every action the policy may name; the code asks for exactly these."""
+
+    CASUS_AANMAKEN = "casus.aanmaken"
+    CASUS_LEZEN = "casus.lezen"
+    HANDREIKING_BEWERKEN = "handreiking.bewerken"
+    BETROKKENEN_BEHEREN = "betrokkenen.beheren"
+    CASUS_AFSLUITEN = "casus.afsluiten"
+
+
+SYSTEEM_ACTIES = frozenset({Actie.CASUS_AANMAKEN})
+CASUS_ACTIES = frozenset(Actie) - SYSTEEM_ACTIES
+
+
+class PolicyFout(Exception):
+    """The policy file is wrong; the app refuses to start rather than guess."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    casusrollen: dict[CasusRol, frozenset[Actie]]
+    systeemrollen: dict[Systeemrol, frozenset[Actie]]
+    alleen_open_casus: frozenset[Actie]
+
+    def casus_allows(self, rollen: set[CasusRol], actie: Actie) -> bool:
+        return any(actie in self.casusrollen[rol] for rol in rollen)
+
+    def system_allows(self, rollen: set[Systeemrol], actie: Actie) -> bool:
+        return any(actie in self.systeemrollen[rol] for rol in rollen)
+
+
+def load_policy(path: Path) -> Policy:
+    """Read and check the policy file; any unknown name stops start-up with its location."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise PolicyFout(f"toegangsbeleid {path} kan niet gelezen worden: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise PolicyFout(f"toegangsbeleid {path}: verwacht een mapping")
+    unknown = set(raw) - {"casusrollen", "systeemrollen", "alleen_open_casus"}
+    if unknown:
+        raise PolicyFout(f"toegangsbeleid {path}: onbekende sleutel(s) {sorted(unknown)}")
+    return Policy(
+        casusrollen=_roles(path, raw.get("casusrollen"), CasusRol, CASUS_ACTIES, "casusrollen"),
+        systeemrollen=_roles(
+            path, raw.get("systeemrollen"), Systeemrol, SYSTEEM_ACTIES, "systeemrollen"
+        ),
+        alleen_open_casus=frozenset(
+            _actions(path, raw.get("alleen_open_casus"), CASUS_ACTIES, "alleen_open_casus")
+        ),
+    )
+
+
+def _roles(
+    path: Path, raw: Any, rollen: type[R], toegestaan: frozenset[Actie], where: str
+) -> dict[R, frozenset[Actie]]:
+    if not isinstance(raw, dict):
+        raise PolicyFout(f"toegangsbeleid {path}: '{where}' ontbreekt of is geen mapping")
+    known = {r.value for r in rollen}
+    unknown = set(raw) - known
+    if unknown:
+        raise PolicyFout(f"toegangsbeleid {path}: onbekende rol(len) in {where}: {sorted(unknown)}")
+    missing = known - set(raw)
+    if missing:
+        raise PolicyFout(f"toegangsbeleid {path}: rol(len) ontbreken in {where}: {sorted(missing)}")
+    return {
+        rollen(naam): frozenset(_actions(path, acties, toegestaan, f"{where}.{naam}"))
+        for naam, acties in raw.items()
+    }
+
+
+def _actions(path: Path, raw: Any, toegestaan: frozenset[Actie], where: str) -> list[Actie]:
+    if not isinstance(raw, list):
+        raise PolicyFout(f"toegangsbeleid {path}: '{where}' moet een lijst acties zijn")
+    known = {a.value: a for a in toegestaan}
+    unknown = [a for a in raw if a not in known]
+    if unknown:
+        raise PolicyFout(f"toegangsbeleid {path}: onbekende actie(s) in {where}: {unknown}")
+    return [known[a] for a in raw]

@@ -1,0 +1,30 @@
+"""Organisations and the accounts of the people who work for them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, SQLModel
+
+from app.db import enum_column, utc_column, utcnow
+from app.enums import OrganisatieType
+
+
+class Organisatie(SQLModel, table=True):
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    naam: str = Field(max_length=200, unique=True)
+    type: OrganisatieType = Field(sa_column=enum_column(OrganisatieType))
+    actief: bool = True
+
+
+class Account(SQLModel, table=True):
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    gebruikersnaam: str = Field(max_length=100, unique=True)
+    naam: str = Field(max_length=200)
+    organisatie_id: uuid.UUID = Field(foreign_key="organisatie.id", ondelete="RESTRICT", index=True)
+    functietitel: str | None = Field(default=None, max_length=200)
+    systeemrollen: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    actief: bool = True
+    aangemaakt_op: datetime = Field(default_factory=utcnow, sa_column=utc_column())

@@ -1,0 +1,116 @@
+"""Verification keys: RSA only, from a PEM or JWKS in production, a local key pair in dev."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jose import jwk
+
+from app.config import Settings
+
+ALGORITHM = "RS256"
+DEV_KID = "regie-dev"
+
+
+class SleutelFout(Exception):
+    """Keys are missing or unsafe; the app refuses to start."""
+
+
+@dataclass(frozen=True)
+class KeySet:
+    """Public RSA keys as JWKs, by key id; a token naming an unknown kid is refused."""
+
+    keys: dict[str, dict[str, Any]]
+
+    def for_kid(self, kid: str | None) -> dict[str, Any] | None:
+        if kid is None:
+            return next(iter(self.keys.values())) if len(self.keys) == 1 else None
+        return self.keys.get(kid)
+
+
+def ensure_dev_key(settings: Settings) -> rsa.RSAPrivateKey:
+    """Generate the dev signing key once into the data folder (mode 0600), then reuse it."""
+    path = settings.dev_key_file
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(pem)
+    loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(loaded, rsa.RSAPrivateKey):
+        raise SleutelFout(f"{path} is geen RSA-sleutel")
+    return loaded
+
+
+def _public_jwk(public: rsa.RSAPublicKey, kid: str) -> dict[str, Any]:
+    pem = public.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return {**jwk.construct(pem.decode(), ALGORITHM).to_dict(), "kid": kid, "use": "sig"}
+
+
+def _from_pem(path: Path) -> dict[str, dict[str, Any]]:
+    try:
+        public = serialization.load_pem_public_key(path.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise SleutelFout(f"publieke sleutel {path} kan niet gelezen worden: {exc}") from exc
+    if not isinstance(public, rsa.RSAPublicKey):
+        raise SleutelFout(f"{path}: alleen RSA-sleutels worden geaccepteerd")
+    return {path.stem: _public_jwk(public, path.stem)}
+
+
+def _from_jwks(document: Any, source: str) -> dict[str, dict[str, Any]]:
+    keys = document.get("keys") if isinstance(document, dict) else None
+    if not isinstance(keys, list):
+        raise SleutelFout(f"JWKS {source} heeft geen 'keys'-lijst")
+    rsa_keys = {
+        str(k.get("kid", i)): k
+        for i, k in enumerate(keys)
+        if isinstance(k, dict) and k.get("kty") == "RSA" and k.get("use", "sig") == "sig"
+    }
+    if not rsa_keys:
+        raise SleutelFout(f"JWKS {source} bevat geen RSA-ondertekeningssleutel")
+    return rsa_keys
+
+
+def load_keyset(settings: Settings) -> KeySet:
+    """The keys tokens are checked against; production refuses to run on the dev key."""
+    if settings.jwt_public_key_file:
+        keys = _from_pem(settings.jwt_public_key_file)
+    elif settings.jwks_file:
+        keys = _from_jwks(json.loads(settings.jwks_file.read_text()), str(settings.jwks_file))
+    elif settings.jwks_url:
+        response = httpx.get(settings.jwks_url, timeout=10)
+        response.raise_for_status()
+        keys = _from_jwks(response.json(), settings.jwks_url)
+    elif settings.is_dev:
+        keys = {DEV_KID: _public_jwk(ensure_dev_key(settings).public_key(), DEV_KID)}
+    else:
+        raise SleutelFout(
+            "productie zonder sleutel: zet REGIE_JWT_PUBLIC_KEY_FILE, REGIE_JWKS_FILE of REGIE_JWKS_URL"
+        )
+    if not settings.is_dev:
+        _refuse_dev_key(settings, keys)
+    return KeySet(keys)
+
+
+def _refuse_dev_key(settings: Settings, keys: dict[str, dict[str, Any]]) -> None:
+    """A key that matches the dev key in the data folder must never verify production tokens."""
+    if not settings.dev_key_file.exists():
+        return
+    dev = _public_jwk(ensure_dev_key(settings).public_key(), DEV_KID)
+    if any(k.get("n") == dev["n"] for k in keys.values()):
+        raise SleutelFout("productie weigert te starten met de dev-sleutel")

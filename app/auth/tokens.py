@@ -1,0 +1,90 @@
+"""Issue dev tokens and verify bearer tokens: RS256 only, with exp, iss, aud and sub required."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from cryptography.hazmat.primitives import serialization
+from jose import jwt
+from jose.exceptions import JOSEError
+from sqlmodel import Session, select
+
+from app.accounts.models import Account, Organisatie
+from app.auth.keys import ALGORITHM, DEV_KID, KeySet, ensure_dev_key
+from app.config import Settings
+from app.context import Actor
+from app.db import utcnow
+from app.enums import Systeemrol
+from app.errors import NietGeauthenticeerd
+
+MAX_TOKEN_BYTES = 8192
+_REQUIRED = ("exp", "iss", "aud", "sub")
+
+
+class DevModeVereist(Exception):
+    """Dev tokens exist only in dev mode."""
+
+
+def issue_dev_token(settings: Settings, gebruikersnaam: str) -> str:
+    """A token for an existing account, signed with the local dev key; refused outside dev."""
+    if not settings.is_dev:
+        raise DevModeVereist("regie token werkt alleen met REGIE_ENV=dev")
+    now = utcnow()
+    claims = {
+        "sub": gebruikersnaam,
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(seconds=settings.token_ttl_seconds)).timestamp()),
+    }
+    key = ensure_dev_key(settings)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    return jwt.encode(claims, pem, algorithm=ALGORITHM, headers={"kid": DEV_KID})
+
+
+def verify(token: str, keyset: KeySet, settings: Settings) -> str:
+    """Return the token's subject, or refuse with one reason for the log, none for the client."""
+    if len(token) > MAX_TOKEN_BYTES:
+        raise NietGeauthenticeerd("Het token is ongeldig.")
+    try:
+        header = jwt.get_unverified_header(token)
+        if header.get("alg") != ALGORITHM:
+            raise NietGeauthenticeerd("Het token is ongeldig.")
+        key = keyset.for_kid(header.get("kid"))
+        if key is None:
+            raise NietGeauthenticeerd("Het token is ongeldig.")
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=[ALGORITHM],
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            options={f"require_{c}": True for c in _REQUIRED},
+        )
+    except JOSEError as exc:
+        raise NietGeauthenticeerd("Het token is ongeldig of verlopen.") from exc
+    sub = claims.get("sub")
+    if not isinstance(sub, str) or not sub:
+        raise NietGeauthenticeerd("Het token is ongeldig.")
+    return sub
+
+
+def load_actor(session: Session, gebruikersnaam: str) -> Actor:
+    """The active account named by a verified token; an unknown or inactive one is refused."""
+    row = session.exec(
+        select(Account, Organisatie)
+        .join(Organisatie, Organisatie.id == Account.organisatie_id)  # type: ignore[arg-type]
+        .where(Account.gebruikersnaam == gebruikersnaam)
+    ).first()
+    if row is None or not row[0].actief or not row[1].actief:
+        raise NietGeauthenticeerd("Het token is ongeldig.")
+    account, organisatie = row
+    return Actor(
+        account_id=account.id,
+        gebruikersnaam=account.gebruikersnaam,
+        naam=account.naam,
+        organisatie=organisatie.naam,
+        systeemrollen=frozenset(Systeemrol(r) for r in account.systeemrollen),
+    )

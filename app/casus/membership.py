@@ -1,0 +1,122 @@
+"""Who is on a casus: the access list. Adding a role grants access, ending it revokes it at once."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlmodel import Session, col, select
+
+from app.access.policy import Actie
+from app.access.service import authorize
+from app.accounts.models import Account, Organisatie
+from app.casus.models import Rol
+from app.casus.schemas import BetrokkeneIn, PersoonOut, RolOut
+from app.context import Context
+from app.db import utcnow
+from app.enums import CasusRol, Systeemrol
+from app.errors import Conflict, NietGevonden, Validatiefout
+
+
+def _role_rows(session: Session, casus_ids: Sequence[uuid.UUID], *, only_lead: bool) -> list[RolOut]:
+    query = (
+        select(Rol, Account, Organisatie)
+        .join(Account, col(Account.id) == col(Rol.account_id))
+        .join(Organisatie, col(Organisatie.id) == col(Account.organisatie_id))
+        .where(col(Rol.casus_id).in_(casus_ids), col(Rol.tot).is_(None))
+        .order_by(col(Rol.sinds), col(Rol.id))
+    )
+    if only_lead:
+        query = query.where(col(Rol.rol) == CasusRol.REGIEVOERDER)
+    return [
+        RolOut(
+            id=rol.id,
+            rol=rol.rol,
+            functietitel=rol.functietitel or account.functietitel,
+            sinds=rol.sinds,
+            gebruikersnaam=account.gebruikersnaam,
+            naam=account.naam,
+            organisatie=organisatie.naam,
+            organisatietype=organisatie.type,
+        )
+        for rol, account, organisatie in session.exec(query).all()
+    ]
+
+
+def active_roles(session: Session, casus_id: uuid.UUID) -> list[RolOut]:
+    """Everyone with an active role, in the order they joined."""
+    return _role_rows(session, [casus_id], only_lead=False)
+
+
+def regievoerders(session: Session, casus_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, PersoonOut]:
+    """The regievoerder of each casus, in one query (for lists)."""
+    if not casus_ids:
+        return {}
+    rows = session.exec(
+        select(Rol.casus_id, Account, Organisatie)
+        .join(Account, col(Account.id) == col(Rol.account_id))
+        .join(Organisatie, col(Organisatie.id) == col(Account.organisatie_id))
+        .where(
+            col(Rol.casus_id).in_(casus_ids),
+            col(Rol.tot).is_(None),
+            col(Rol.rol) == CasusRol.REGIEVOERDER,
+        )
+    ).all()
+    return {
+        casus_id: PersoonOut(
+            gebruikersnaam=account.gebruikersnaam, naam=account.naam, organisatie=organisatie.naam
+        )
+        for casus_id, account, organisatie in rows
+    }
+
+
+def list_roles(ctx: Context, casus_id: uuid.UUID) -> list[RolOut]:
+    authorize(ctx, Actie.CASUS_LEZEN, casus_id)
+    return active_roles(ctx.session, casus_id)
+
+
+def add_role(ctx: Context, casus_id: uuid.UUID, data: BetrokkeneIn) -> RolOut:
+    """Give a professional a role on the casus; from this commit on they can see it."""
+    authorize(ctx, Actie.BETROKKENEN_BEHEREN, casus_id)
+    account = ctx.session.exec(
+        select(Account).where(Account.gebruikersnaam == data.gebruikersnaam)
+    ).first()
+    if account is None or not account.actief or Systeemrol.PROFESSIONAL not in account.systeemrollen:
+        raise Validatiefout(
+            [{"pad": "gebruikersnaam", "melding": "Er is geen actieve professional met deze gebruikersnaam."}]
+        )
+    if _active_role(ctx.session, casus_id, account.id) is not None:
+        raise Conflict(f"{account.naam} heeft al een rol op deze casus.")
+    rol = Rol(
+        casus_id=casus_id,
+        account_id=account.id,
+        rol=CasusRol(data.rol),
+        functietitel=data.functietitel,
+        toegevoegd_door_id=ctx.actor.account_id,
+    )
+    ctx.session.add(rol)
+    ctx.session.flush()
+    return next(r for r in active_roles(ctx.session, casus_id) if r.id == rol.id)
+
+
+def end_role(ctx: Context, casus_id: uuid.UUID, rol_id: uuid.UUID) -> None:
+    """End a role now; the regievoerder's role ends only through a handover."""
+    authorize(ctx, Actie.BETROKKENEN_BEHEREN, casus_id)
+    rol = ctx.session.get(Rol, rol_id)
+    if rol is None or rol.casus_id != casus_id or rol.tot is not None:
+        raise NietGevonden("Deze rol bestaat niet of is al beëindigd.")
+    if rol.rol is CasusRol.REGIEVOERDER:
+        raise Conflict(
+            "De regievoerder kan niet verwijderd worden. Draag de regie eerst over aan een ander."
+        )
+    rol.tot = utcnow()
+    ctx.session.add(rol)
+    ctx.session.flush()
+
+
+def _active_role(session: Session, casus_id: uuid.UUID, account_id: uuid.UUID) -> Rol | None:
+    return session.exec(
+        select(Rol).where(
+            Rol.casus_id == casus_id, Rol.account_id == account_id, col(Rol.tot).is_(None)
+        )
+    ).first()

@@ -1,0 +1,76 @@
+"""The casus and who has which role on it: the access list is this table."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Index, text
+from sqlmodel import Field, SQLModel
+
+from app.db import enum_column, utc_column, utcnow
+from app.enums import CasusRol, CasusStatus
+
+_ACTIEF = text("tot IS NULL")
+_ACTIEVE_REGIEVOERDER = text("rol = 'regievoerder' AND tot IS NULL")
+
+
+class Casus(SQLModel, table=True):
+    """One casus; `revisie` is the current revision number and so the ETag.
+
+    `gemeente` repeats the header's value for listing and research without decrypting content.
+    """
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    formulierversie: str = Field(max_length=40)
+    gemeente: str = Field(max_length=40)
+    status: CasusStatus = Field(sa_column=enum_column(CasusStatus))
+    revisie: int = Field(ge=1)
+    aangemaakt_op: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    gewijzigd_op: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    afgesloten_op: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    afsluitreden: str | None = Field(default=None, max_length=2000)
+
+
+class Rol(SQLModel, table=True):
+    """A role of one account on one casus, from `sinds` until `tot` (NULL while active).
+
+    Ended roles stay for the history. The partial unique indexes make "at most one active
+    regievoerder" and "one active role per person" rules of the database itself.
+    """
+
+    __table_args__ = (
+        Index(
+            "uq_rol_een_regievoerder",
+            "casus_id",
+            unique=True,
+            sqlite_where=_ACTIEVE_REGIEVOERDER,
+            postgresql_where=_ACTIEVE_REGIEVOERDER,
+        ),
+        Index(
+            "uq_rol_actief_per_account",
+            "casus_id",
+            "account_id",
+            unique=True,
+            sqlite_where=_ACTIEF,
+            postgresql_where=_ACTIEF,
+        ),
+        Index(
+            "ix_rol_account_actief",
+            "account_id",
+            "casus_id",
+            sqlite_where=_ACTIEF,
+            postgresql_where=_ACTIEF,
+        ),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    casus_id: uuid.UUID = Field(foreign_key="casus.id", ondelete="RESTRICT")
+    account_id: uuid.UUID = Field(foreign_key="account.id", ondelete="RESTRICT")
+    rol: CasusRol = Field(sa_column=enum_column(CasusRol))
+    functietitel: str | None = Field(default=None, max_length=200)
+    sinds: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    tot: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    toegevoegd_door_id: uuid.UUID | None = Field(
+        default=None, foreign_key="account.id", ondelete="RESTRICT"
+    )

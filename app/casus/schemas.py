@@ -1,0 +1,79 @@
+"""Request and response shapes for casussen and their betrokkenen (Dutch JSON names)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.enums import CasusRol, CasusStatus
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class JeugdigeIn(_In):
+    naam: str = Field(min_length=1, max_length=200)
+    geboortedatum: date
+
+
+class CasusCreate(_In):
+    gemeente: str = Field(min_length=1, max_length=40)
+    jeugdige: JeugdigeIn
+    indicaties: list[str] = Field(default_factory=list, max_length=10)
+
+
+class PersoonOut(BaseModel):
+    gebruikersnaam: str
+    naam: str
+    organisatie: str
+
+
+class RolOut(PersoonOut):
+    id: uuid.UUID
+    rol: CasusRol
+    functietitel: str | None
+    organisatietype: str
+    sinds: datetime
+
+
+class CasusOut(BaseModel):
+    id: uuid.UUID
+    gemeente: str
+    status: CasusStatus
+    formulierversie: str
+    regievoerder: PersoonOut
+    revisie: int
+    rollen: list[RolOut]
+    aangemaakt_op: datetime
+    gewijzigd_op: datetime
+
+
+class CasusSamenvatting(BaseModel):
+    id: uuid.UUID
+    gemeente: str
+    status: CasusStatus
+    mijn_rol: CasusRol
+    regievoerder: PersoonOut
+    revisie: int
+    gewijzigd_op: datetime
+
+
+class CasusPagina(BaseModel):
+    resultaten: list[CasusSamenvatting]
+    pagina: int
+    per_pagina: int
+    totaal: int
+
+
+class BetrokkeneIn(_In):
+    gebruikersnaam: str = Field(min_length=1, max_length=100)
+    rol: Literal["betrokkene", "volger"]
+    functietitel: str | None = Field(default=None, max_length=200)
+
+
+class AfsluitenIn(_In):
+    reden: str = Field(min_length=1, max_length=2000)

@@ -1,0 +1,140 @@
+"""Casus lifecycle: create, list mine, read, close."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from app.access.policy import Actie
+from app.access.service import authorize, authorize_system
+from app.casus import membership
+from app.casus.models import Casus, Rol
+from app.casus.schemas import CasusCreate, CasusOut, CasusPagina, CasusSamenvatting
+from app.context import Context
+from app.db import utcnow
+from app.enums import CasusRol, CasusStatus
+from app.errors import Validatiefout
+from app.form.validation import Fout, validate
+from app.handreiking.models import Revisie
+
+
+def create(ctx: Context, data: CasusCreate) -> CasusOut:
+    """Start a casus on the current form version; the creator becomes its regievoerder."""
+    authorize_system(ctx, Actie.CASUS_AANMAKEN)
+    formulier = ctx.formulieren[ctx.formulieren.standaard]
+    kop = _header(data)
+    fouten = validate(formulier, {"kop": kop})
+    if data.jeugdige.geboortedatum > date.today():
+        fouten.append(Fout("kop.jeugdige.geboortedatum", "De geboortedatum ligt in de toekomst."))
+    if fouten:
+        raise Validatiefout([f.as_dict() for f in fouten])
+    casus = Casus(
+        formulierversie=formulier.versie,
+        gemeente=data.gemeente,
+        status=CasusStatus.AANGEMAAKT,
+        revisie=1,
+    )
+    ctx.session.add(casus)
+    ctx.session.flush()
+    ctx.session.add(
+        Rol(
+            casus_id=casus.id,
+            account_id=ctx.actor.account_id,
+            rol=CasusRol.REGIEVOERDER,
+            toegevoegd_door_id=ctx.actor.account_id,
+        )
+    )
+    ctx.session.add(
+        Revisie(
+            casus_id=casus.id,
+            nummer=1,
+            formulierversie=formulier.versie,
+            inhoud={"kop": kop},
+            auteur_id=ctx.actor.account_id,
+            toelichting="Casus aangemaakt",
+        )
+    )
+    ctx.session.flush()
+    return _out(ctx, casus)
+
+
+def _header(data: CasusCreate) -> dict[str, Any]:
+    return {
+        "gemeente": data.gemeente,
+        "jeugdige": {
+            "naam": data.jeugdige.naam,
+            "geboortedatum": data.jeugdige.geboortedatum.isoformat(),
+        },
+        "indicaties": data.indicaties,
+        "startdatum": date.today().isoformat(),
+    }
+
+
+def read(ctx: Context, casus_id: uuid.UUID) -> CasusOut:
+    return _out(ctx, authorize(ctx, Actie.CASUS_LEZEN, casus_id))
+
+
+def _out(ctx: Context, casus: Casus) -> CasusOut:
+    rollen = membership.active_roles(ctx.session, casus.id)
+    regievoerder = next(r for r in rollen if r.rol is CasusRol.REGIEVOERDER)
+    return CasusOut(
+        id=casus.id,
+        gemeente=casus.gemeente,
+        status=casus.status,
+        formulierversie=casus.formulierversie,
+        regievoerder=regievoerder,
+        revisie=casus.revisie,
+        rollen=rollen,
+        aangemaakt_op=casus.aangemaakt_op,
+        gewijzigd_op=casus.gewijzigd_op,
+    )
+
+
+def list_mine(ctx: Context, *, pagina: int, per_pagina: int) -> CasusPagina:
+    """The casussen the actor has an active role on, most recently changed first."""
+    mine = (
+        select(Casus, Rol.rol)
+        .join(Rol, col(Rol.casus_id) == col(Casus.id))
+        .where(col(Rol.account_id) == ctx.actor.account_id, col(Rol.tot).is_(None))
+    )
+    totaal = ctx.session.exec(select(func.count()).select_from(mine.subquery())).one()
+    rows = ctx.session.exec(
+        mine.order_by(col(Casus.gewijzigd_op).desc(), col(Casus.id))
+        .offset((pagina - 1) * per_pagina)
+        .limit(per_pagina)
+    ).all()
+    leads = membership.regievoerders(ctx.session, [c.id for c, _ in rows])
+    return CasusPagina(
+        resultaten=[
+            CasusSamenvatting(
+                id=casus.id,
+                gemeente=casus.gemeente,
+                status=casus.status,
+                mijn_rol=rol,
+                regievoerder=leads[casus.id],
+                revisie=casus.revisie,
+                gewijzigd_op=casus.gewijzigd_op,
+            )
+            for casus, rol in rows
+        ],
+        pagina=pagina,
+        per_pagina=per_pagina,
+        totaal=totaal,
+    )
+
+
+def close(ctx: Context, casus_id: uuid.UUID, reden: str) -> CasusOut:
+    """Close the casus: from now on it is read-only for everyone."""
+    casus = authorize(ctx, Actie.CASUS_AFSLUITEN, casus_id)
+    now = utcnow()
+    casus.status = CasusStatus.AFGESLOTEN
+    casus.afgesloten_op = now
+    casus.gewijzigd_op = now
+    casus.afsluitreden = reden
+    ctx.session.add(casus)
+    ctx.session.flush()
+    return _out(ctx, casus)

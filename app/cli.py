@@ -1,0 +1,80 @@
+"""The `regie` command: serve, migrate, demo data and dev tokens."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from alembic import command
+from alembic.config import Config
+
+from app.auth.tokens import DevModeVereist, issue_dev_token, load_actor
+from app.config import get_settings
+from app.db import make_engine, unit_of_work
+from app.demo import load_demo
+from app.errors import NietGeauthenticeerd
+
+cli = typer.Typer(help="Regie: de levende handreiking.", no_args_is_help=True, add_completion=False)
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def alembic_config(url: str) -> Config:
+    """Alembic pointed at our migrations and at the given database."""
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Adres om op te luisteren")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Poort")] = 8000,
+) -> None:
+    """Start the web application (uvicorn)."""
+    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, proxy_headers=False)
+
+
+@cli.command()
+def migrate() -> None:
+    """Bring the database schema up to date (alembic upgrade head)."""
+    command.upgrade(alembic_config(get_settings().database_url), "head")
+
+
+@cli.command()
+def demo(
+    reset: Annotated[bool, typer.Option("--reset", help="Leeg de database eerst")] = False,
+) -> None:
+    """Load the fictitious demo accounts and casussen (idempotent)."""
+    settings = get_settings()
+    if reset:
+        config = alembic_config(settings.database_url)
+        command.downgrade(config, "base")
+        command.upgrade(config, "head")
+    loaded = load_demo(settings, make_engine(settings.database_url))
+    typer.echo("Demodata geladen." if loaded else "Demodata was al geladen.")
+
+
+@cli.command()
+def token(gebruikersnaam: str) -> None:
+    """Print a bearer token for an existing account (dev mode only, valid one hour)."""
+    settings = get_settings()
+    if not settings.is_dev:
+        typer.echo("Geweigerd: regie token werkt alleen met REGIE_ENV=dev.", err=True)
+        raise typer.Exit(2)
+    try:
+        with unit_of_work(make_engine(settings.database_url)) as session:
+            load_actor(session, gebruikersnaam)
+        typer.echo(issue_dev_token(settings, gebruikersnaam))
+    except NietGeauthenticeerd:
+        typer.echo(f"Onbekend of inactief account: {gebruikersnaam}", err=True)
+        raise typer.Exit(1) from None
+    except DevModeVereist as exc:
+        typer.echo(f"Geweigerd: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def main() -> None:
+    cli()

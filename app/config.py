@@ -1,0 +1,59 @@
+"""Settings from the environment (REGIE_*), validated once at start-up."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Omgeving(StrEnum):
+    """Where the app runs; production refuses every dev convenience."""
+
+    DEV = "dev"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """One typed object for all configuration; the README's table lists every field."""
+
+    model_config = SettingsConfigDict(env_prefix="REGIE_", extra="ignore")
+
+    env: Omgeving = Omgeving.DEV
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    jwt_issuer: str = "regie-dev"
+    jwt_audience: str = "regie"
+    jwt_public_key_file: Path | None = None
+    jwks_file: Path | None = None
+    jwks_url: str | None = None
+    token_ttl_seconds: int = Field(default=3600, gt=0, le=86400)
+    policy_file: Path = Path(__file__).resolve().parent.parent / "policies" / "access.yaml"
+    extra_form_dir: Path | None = None
+    form_version: str = "twente-2020.1"
+    max_body_bytes: int = Field(default=1_048_576, gt=0)
+    page_size_max: int = Field(default=100, gt=0)
+
+    @model_validator(mode="after")
+    def _defaults(self) -> Settings:
+        """Derive the embedded SQLite URL from the data folder when none is given."""
+        if not self.database_url:
+            self.database_url = f"sqlite:///{(self.data_dir / 'regie.db').as_posix()}"
+        return self
+
+    @property
+    def is_dev(self) -> bool:
+        return self.env is Omgeving.DEV
+
+    @property
+    def dev_key_file(self) -> Path:
+        return self.data_dir / "dev-jwt-private.pem"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings; tests build their own Settings and pass them explicitly."""
+    return Settings()

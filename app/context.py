@@ -1,0 +1,39 @@
+"""What every service call needs to know about the request it serves."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from app.access.policy import Policy
+from app.config import Settings
+from app.enums import Systeemrol
+from app.form.definition import Formulieren
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in account, as established by the token: who acts, never who is claimed."""
+
+    account_id: uuid.UUID
+    gebruikersnaam: str
+    naam: str
+    organisatie: str
+    systeemrollen: frozenset[Systeemrol]
+
+
+@dataclass(frozen=True)
+class Context:
+    """One request's unit of work and the things a service may consult.
+
+    Services take this instead of a long list of arguments, so adding the audit trail's request
+    id or client address later touches one place.
+    """
+
+    session: Session
+    actor: Actor
+    policy: Policy
+    formulieren: Formulieren
+    settings: Settings

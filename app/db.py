@@ -1,0 +1,111 @@
+"""Engine, session and the one unit of work per request."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Column, DateTime, Engine, event
+from sqlalchemy import Enum as SAEnum
+from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Session, SQLModel, create_engine
+
+# Stable constraint names, so migrations can drop and SQLite batch mode can rebuild them.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """The current moment, timezone-aware: every timestamp in Regie is UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored as UTC and always read back timezone-aware (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused: use app.db.utcnow()")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def make_engine(url: str) -> Engine:
+    """Create the engine; SQLite gets WAL, foreign keys and write-serialising transactions."""
+    if url.startswith("sqlite"):
+        _ensure_sqlite_folder(url)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        _tune_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def _ensure_sqlite_folder(url: str) -> None:
+    """The embedded database lives in the data folder; create it on first use."""
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    """Every request writes (audit), so SQLite transactions take the write lock up front.
+
+    A deferred transaction that reads and then writes fails at once with SQLITE_BUSY when
+    another writer committed in between; BEGIN IMMEDIATE waits for the lock instead.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextmanager
+def unit_of_work(engine: Engine) -> Iterator[Session]:
+    """One transaction: commit when the block succeeds, roll back when it raises."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def enum_column(enum: type[StrEnum], *, nullable: bool = False) -> Column[Any]:
+    """A closed vocabulary stored as its Dutch string value, checked by SQLAlchemy."""
+    return Column(
+        SAEnum(enum, native_enum=False, length=40, values_callable=lambda e: [m.value for m in e]),
+        nullable=nullable,
+    )
+
+
+def utc_column(*, nullable: bool = False) -> Column[Any]:
+    return Column(UTCDateTime(), nullable=nullable)

@@ -1,0 +1,34 @@
+"""Closed vocabularies shared by models, policy and schemas ("Eén taal")."""
+
+from enum import StrEnum
+
+
+class OrganisatieType(StrEnum):
+    GEMEENTE = "gemeente"
+    GECERTIFICEERDE_INSTELLING = "gecertificeerde_instelling"
+    ZORGAANBIEDER = "zorgaanbieder"
+    ONDERWIJS = "onderwijs"
+    HUISARTS = "huisarts"
+    OVERIG = "overig"
+
+
+class Systeemrol(StrEnum):
+    """Roles not tied to a casus; `professional` may start casussen and be added to them."""
+
+    PROFESSIONAL = "professional"
+    BEHEERDER = "beheerder"
+    ONDERZOEKER = "onderzoeker"
+
+
+class CasusRol(StrEnum):
+    """A person's role on one casus; this, not their local title, decides access."""
+
+    REGIEVOERDER = "regievoerder"
+    BETROKKENE = "betrokkene"
+    VOLGER = "volger"
+
+
+class CasusStatus(StrEnum):
+    AANGEMAAKT = "aangemaakt"
+    ACTIEF = "actief"
+    AFGESLOTEN = "afgesloten"

@@ -1,0 +1,145 @@
+"""Domain errors and their single mapping to RFC 9457 problem+json."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger("regie")
+
+
+class RegieFout(Exception):
+    """Base of every error a service raises on purpose; carries its HTTP meaning."""
+
+    status = 500
+    code = "interne_fout"
+    title = "Er ging iets mis"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class NietGeauthenticeerd(RegieFout):
+    status, code, title = 401, "niet_geauthenticeerd", "Niet aangemeld"
+
+
+class Geweigerd(RegieFout):
+    status, code, title = 403, "geweigerd", "Geen toestemming"
+
+
+class NietGevonden(RegieFout):
+    status, code, title = 404, "niet_gevonden", "Niet gevonden"
+
+
+class CasusNietGevonden(NietGevonden):
+    """Raised both for a missing casus and for one the caller has no active role on."""
+
+    code, title = "casus_niet_gevonden", "Casus niet gevonden"
+
+    def __init__(self) -> None:
+        super().__init__("Er is geen casus met dit kenmerk waartoe u toegang heeft.")
+
+
+class Conflict(RegieFout):
+    status, code, title = 409, "conflict", "Conflict"
+
+
+class CasusAfgesloten(Conflict):
+    code, title = "casus_afgesloten", "Casus is afgesloten"
+
+    def __init__(self) -> None:
+        super().__init__("Deze casus is afgesloten en kan niet meer gewijzigd worden.")
+
+
+class Versieconflict(RegieFout):
+    status, code, title = 412, "versieconflict", "De handreiking is intussen gewijzigd"
+
+
+class VersieVereist(RegieFout):
+    status, code, title = 428, "versie_vereist", "Versie ontbreekt"
+
+
+class Validatiefout(RegieFout):
+    """Invalid input; `errors` names each field by its path in the handreiking."""
+
+    status, code, title = 422, "validatiefout", "De invoer is niet geldig"
+
+    def __init__(self, errors: list[dict[str, str]], detail: str | None = None) -> None:
+        super().__init__(detail or f"{len(errors)} veld(en) niet geldig.", errors=errors)
+
+
+def problem(
+    request: Request, *, status: int, code: str, title: str, detail: str, **extra: Any
+) -> JSONResponse:
+    """Render one problem document; every error response of the API goes through here."""
+    body = {
+        "type": f"urn:regie:probleem:{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "instance": request.url.path,
+        **extra,
+    }
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _regie_fout(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RegieFout)
+    return problem(
+        request, status=exc.status, code=exc.code, title=exc.title, detail=exc.detail, **exc.extra
+    )
+
+
+def _validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"pad": ".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]), "melding": e["msg"]}
+        for e in exc.errors()
+    ]
+    fout = Validatiefout(errors)
+    return _regie_fout(request, fout)
+
+
+_HTTP_CODES = {
+    404: ("niet_gevonden", "Niet gevonden", "Deze pagina of bron bestaat niet."),
+    405: ("methode_niet_toegestaan", "Methode niet toegestaan", "Deze methode kan hier niet."),
+    413: ("te_groot", "Verzoek te groot", "Het verzoek is groter dan toegestaan."),
+}
+
+
+def _http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code, title, detail = _HTTP_CODES.get(
+        exc.status_code, ("http_fout", "Fout", str(exc.detail))
+    )
+    return problem(request, status=exc.status_code, code=code, title=title, detail=detail)
+
+
+def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    """Log the trace for us, show the client nothing of it."""
+    log.exception("onverwachte fout bij %s", request.url.path)
+    return problem(
+        request,
+        status=500,
+        code="interne_fout",
+        title="Er ging iets mis",
+        detail="Er ging iets mis aan onze kant. Probeer het later opnieuw.",
+    )
+
+
+def install_handlers(app: FastAPI) -> None:
+    """Map every error to problem+json, once."""
+    app.add_exception_handler(RegieFout, _regie_fout)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,31 @@
+"""Immutable revisions of a casus' handreiking."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.db import utc_column, utcnow
+
+
+class Revisie(SQLModel, table=True):
+    """One saved state of the whole document; never updated or deleted (a trigger refuses).
+
+    The unique (casus_id, nummer) pair is what makes a lost update impossible even if two
+    saves slipped past the optimistic check.
+    """
+
+    __table_args__ = (UniqueConstraint("casus_id", "nummer", name="uq_revisie_casus_nummer"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    casus_id: uuid.UUID = Field(foreign_key="casus.id", ondelete="RESTRICT")
+    nummer: int = Field(ge=1)
+    formulierversie: str = Field(max_length=40)
+    inhoud: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    auteur_id: uuid.UUID = Field(foreign_key="account.id", ondelete="RESTRICT")
+    tijdstip: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    toelichting: str | None = Field(default=None, max_length=2000)

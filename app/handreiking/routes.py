@@ -1,0 +1,74 @@
+"""HTTP API for the handreiking and its revisions; the revision number is the ETag."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Query, Response
+
+from app.casus.routes import etag
+from app.deps import Ctx
+from app.errors import VersieVereist
+from app.handreiking import service
+from app.handreiking.schemas import (
+    HandreikingIn,
+    HandreikingOut,
+    OpgeslagenOut,
+    RevisieOut,
+    RevisieSamenvatting,
+    VerschilOut,
+)
+
+router = APIRouter(prefix="/casussen/{casus_id}", tags=["handreiking"])
+_ETAG = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
+Nummer = Annotated[int, Path(ge=1)]
+
+
+def parse_if_match(value: str | None) -> int:
+    """The revision a save is based on; without it a save could silently overwrite."""
+    if value is None or value.strip() in ("", "*"):
+        raise VersieVereist(
+            'Stuur de revisie waarop u verder werkt mee in If-Match, bijvoorbeeld If-Match: "3".'
+        )
+    match = _ETAG.match(value.strip())
+    # An unreadable tag matches no revision: answered like any stale one.
+    return int(match.group(1)) if match else 0
+
+
+@router.get("/handreiking")
+def read_handreiking(casus_id: uuid.UUID, ctx: Ctx, response: Response) -> HandreikingOut:
+    handreiking = service.read(ctx, casus_id)
+    response.headers["ETag"] = etag(handreiking.revisie)
+    return handreiking
+
+
+@router.put("/handreiking")
+def save_handreiking(
+    casus_id: uuid.UUID,
+    data: HandreikingIn,
+    ctx: Ctx,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> OpgeslagenOut:
+    nummer = service.save(ctx, casus_id, basis=parse_if_match(if_match), data=data)
+    response.headers["ETag"] = etag(nummer)
+    return OpgeslagenOut(revisie=nummer)
+
+
+@router.get("/revisies")
+def list_revisies(casus_id: uuid.UUID, ctx: Ctx) -> list[RevisieSamenvatting]:
+    return service.list_revisions(ctx, casus_id)
+
+
+@router.get("/revisies/{nummer}")
+def read_revisie(casus_id: uuid.UUID, nummer: Nummer, ctx: Ctx) -> RevisieOut:
+    return service.read_revision(ctx, casus_id, nummer)
+
+
+@router.get("/revisies/{nummer}/verschil")
+def diff_revisies(
+    casus_id: uuid.UUID, nummer: Nummer, met: Annotated[int, Query(ge=1)], ctx: Ctx
+) -> VerschilOut:
+    return service.diff(ctx, casus_id, nummer, met)

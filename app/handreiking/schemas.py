@@ -1,0 +1,62 @@
+"""Shapes of the handreiking document, its revisions and their differences."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.casus.schemas import PersoonOut
+
+
+class HandreikingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    inhoud: dict[str, Any]
+    toelichting: str | None = Field(default=None, max_length=2000)
+
+
+class Voortgang(BaseModel):
+    sectie: str
+    stap: int | None
+    ingevuld: bool
+    ontbrekend: list[str]
+
+
+class HandreikingOut(BaseModel):
+    formulierversie: str
+    revisie: int
+    inhoud: dict[str, Any]
+    voortgang: list[Voortgang]
+
+
+class OpgeslagenOut(BaseModel):
+    revisie: int
+
+
+class RevisieSamenvatting(BaseModel):
+    nummer: int
+    auteur: PersoonOut
+    tijdstip: datetime
+    toelichting: str | None
+    vastgesteld: bool
+    mdo: str | None
+
+
+class RevisieOut(RevisieSamenvatting):
+    formulierversie: str
+    inhoud: dict[str, Any]
+
+
+class Wijziging(BaseModel):
+    pad: str
+    soort: str
+    oud: Any
+    nieuw: Any
+
+
+class VerschilOut(BaseModel):
+    van: int
+    naar: int
+    wijzigingen: list[Wijziging]

@@ -1,0 +1,48 @@
+"""Application factory: settings, policy, forms, keys and routes wired once at start-up."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+
+from app import health
+from app.access.policy import load_policy
+from app.accounts import routes as accounts_routes
+from app.auth.keys import load_keyset
+from app.casus import routes as casus_routes
+from app.config import Settings, get_settings
+from app.db import make_engine
+from app.errors import install_handlers
+from app.form import routes as form_routes
+from app.form.definition import load_formulieren
+from app.handreiking import routes as handreiking_routes
+from app.middleware import BodyLimit, RequestContext
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; a broken policy, form definition or unsafe key stops start-up here."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Regie",
+        version="1",
+        description="De levende handreiking 'Regie in 7 samenwerkingsstappen'.",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.policy = load_policy(settings.policy_file)
+    app.state.formulieren = load_formulieren(settings.extra_form_dir, settings.form_version)
+    app.state.keyset = load_keyset(settings)
+    app.state.engine = make_engine(settings.database_url)
+
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (accounts_routes, casus_routes, handreiking_routes, form_routes):
+        api.include_router(module.router)
+    app.include_router(api)
+    app.include_router(health.router)
+    install_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContext)
+    return app

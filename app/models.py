@@ -1,0 +1,7 @@
+"""Every table, imported once so metadata is complete for Alembic and the app."""
+
+from app.accounts.models import Account, Organisatie
+from app.casus.models import Casus, Rol
+from app.handreiking.models import Revisie
+
+__all__ = ["Account", "Casus", "Organisatie", "Revisie", "Rol"]
