@@ -39,8 +39,13 @@ ACCOUNTS = [
     ("d.smit", "Dirk Smit", "Basisschool De Esch (fictief)", "intern begeleider", P),
     ("e.mulder", "Eva Mulder", "Gemeente Hengelo", "wijkcoach", P),
     ("o.kennis", "Olaf Kennis", "Kennispunt Twente", "onderzoeker", [Systeemrol.ONDERZOEKER.value]),
-    ("f.beheer", "Fleur Beheer", "Functioneel beheer Regie", "functioneel beheerder",
-     [Systeemrol.BEHEERDER.value]),
+    (
+        "f.beheer",
+        "Fleur Beheer",
+        "Functioneel beheer Regie",
+        "functioneel beheerder",
+        [Systeemrol.BEHEERDER.value],
+    ),
 ]
 
 
@@ -94,20 +99,25 @@ def _save(ctx: Context, casus_id: Any, inhoud: dict[str, Any], toelichting: str)
     current = handreiking_service.read(ctx, casus_id)
     merged = {**current.inhoud, **inhoud}
     handreiking_service.save(
-        ctx, casus_id, basis=current.revisie, data=HandreikingIn(inhoud=merged, toelichting=toelichting)
+        ctx,
+        casus_id,
+        basis=current.revisie,
+        data=HandreikingIn(inhoud=merged, toelichting=toelichting),
     )
     return merged
 
 
 def _new(ctx: Context, gemeente: str, naam: str, geboren: date, indicaties: list[str]) -> Any:
     data = CasusCreate(
-        gemeente=gemeente, jeugdige=JeugdigeIn(naam=naam, geboortedatum=geboren), indicaties=indicaties
+        gemeente=gemeente,
+        jeugdige=JeugdigeIn(naam=naam, geboortedatum=geboren),
+        indicaties=indicaties,
     )
     return casus_service.create(ctx, data).id
 
 
 def _add(ctx: Context, casus_id: Any, gebruikersnaam: str, rol: str = "betrokkene") -> None:
-    membership.add_role(ctx, casus_id, BetrokkeneIn(gebruikersnaam=gebruikersnaam, rol=rol))  # type: ignore[arg-type]
+    membership.add_role(ctx, casus_id, BetrokkeneIn(gebruikersnaam=gebruikersnaam, rol=rol))
 
 
 def _casus_sem(make: Any) -> None:
@@ -140,7 +150,11 @@ def _casus_closed(make: Any) -> None:
     casus_service.close(carla, casus_id, "Doelen behaald; begeleiding via school loopt door.")
 
 
-SEM_DOEL = {"doel": "Sem gaat weer elke dag naar school", "status": "lopend", "termijn": "2027-03-01"}
+SEM_DOEL = {
+    "doel": "Sem gaat weer elke dag naar school",
+    "status": "lopend",
+    "termijn": "2027-03-01",
+}
 SEM_STAP_1_2: dict[str, Any] = {
     "betrokkenheid": {
         "ouders": [
@@ -153,7 +167,7 @@ SEM_STAP_1_2: dict[str, Any] = {
     "situatie": {
         "hulpvraag_jeugdige": "Ik wil weer gewoon naar school en minder ruzie thuis.",
         "hulpvraag_ouders": "We willen dat Sem rust vindt en dat iemand het overzicht houdt.",
-        "hulpvraag_professionals": "Schoolverzuim en spanningen thuis; hulp loopt langs elkaar heen.",
+        "hulpvraag_professionals": "Schoolverzuim en spanningen thuis; hulp loopt langs elkaar.",
         "krachten": "Sem is creatief; ouders zijn betrokken; oma is een steun.",
         "zorgen": "Sem zit sinds drie maanden vaak thuis.",
         "veiligheidsrisico": False,
@@ -168,8 +182,13 @@ SEM_STAP_3_4: dict[str, Any] = {
     },
     "taakverdeling": {
         "taken": [
-            {"wie": "Carla Visser", "soort": "professional", "organisatietype": "zorgaanbieder",
-             "bijdrage": "Wekelijkse behandeling met Sem.", "bij_doelen": "doel 1 en 2"},
+            {
+                "wie": "Carla Visser",
+                "soort": "professional",
+                "organisatietype": "zorgaanbieder",
+                "bijdrage": "Wekelijkse behandeling met Sem.",
+                "bij_doelen": "doel 1 en 2",
+            },
             {"wie": "Mirjam de Vries", "soort": "ouder", "bijdrage": "Brengt Sem naar school."},
         ],
         "dubbele_hulp": False,
@@ -197,21 +216,35 @@ SEM_STAP_5_7: dict[str, Any] = {
     },
     "afspraken": {
         "afspraken": [
-            {"wat": "Rooster voor schoolgang opstellen", "wie": "Dirk Smit", "onderdeel": "taakverdeling",
-             "termijn": "2026-12-15"},
-            {"wat": "Ouders wekelijks bellen", "wie": "Anna Jansen", "onderdeel": "communicatie-ouders"},
+            {
+                "wat": "Rooster voor schoolgang opstellen",
+                "wie": "Dirk Smit",
+                "onderdeel": "taakverdeling",
+                "termijn": "2026-12-15",
+            },
+            {
+                "wat": "Ouders wekelijks bellen",
+                "wie": "Anna Jansen",
+                "onderdeel": "communicatie-ouders",
+            },
         ]
     },
 }
 LOTTE: dict[str, Any] = {
-    "situatie": {"hulpvraag_professionals": "Lotte loopt vast op school en thuis.",
-                 "veiligheidsrisico": True, "veiligheid_toelichting": "Zorgen over de thuissituatie."},
+    "situatie": {
+        "hulpvraag_professionals": "Lotte loopt vast op school en thuis.",
+        "veiligheidsrisico": True,
+        "veiligheid_toelichting": "Zorgen over de thuissituatie.",
+    },
     "borging": {"volgende_mdo": "2026-12-01", "evaluatieritme": "maandelijks"},
 }
 LOTTE_AFSPRAKEN: dict[str, Any] = {
     "afspraken": [{"wat": "Aangepast lesrooster", "wie": "Dirk Smit", "onderdeel": "taakverdeling"}]
 }
 NOAH: dict[str, Any] = {
-    "situatie": {"hulpvraag_professionals": "Angstklachten rond school.", "veiligheidsrisico": False},
+    "situatie": {
+        "hulpvraag_professionals": "Angstklachten rond school.",
+        "veiligheidsrisico": False,
+    },
     "doelen": {"doelen": [{"doel": "Noah gaat zelfstandig naar school", "status": "behaald"}]},
 }

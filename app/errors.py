@@ -119,15 +119,13 @@ _HTTP_CODES = {
 
 def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    code, title, detail = _HTTP_CODES.get(
-        exc.status_code, ("http_fout", "Fout", str(exc.detail))
-    )
+    code, title, detail = _HTTP_CODES.get(exc.status_code, ("http_fout", "Fout", str(exc.detail)))
     return problem(request, status=exc.status_code, code=code, title=title, detail=detail)
 
 
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     """Log the trace for us, show the client nothing of it."""
-    log.exception("onverwachte fout bij %s", request.url.path)
+    log.error("onverwachte fout bij %s", request.url.path, exc_info=exc)
     return problem(
         request,
         status=500,

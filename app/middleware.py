@@ -36,7 +36,9 @@ class RequestContext:
                 headers["X-Frame-Options"] = "DENY"
                 headers.setdefault("Cache-Control", "no-store")
                 if not is_docs:
-                    headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
+                    headers["Content-Security-Policy"] = (
+                        "default-src 'none'; frame-ancestors 'none'"
+                    )
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.access.policy import Actie
 from app.casus.models import Casus, Rol
@@ -21,13 +21,17 @@ def authorize(ctx: Context, actie: Actie, casus_id: uuid.UUID) -> Casus:
     """
     rows = ctx.session.exec(
         select(Casus, Rol.rol)
-        .join(Rol, Rol.casus_id == Casus.id)  # type: ignore[arg-type]
-        .where(Casus.id == casus_id, Rol.account_id == ctx.actor.account_id, Rol.tot.is_(None))  # type: ignore[union-attr]
+        .join(Rol, col(Rol.casus_id) == col(Casus.id))
+        .where(
+            col(Casus.id) == casus_id,
+            col(Rol.account_id) == ctx.actor.account_id,
+            col(Rol.tot).is_(None),
+        )
     ).all()
     if not rows:
         raise CasusNietGevonden()
     casus = rows[0][0]
-    rollen: set[CasusRol] = {rol for _, rol in rows}
+    rollen = {CasusRol(rol) for _, rol in rows}
     if not ctx.policy.casus_allows(rollen, actie):
         raise Geweigerd(f"Uw rol op deze casus staat '{actie}' niet toe.")
     if actie in ctx.policy.alleen_open_casus and casus.status is CasusStatus.AFGESLOTEN:

@@ -100,7 +100,8 @@ def load_keyset(settings: Settings) -> KeySet:
         keys = {DEV_KID: _public_jwk(ensure_dev_key(settings).public_key(), DEV_KID)}
     else:
         raise SleutelFout(
-            "productie zonder sleutel: zet REGIE_JWT_PUBLIC_KEY_FILE, REGIE_JWKS_FILE of REGIE_JWKS_URL"
+            "productie zonder sleutel: zet REGIE_JWT_PUBLIC_KEY_FILE, "
+            "REGIE_JWKS_FILE of REGIE_JWKS_URL"
         )
     if not settings.is_dev:
         _refuse_dev_key(settings, keys)

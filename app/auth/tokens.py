@@ -7,7 +7,7 @@ from datetime import timedelta
 from cryptography.hazmat.primitives import serialization
 from jose import jwt
 from jose.exceptions import JOSEError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.accounts.models import Account, Organisatie
 from app.auth.keys import ALGORITHM, DEV_KID, KeySet, ensure_dev_key
@@ -75,7 +75,7 @@ def load_actor(session: Session, gebruikersnaam: str) -> Actor:
     """The active account named by a verified token; an unknown or inactive one is refused."""
     row = session.exec(
         select(Account, Organisatie)
-        .join(Organisatie, Organisatie.id == Account.organisatie_id)  # type: ignore[arg-type]
+        .join(Organisatie, col(Organisatie.id) == col(Account.organisatie_id))
         .where(Account.gebruikersnaam == gebruikersnaam)
     ).first()
     if row is None or not row[0].actief or not row[1].actief:

@@ -18,7 +18,9 @@ from app.enums import CasusRol, Systeemrol
 from app.errors import Conflict, NietGevonden, Validatiefout
 
 
-def _role_rows(session: Session, casus_ids: Sequence[uuid.UUID], *, only_lead: bool) -> list[RolOut]:
+def _role_rows(
+    session: Session, casus_ids: Sequence[uuid.UUID], *, only_lead: bool
+) -> list[RolOut]:
     query = (
         select(Rol, Account, Organisatie)
         .join(Account, col(Account.id) == col(Rol.account_id))
@@ -81,9 +83,18 @@ def add_role(ctx: Context, casus_id: uuid.UUID, data: BetrokkeneIn) -> RolOut:
     account = ctx.session.exec(
         select(Account).where(Account.gebruikersnaam == data.gebruikersnaam)
     ).first()
-    if account is None or not account.actief or Systeemrol.PROFESSIONAL not in account.systeemrollen:
+    if (
+        account is None
+        or not account.actief
+        or Systeemrol.PROFESSIONAL not in account.systeemrollen
+    ):
         raise Validatiefout(
-            [{"pad": "gebruikersnaam", "melding": "Er is geen actieve professional met deze gebruikersnaam."}]
+            [
+                {
+                    "pad": "gebruikersnaam",
+                    "melding": "Er is geen actieve professional met deze gebruikersnaam.",
+                }
+            ]
         )
     if _active_role(ctx.session, casus_id, account.id) is not None:
         raise Conflict(f"{account.naam} heeft al een rol op deze casus.")

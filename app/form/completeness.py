@@ -21,7 +21,11 @@ def is_empty(waarde: Any) -> bool:
 
 def missing_required(formulier: Formulier, inhoud: dict[str, Any]) -> list[str]:
     """Paths of required fields that are empty, in form order."""
-    return [pad for sectie in formulier.secties for pad in _missing_in_section(sectie.sleutel, formulier, inhoud)]
+    return [
+        pad
+        for sectie in formulier.secties
+        for pad in _missing_in_section(sectie.sleutel, formulier, inhoud)
+    ]
 
 
 def _missing_in_section(sleutel: str, formulier: Formulier, inhoud: dict[str, Any]) -> list[str]:

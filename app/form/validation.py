@@ -133,7 +133,9 @@ def _bsn(_: Formulier, __: Veld, waarde: Any) -> str | None:
 
 
 def _derived(_: Formulier, __: Veld, ___: Any) -> str | None:
-    return "Dit veld volgt uit de betrokkenen van de casus en wordt niet in de handreiking opgeslagen."
+    return (
+        "Dit veld volgt uit de betrokkenen van de casus en wordt niet in de handreiking opgeslagen."
+    )
 
 
 _CHECKS: dict[VeldType, Callable[[Formulier, Veld, Any], str | None]] = {

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
@@ -62,7 +62,7 @@ def save(ctx: Context, casus_id: uuid.UUID, *, basis: int, data: HandreikingIn) 
         .values(_casus_changes(casus, nummer, data.inhoud))
         .execution_options(synchronize_session=False)
     )
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
+    if cast(CursorResult[Any], moved).rowcount != 1:
         raise _stale(ctx, casus_id)
     try:
         with ctx.session.begin_nested():

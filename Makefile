@@ -1,0 +1,43 @@
+# Regie — every set-up step lives here; a fresh machine needs only Python 3.11.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: install run test lint audit lock clean
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+## make run: migrate the embedded SQLite database, load the demo data, serve on 127.0.0.1:8000
+run: install
+	$(BIN)/regie migrate
+	$(BIN)/regie demo
+	$(BIN)/regie serve --host 127.0.0.1 --port 8000
+
+## make test: lint, types, then the whole suite on SQLite and (when reachable) PostgreSQL
+test: lint
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check app tests migrations
+	$(BIN)/ruff format --check app tests migrations
+	$(BIN)/mypy app tests migrations
+
+## make audit: known vulnerabilities in the locked dependencies (ignores are explained in README)
+audit: install
+	$(BIN)/pip-audit --requirement requirements.lock --disable-pip --no-deps --progress-spinner off --strict \
+		$(shell sed -n 's/^ignore: *\([A-Z0-9-]*\).*/--ignore-vuln \1/p' .pip-audit-ignore)
+
+## make lock: re-resolve requirements.lock from pyproject.toml (needs network to PyPI)
+lock: install
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

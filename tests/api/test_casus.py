@@ -1,0 +1,127 @@
+"""Creating, listing and reading casussen through the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from app.config import Settings
+from tests.factories import CASUS, add_role, auth, make_account, new_casus
+
+
+def test_creator_becomes_the_one_regievoerder(
+    client: TestClient, app: Any, settings: Settings
+) -> None:
+    h = auth(settings, make_account(app, "anna"))
+    casus = new_casus(client, h)
+    assert casus["regievoerder"]["gebruikersnaam"] == "anna"
+    assert [r["rol"] for r in casus["rollen"]] == ["regievoerder"]
+    assert casus["revisie"] == 1 and casus["status"] == "aangemaakt"
+    assert casus["formulierversie"] == "twente-2020.1"
+    read = client.get(f"/api/v1/casussen/{casus['id']}", headers=h)
+    assert read.status_code == 200 and read.headers["etag"] == '"1"'
+    handreiking = client.get(f"/api/v1/casussen/{casus['id']}/handreiking", headers=h).json()
+    assert handreiking["inhoud"]["kop"]["jeugdige"]["naam"] == "Test Jeugdige"
+
+
+def test_only_professionals_create_casussen(
+    client: TestClient, app: Any, settings: Settings
+) -> None:
+    for name, rollen in (("onderzoeker", ("onderzoeker",)), ("beheerder", ("beheerder",))):
+        h = auth(settings, make_account(app, name, systeemrollen=rollen))
+        response = client.post("/api/v1/casussen", json=CASUS, headers=h)
+        assert response.status_code == 403
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_list_shows_only_casussen_with_an_active_role(
+    client: TestClient, app: Any, settings: Settings
+) -> None:
+    anna = auth(settings, make_account(app, "anna"))
+    bram = auth(settings, make_account(app, "bram"))
+    eigen = new_casus(client, anna)
+    new_casus(client, bram)
+    listed = client.get("/api/v1/casussen", headers=anna).json()
+    assert [c["id"] for c in listed["resultaten"]] == [eigen["id"]]
+    assert listed["totaal"] == 1 and listed["resultaten"][0]["mijn_rol"] == "regievoerder"
+    add_role(client, anna, eigen["id"], "bram", "volger")
+    bram_list = client.get("/api/v1/casussen", headers=bram).json()
+    assert bram_list["totaal"] == 2
+    assert {c["mijn_rol"] for c in bram_list["resultaten"]} == {"regievoerder", "volger"}
+
+
+def test_list_is_paginated(client: TestClient, app: Any, settings: Settings) -> None:
+    h = auth(settings, make_account(app, "anna"))
+    ids = {new_casus(client, h)["id"] for _ in range(5)}
+    first = client.get("/api/v1/casussen?pagina=1&per_pagina=2", headers=h).json()
+    rest = [
+        client.get(f"/api/v1/casussen?pagina={p}&per_pagina=2", headers=h).json() for p in (2, 3)
+    ]
+    seen = [c["id"] for page in [first, *rest] for c in page["resultaten"]]
+    assert first["totaal"] == 5 and len(seen) == 5 and set(seen) == ids
+    assert client.get("/api/v1/casussen?per_pagina=1000", headers=h).status_code == 422
+
+
+def _without_instance(body: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in body.items() if k != "instance"}
+
+
+def test_non_member_gets_the_same_404_as_a_missing_casus(
+    client: TestClient, app: Any, settings: Settings
+) -> None:
+    anna = auth(settings, make_account(app, "anna"))
+    casus = new_casus(client, anna)
+    missing = "00000000-0000-4000-8000-000000000000"
+    outsiders = [
+        auth(settings, make_account(app, "eva")),
+        auth(settings, make_account(app, "olaf", systeemrollen=("onderzoeker",))),
+        auth(settings, make_account(app, "fleur", systeemrollen=("beheerder",))),
+    ]
+    for h in outsiders:
+        for suffix in ("", "/handreiking", "/revisies", "/revisies/1", "/betrokkenen"):
+            real = client.get(f"/api/v1/casussen/{casus['id']}{suffix}", headers=h)
+            fake = client.get(f"/api/v1/casussen/{missing}{suffix}", headers=h)
+            assert real.status_code == fake.status_code == 404
+            assert _without_instance(real.json()) == _without_instance(fake.json())
+            assert real.headers["content-type"] == "application/problem+json"
+
+
+def test_invalid_casus_input_names_each_field(
+    client: TestClient, app: Any, settings: Settings
+) -> None:
+    h = auth(settings, make_account(app, "anna"))
+    response = client.post(
+        "/api/v1/casussen",
+        json={
+            "gemeente": "Amsterdam",
+            "jeugdige": {"naam": "X", "geboortedatum": "2999-01-01"},
+            "indicaties": ["OB9"],
+        },
+        headers=h,
+    )
+    assert response.status_code == 422
+    paden = {e["pad"] for e in response.json()["errors"]}
+    assert paden == {"kop.gemeente", "kop.indicaties", "kop.jeugdige.geboortedatum"}
+    missing = client.post("/api/v1/casussen", json={"gemeente": "Enschede"}, headers=h)
+    assert missing.status_code == 422
+    assert {e["pad"] for e in missing.json()["errors"]} == {"jeugdige"}
+    assert client.get("/api/v1/casussen", headers=h).json()["totaal"] == 0
+
+
+def test_closing_makes_the_casus_read_only(
+    client: TestClient, app: Any, settings: Settings
+) -> None:
+    h = auth(settings, make_account(app, "anna"))
+    casus = new_casus(client, h)
+    closed = client.post(
+        f"/api/v1/casussen/{casus['id']}/afsluiten", json={"reden": "Klaar"}, headers=h
+    )
+    assert closed.status_code == 200 and closed.json()["status"] == "afgesloten"
+    save = client.put(
+        f"/api/v1/casussen/{casus['id']}/handreiking",
+        json={"inhoud": {}},
+        headers={**h, "If-Match": '"1"'},
+    )
+    assert save.status_code == 409 and save.json()["code"] == "casus_afgesloten"
+    assert client.get(f"/api/v1/casussen/{casus['id']}/handreiking", headers=h).status_code == 200

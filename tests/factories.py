@@ -1,0 +1,77 @@
+"""Small builders for test data, going through the real database and the real API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from app.accounts.models import Account, Organisatie
+from app.auth.tokens import issue_dev_token
+from app.config import Settings
+from app.db import unit_of_work
+from app.enums import OrganisatieType
+
+
+def make_account(
+    app: Any,
+    gebruikersnaam: str,
+    *,
+    systeemrollen: tuple[str, ...] = ("professional",),
+    organisatietype: OrganisatieType = OrganisatieType.ZORGAANBIEDER,
+    actief: bool = True,
+) -> str:
+    """An account in its own organisation; returns the gebruikersnaam for chaining."""
+    with unit_of_work(app.state.engine) as session:
+        organisatie = Organisatie(naam=f"Organisatie van {gebruikersnaam}", type=organisatietype)
+        session.add(organisatie)
+        session.flush()
+        session.add(
+            Account(
+                gebruikersnaam=gebruikersnaam,
+                naam=gebruikersnaam.title(),
+                organisatie_id=organisatie.id,
+                systeemrollen=list(systeemrollen),
+                actief=actief,
+            )
+        )
+    return gebruikersnaam
+
+
+def auth(settings: Settings, gebruikersnaam: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issue_dev_token(settings, gebruikersnaam)}"}
+
+
+CASUS = {
+    "gemeente": "Enschede",
+    "jeugdige": {"naam": "Test Jeugdige", "geboortedatum": "2012-05-01"},
+    "indicaties": ["OB4a"],
+}
+
+
+def new_casus(client: httpx.Client, headers: dict[str, str], **overrides: Any) -> dict[str, Any]:
+    response = client.post("/api/v1/casussen", json={**CASUS, **overrides}, headers=headers)
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def add_role(
+    client: httpx.Client, headers: dict[str, str], casus_id: str, gebruikersnaam: str, rol: str
+) -> dict[str, Any]:
+    response = client.post(
+        f"/api/v1/casussen/{casus_id}/betrokkenen",
+        json={"gebruikersnaam": gebruikersnaam, "rol": rol},
+        headers=headers,
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def save(
+    client: httpx.Client, headers: dict[str, str], casus_id: str, inhoud: dict[str, Any], basis: int
+) -> Any:
+    return client.put(
+        f"/api/v1/casussen/{casus_id}/handreiking",
+        json={"inhoud": inhoud},
+        headers={**headers, "If-Match": f'"{basis}"'},
+    )
