@@ -28,6 +28,19 @@ SYSTEEM_ACTIES = frozenset({Actie.CASUS_AANMAKEN})
 CASUS_ACTIES = frozenset(Actie) - SYSTEEM_ACTIES
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML keeps the last of two equal keys silently; in an access policy that hides a grant."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        keys = [self.construct_object(key, deep=deep) for key, _ in node.value]
+        dubbel = sorted({str(k) for k in keys if keys.count(k) > 1})
+        if dubbel:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"dubbele sleutel(s): {dubbel}", node.start_mark
+            )
+        return super().construct_mapping(node, deep=deep)
+
+
 class PolicyFout(Exception):
     """The policy file is wrong; the app refuses to start rather than guess."""
 
@@ -48,14 +61,14 @@ class Policy:
 def load_policy(path: Path) -> Policy:
     """Read and check the policy file; any unknown name stops start-up with its location."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506
     except (OSError, yaml.YAMLError) as exc:
         raise PolicyFout(f"toegangsbeleid {path} kan niet gelezen worden: {exc}") from exc
     if not isinstance(raw, dict):
         raise PolicyFout(f"toegangsbeleid {path}: verwacht een mapping")
     unknown = set(raw) - {"casusrollen", "systeemrollen", "alleen_open_casus"}
     if unknown:
-        raise PolicyFout(f"toegangsbeleid {path}: onbekende sleutel(s) {sorted(unknown)}")
+        raise PolicyFout(f"toegangsbeleid {path}: onbekende sleutel(s) {sorted(unknown, key=str)}")
     return Policy(
         casusrollen=_roles(path, raw.get("casusrollen"), CasusRol, CASUS_ACTIES, "casusrollen"),
         systeemrollen=_roles(
@@ -75,10 +88,14 @@ def _roles(
     known = {r.value for r in rollen}
     unknown = set(raw) - known
     if unknown:
-        raise PolicyFout(f"toegangsbeleid {path}: onbekende rol(len) in {where}: {sorted(unknown)}")
+        raise PolicyFout(
+            f"toegangsbeleid {path}: onbekende rol(len) in {where}: {sorted(unknown, key=str)}"
+        )
     missing = known - set(raw)
     if missing:
-        raise PolicyFout(f"toegangsbeleid {path}: rol(len) ontbreken in {where}: {sorted(missing)}")
+        raise PolicyFout(
+            f"toegangsbeleid {path}: rol(len) ontbreken in {where}: {sorted(missing, key=str)}"
+        )
     return {
         rollen(naam): frozenset(_actions(path, acties, toegestaan, f"{where}.{naam}"))
         for naam, acties in raw.items()
@@ -89,7 +106,7 @@ def _actions(path: Path, raw: Any, toegestaan: frozenset[Actie], where: str) -> 
     if not isinstance(raw, list):
         raise PolicyFout(f"toegangsbeleid {path}: '{where}' moet een lijst acties zijn")
     known = {a.value: a for a in toegestaan}
-    unknown = [a for a in raw if a not in known]
+    unknown = [a for a in raw if not isinstance(a, str) or a not in known]
     if unknown:
         raise PolicyFout(f"toegangsbeleid {path}: onbekende actie(s) in {where}: {unknown}")
     return [known[a] for a in raw]

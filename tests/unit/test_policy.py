@@ -1,0 +1,205 @@
+"""The access policy file: a broken one stops start-up with a clear message; the real one holds."""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from app.access.policy import CASUS_ACTIES, Actie, PolicyFout, load_policy
+from app.config import Settings
+from app.enums import CasusRol, Systeemrol
+from app.main import create_app
+
+REAL = Path(__file__).resolve().parents[2] / "policies" / "access.yaml"
+REAL_RAW: dict[str, Any] = yaml.safe_load(REAL.read_text(encoding="utf-8"))
+
+Variant = Callable[[dict[str, Any]], str]
+
+
+def _set(*pad: str, waarde: Any) -> Variant:
+    """The real policy with the value at `pad` replaced (or added)."""
+
+    def apply(raw: dict[str, Any]) -> str:
+        node = raw
+        for key in pad[:-1]:
+            node = node[key]
+        node[pad[-1]] = waarde
+        return yaml.safe_dump(raw, sort_keys=False)
+
+    return apply
+
+
+def _drop(*pad: str) -> Variant:
+    """The real policy without the key at `pad`."""
+
+    def apply(raw: dict[str, Any]) -> str:
+        node = raw
+        for key in pad[:-1]:
+            node = node[key]
+        del node[pad[-1]]
+        return yaml.safe_dump(raw, sort_keys=False)
+
+    return apply
+
+
+def _tekst(text: str) -> Variant:
+    return lambda _raw: text
+
+
+BROKEN = [
+    pytest.param(
+        _set("casusrollen", "teamleider", waarde=["casus.lezen"]),
+        ["teamleider", "casusrollen"],
+        id="unknown-casus-role",
+    ),
+    pytest.param(
+        _set("systeemrollen", "superuser", waarde=[]),
+        ["superuser", "systeemrollen"],
+        id="unknown-system-role",
+    ),
+    pytest.param(
+        _set("casusrollen", "betrokkene", waarde=["casus.lezen", "casus.verwijderen"]),
+        ["casus.verwijderen", "casusrollen.betrokkene"],
+        id="unknown-action",
+    ),
+    pytest.param(
+        _set("casusrollen", "volger", waarde=["casus.lezen", "casus.aanmaken"]),
+        ["casus.aanmaken", "casusrollen.volger"],
+        id="system-action-under-casus-role",
+    ),
+    pytest.param(
+        _set("systeemrollen", "beheerder", waarde=["casus.lezen"]),
+        ["casus.lezen", "systeemrollen.beheerder"],
+        id="casus-action-under-system-role",
+    ),
+    pytest.param(
+        _set("alleen_open_casus", waarde=["casus.afsluiten", "casus.aanmaken"]),
+        ["casus.aanmaken", "alleen_open_casus"],
+        id="system-action-in-alleen-open-casus",
+    ),
+    pytest.param(
+        _drop("casusrollen", "volger"), ["volger", "casusrollen"], id="missing-casus-role"
+    ),
+    pytest.param(
+        _drop("systeemrollen", "onderzoeker"),
+        ["onderzoeker", "systeemrollen"],
+        id="missing-system-role",
+    ),
+    pytest.param(_drop("casusrollen"), ["casusrollen"], id="missing-casusrollen"),
+    pytest.param(_drop("alleen_open_casus"), ["alleen_open_casus"], id="missing-alleen-open-casus"),
+    pytest.param(
+        _set("casusrollen", "volger", waarde="casus.lezen"),
+        ["casusrollen.volger"],
+        id="actions-not-a-list",
+    ),
+    pytest.param(
+        _set("systeemrollen", "beheerder", waarde=None),
+        ["systeemrollen.beheerder"],
+        id="actions-left-empty",
+    ),
+    pytest.param(
+        _set("casusrollen", waarde=["regievoerder", "betrokkene", "volger"]),
+        ["casusrollen"],
+        id="roles-not-a-mapping",
+    ),
+    pytest.param(
+        _set("alleen_open_casus", waarde="casus.afsluiten"),
+        ["alleen_open_casus"],
+        id="alleen-open-casus-not-a-list",
+    ),
+    pytest.param(
+        # `- casus.lezen:` (a stray colon) makes the action a mapping instead of a name.
+        _set("casusrollen", "volger", waarde=[{"casus.lezen": None}]),
+        ["casusrollen.volger"],
+        id="action-written-as-mapping",
+    ),
+    pytest.param(_set("rechten", waarde={}), ["rechten"], id="unknown-top-level-key"),
+    pytest.param(_tekst("casusrollen:\n  regievoerder: [casus.lezen\n"), [], id="invalid-yaml"),
+    pytest.param(_tekst("- casus.lezen\n"), ["mapping"], id="top-level-not-a-mapping"),
+    pytest.param(_tekst(""), ["mapping"], id="empty-file"),
+]
+
+
+def _bad_settings(tmp_path: Path, policy_file: Path) -> Settings:
+    return Settings(
+        env="dev",
+        data_dir=tmp_path,
+        database_url=f"sqlite:///{tmp_path}/x.db",
+        policy_file=policy_file,
+    )
+
+
+@pytest.mark.parametrize(("variant", "names"), BROKEN)
+def test_broken_policy_stops_start_up_naming_the_problem(
+    tmp_path: Path, variant: Variant, names: list[str]
+) -> None:
+    bad = tmp_path / "access.yaml"
+    bad.write_text(variant(copy.deepcopy(REAL_RAW)), encoding="utf-8")
+    with pytest.raises(PolicyFout) as raised:
+        load_policy(bad)
+    message = str(raised.value)
+    for name in [str(bad), *names]:
+        assert name in message
+    with pytest.raises(PolicyFout, match=re.escape(message)):
+        create_app(_bad_settings(tmp_path, bad))
+
+
+def test_missing_policy_file_stops_start_up(tmp_path: Path) -> None:
+    missing = tmp_path / "nergens" / "access.yaml"
+    with pytest.raises(PolicyFout, match=re.escape(str(missing))):
+        load_policy(missing)
+    with pytest.raises(PolicyFout, match=re.escape(str(missing))):
+        create_app(_bad_settings(tmp_path, missing))
+
+
+def test_a_valid_copy_starts_the_app(tmp_path: Path) -> None:
+    """The control for the cases above: the same settings with an intact file do start."""
+    good = tmp_path / "access.yaml"
+    good.write_text(yaml.safe_dump(copy.deepcopy(REAL_RAW)), encoding="utf-8")
+    app = create_app(_bad_settings(tmp_path, good))
+    try:
+        assert app.state.policy == load_policy(REAL)
+    finally:
+        app.state.engine.dispose()
+
+
+def test_the_real_policy_grants_what_the_domain_brief_says() -> None:
+    policy = load_policy(REAL)
+    assert set(policy.casusrollen) == set(CasusRol)
+    assert set(policy.systeemrollen) == set(Systeemrol)
+    assert policy.casusrollen[CasusRol.REGIEVOERDER] == CASUS_ACTIES
+    assert policy.casusrollen[CasusRol.VOLGER] == {Actie.CASUS_LEZEN}
+    for rol, acties in policy.systeemrollen.items():
+        assert not acties & CASUS_ACTIES, rol
+    makers = {rol for rol, acties in policy.systeemrollen.items() if Actie.CASUS_AANMAKEN in acties}
+    assert makers == {Systeemrol.PROFESSIONAL}
+    # A closed casus is read-only: every change is refused, reading is not.
+    assert policy.alleen_open_casus == CASUS_ACTIES - {Actie.CASUS_LEZEN}
+
+
+def test_policy_answers_for_the_union_of_roles() -> None:
+    policy = load_policy(REAL)
+    volger, regie = {CasusRol.VOLGER}, {CasusRol.REGIEVOERDER}
+    assert policy.casus_allows(volger, Actie.CASUS_LEZEN)
+    assert not policy.casus_allows(volger, Actie.HANDREIKING_BEWERKEN)
+    assert policy.casus_allows(volger | regie, Actie.CASUS_AFSLUITEN)
+    assert not policy.casus_allows(set(), Actie.CASUS_LEZEN)
+    assert policy.system_allows({Systeemrol.PROFESSIONAL}, Actie.CASUS_AANMAKEN)
+    assert not policy.system_allows(
+        {Systeemrol.BEHEERDER, Systeemrol.ONDERZOEKER}, Actie.CASUS_AANMAKEN
+    )
+
+
+def test_duplicate_role_key_stops_start_up(tmp_path: Path) -> None:
+    """Two `volger:` blocks would silently keep only the last one; refuse instead."""
+    bad = tmp_path / "dubbel.yaml"
+    extra = "  volger:\n    - casus.lezen\n    - handreiking.bewerken\nsysteemrollen:"
+    bad.write_text(REAL.read_text().replace("systeemrollen:", extra, 1))
+    with pytest.raises(PolicyFout, match="dubbele sleutel"):
+        load_policy(bad)
