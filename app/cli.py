@@ -9,7 +9,10 @@ import typer
 import uvicorn
 from alembic import command
 from alembic.config import Config
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from sqlmodel import Session
 
+from app.audit import chain
 from app.auth.tokens import DevModeVereist, issue_dev_token, load_actor
 from app.config import get_settings
 from app.db import make_engine, unit_of_work
@@ -74,6 +77,38 @@ def token(gebruikersnaam: str) -> None:
     except DevModeVereist as exc:
         typer.echo(f"Geweigerd: {exc}", err=True)
         raise typer.Exit(2) from None
+
+
+audit_cli = typer.Typer(help="De audittrail.", no_args_is_help=True)
+cli.add_typer(audit_cli, name="audit")
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Walk the hash chain; exit 1 naming the first broken event."""
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session, _progress() as progress:
+        task = progress.add_task("Audittrail controleren", total=chain.count(session))
+        breuk = chain.verify(session, lambda n: progress.advance(task, n))
+        total = progress.tasks[0].completed
+    engine.dispose()
+    if breuk is not None:
+        typer.echo(
+            f"Audittrail GEBROKEN bij gebeurtenis {breuk.volgnummer}: {breuk.reden}", err=True
+        )
+        raise typer.Exit(1)
+    typer.echo(f"Audittrail intact: {int(total)} gebeurtenissen gecontroleerd.")
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        transient=True,
+    )
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from app.access.policy import Policy
+from app.audit.recorder import AuditRecorder
 from app.config import Settings
 from app.enums import Systeemrol
 from app.form.definition import Formulieren
@@ -28,12 +29,13 @@ class Actor:
 class Context:
     """One request's unit of work and the things a service may consult.
 
-    Services take this instead of a long list of arguments, so adding the audit trail's request
-    id or client address later touches one place.
+    Services take this instead of a long list of arguments; `audit` collects what the request
+    read, changed or was refused, to be written with (or after) its transaction.
     """
 
     session: Session
     actor: Actor
+    audit: AuditRecorder
     policy: Policy
     formulieren: Formulieren
     settings: Settings

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from app.access.policy import load_policy
 from app.accounts.models import Account, Organisatie
+from app.audit.recorder import AuditRecorder
 from app.auth.tokens import load_actor
 from app.casus import membership
 from app.casus import service as casus_service
@@ -56,10 +57,12 @@ def load_demo(settings: Settings, engine: Engine) -> bool:
             return False
         _accounts(session)
         session.flush()
-        make = _contexts(settings, session)
+        audit = AuditRecorder(request_id="regie-demo", clientadres=None)
+        make = _contexts(settings, session, audit)
         _casus_sem(make)
         _casus_lotte(make)
         _casus_closed(make)
+        audit.write(session)
     return True
 
 
@@ -79,14 +82,22 @@ def _accounts(session: Session) -> None:
         )
 
 
-def _contexts(settings: Settings, session: Session) -> Any:
+def _contexts(settings: Settings, session: Session, audit: AuditRecorder) -> Any:
+    """A context maker per demo actor, all recording into one audit trail like real requests."""
     policy = load_policy(settings.policy_file)
     formulieren = load_formulieren(settings.extra_form_dir, settings.form_version)
 
     def make(gebruikersnaam: str) -> Context:
+        actor = load_actor(session, gebruikersnaam)
+        audit.identify(
+            account_id=actor.account_id,
+            gebruikersnaam=actor.gebruikersnaam,
+            organisatie=actor.organisatie,
+        )
         return Context(
             session=session,
-            actor=load_actor(session, gebruikersnaam),
+            actor=actor,
+            audit=audit,
             policy=policy,
             formulieren=formulieren,
             settings=settings,

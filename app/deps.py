@@ -1,45 +1,98 @@
-"""Request dependencies: the unit of work, the actor and the service context."""
+"""Request dependencies: the unit of work (with its audit events), the actor and the context."""
 
 from __future__ import annotations
 
+import logging
+import uuid
 from collections.abc import Iterator
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlmodel import Session
 
+from app.audit.recorder import AuditRecorder
 from app.auth.tokens import load_actor, verify
 from app.context import Actor, Context
-from app.db import unit_of_work
 from app.errors import NietGeauthenticeerd
 
-
-def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request, committed before the response leaves (scope="function")."""
-    with unit_of_work(request.app.state.engine) as session:
-        yield session
+log = logging.getLogger("regie")
 
 
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+@dataclass(frozen=True)
+class UnitOfWork:
+    session: Session
+    audit: AuditRecorder
 
 
-def get_actor(request: Request, session: SessionDep) -> Actor:
-    """The account behind the bearer token; anything else is a 401."""
+def get_uow(request: Request) -> Iterator[UnitOfWork]:
+    """One transaction per request, committed before the response leaves (scope="function").
+
+    The request's audit events are appended just before commit, so a change and its event
+    land together or not at all. When the request fails, the change is rolled back and the
+    refused or failed attempt is written in a transaction of its own.
+    """
+    engine = request.app.state.engine
+    client = request.client.host if request.client else None
+    audit = AuditRecorder(request_id=request.state.request_id, clientadres=client)
+    session = Session(engine, expire_on_commit=False)
+    try:
+        yield UnitOfWork(session, audit)
+        audit.write(session)
+        session.commit()
+    except BaseException as exc:
+        session.rollback()
+        try:
+            audit.write_failure(engine, exc, _attempt(request, exc))
+        except Exception:
+            log.exception("auditgebeurtenis van een mislukt verzoek kon niet geschreven worden")
+        raise
+    finally:
+        session.close()
+
+
+def _attempt(request: Request, exc: BaseException) -> dict[str, Any]:
+    """Describe a request that failed before any service recorded what it tried."""
+    route = request.scope.get("route")
+    casus_id: uuid.UUID | None = None
+    try:
+        casus_id = uuid.UUID(str(request.path_params.get("casus_id")))
+    except ValueError:
+        casus_id = None
+    return {
+        "actie": "aanmelden" if isinstance(exc, NietGeauthenticeerd) else "verzoek",
+        "casus_id": casus_id,
+        "kenmerken": {"methode": request.method, "route": getattr(route, "path", None)},
+    }
+
+
+UowDep = Annotated[UnitOfWork, Depends(get_uow, scope="function")]
+
+
+def get_actor(request: Request, uow: UowDep) -> Actor:
+    """The account behind the bearer token; anything else is a 401 (and an audit event)."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise NietGeauthenticeerd("Aanmelden is nodig: stuur een Bearer-token mee.")
     state = request.app.state
-    return load_actor(session, verify(token.strip(), state.keyset, state.settings))
+    actor = load_actor(uow.session, verify(token.strip(), state.keyset, state.settings))
+    uow.audit.identify(
+        account_id=actor.account_id,
+        gebruikersnaam=actor.gebruikersnaam,
+        organisatie=actor.organisatie,
+    )
+    return actor
 
 
 ActorDep = Annotated[Actor, Depends(get_actor)]
 
 
-def get_context(request: Request, session: SessionDep, actor: ActorDep) -> Context:
+def get_context(request: Request, uow: UowDep, actor: ActorDep) -> Context:
     state = request.app.state
     return Context(
-        session=session,
+        session=uow.session,
         actor=actor,
+        audit=uow.audit,
         policy=state.policy,
         formulieren=state.formulieren,
         settings=state.settings,

@@ -7,6 +7,7 @@ from fastapi import APIRouter, FastAPI
 from app import health
 from app.access.policy import load_policy
 from app.accounts import routes as accounts_routes
+from app.audit import routes as audit_routes
 from app.auth.keys import load_keyset
 from app.casus import routes as casus_routes
 from app.config import Settings, get_settings
@@ -38,7 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.database_url)
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (accounts_routes, casus_routes, handreiking_routes, form_routes):
+    for module in (accounts_routes, casus_routes, handreiking_routes, audit_routes, form_routes):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)

@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from app.audit.models import GENESIS_HASH
 from app.cli import alembic_config
 from app.config import Settings
 from app.main import create_app
@@ -92,20 +93,18 @@ def pg_database() -> Iterator[str]:
 
 
 def _truncate_all(url: str) -> None:
+    """Empty every table; the audit trail's append-only triggers are bypassed (replica mode)."""
     engine = create_engine(url)
     with engine.begin() as connection:
-        tables = (
-            connection.execute(
-                text(
-                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                    "AND tablename <> 'alembic_version'"
-                )
-            )
-            .scalars()
-            .all()
+        connection.execute(text("SET LOCAL session_replication_role = replica"))
+        query = text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename NOT IN ('alembic_version', 'auditketen')"
         )
-        if tables:
-            connection.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+        tables = connection.execute(query).scalars().all()
+        connection.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+        reset = text("UPDATE auditketen SET volgnummer = 0, hash = :genesis")
+        connection.execute(reset, {"genesis": GENESIS_HASH})
     engine.dispose()
 
 

@@ -22,6 +22,7 @@ class Actie(StrEnum):
     HANDREIKING_BEWERKEN = "handreiking.bewerken"
     BETROKKENEN_BEHEREN = "betrokkenen.beheren"
     CASUS_AFSLUITEN = "casus.afsluiten"
+    TOEGANGSLOG_LEZEN = "toegangslog.lezen"
 
 
 SYSTEEM_ACTIES = frozenset({Actie.CASUS_AANMAKEN})

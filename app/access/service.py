@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from typing import Any
 
 from sqlmodel import col, select
 
 from app.access.policy import Actie
+from app.audit.recorder import Uitkomst
 from app.casus.models import Casus, Rol
 from app.context import Context
 from app.enums import CasusRol, CasusStatus
-from app.errors import CasusAfgesloten, CasusNietGevonden, Geweigerd
+from app.errors import CasusAfgesloten, CasusNietGevonden, Geweigerd, RegieFout
 
 
-def authorize(ctx: Context, actie: Actie, casus_id: uuid.UUID) -> Casus:
-    """Load the casus for `actie`, or refuse.
+def authorize(ctx: Context, actie: Actie, casus_id: uuid.UUID, *, handeling: str) -> Casus:
+    """Load the casus for `actie`, or refuse; either way the decision enters the audit trail.
 
     A casus the actor has no active role on is indistinguishable from a missing one (404),
     whatever their system roles; only members learn that they lack a right (403).
+    `handeling` names what is done (e.g. "handreiking.lezen") for the toegangslog.
     """
     rows = ctx.session.exec(
         select(Casus, Rol.rol)
@@ -28,18 +32,34 @@ def authorize(ctx: Context, actie: Actie, casus_id: uuid.UUID) -> Casus:
             col(Rol.tot).is_(None),
         )
     ).all()
+    refusal = _refusal(ctx, actie, rows)
+    ctx.audit.record(
+        handeling,
+        Uitkomst.GEWEIGERD if refusal else Uitkomst.TOEGESTAAN,
+        casus_id=casus_id,
+        kenmerken={"recht": actie.value, **({"code": refusal.code} if refusal else {})},
+    )
+    if refusal:
+        raise refusal
+    return rows[0][0]
+
+
+def _refusal(ctx: Context, actie: Actie, rows: Sequence[Any]) -> RegieFout | None:
     if not rows:
-        raise CasusNietGevonden()
-    casus = rows[0][0]
+        return CasusNietGevonden()
+    casus: Casus = rows[0][0]
     rollen = {CasusRol(rol) for _, rol in rows}
     if not ctx.policy.casus_allows(rollen, actie):
-        raise Geweigerd(f"Uw rol op deze casus staat '{actie}' niet toe.")
+        return Geweigerd(f"Uw rol op deze casus staat '{actie}' niet toe.")
     if actie in ctx.policy.alleen_open_casus and casus.status is CasusStatus.AFGESLOTEN:
-        raise CasusAfgesloten()
-    return casus
+        return CasusAfgesloten()
+    return None
 
 
 def authorize_system(ctx: Context, actie: Actie) -> None:
     """Refuse an action that is not tied to a casus unless a system role allows it."""
-    if not ctx.policy.system_allows(set(ctx.actor.systeemrollen), actie):
+    allowed = ctx.policy.system_allows(set(ctx.actor.systeemrollen), actie)
+    uitkomst = Uitkomst.TOEGESTAAN if allowed else Uitkomst.GEWEIGERD
+    ctx.audit.record(actie.value, uitkomst, kenmerken={"recht": actie.value})
+    if not allowed:
         raise Geweigerd(f"Uw account mag '{actie}' niet.")

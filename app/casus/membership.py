@@ -73,13 +73,13 @@ def regievoerders(session: Session, casus_ids: Sequence[uuid.UUID]) -> dict[uuid
 
 
 def list_roles(ctx: Context, casus_id: uuid.UUID) -> list[RolOut]:
-    authorize(ctx, Actie.CASUS_LEZEN, casus_id)
+    authorize(ctx, Actie.CASUS_LEZEN, casus_id, handeling="betrokkenen.lezen")
     return active_roles(ctx.session, casus_id)
 
 
 def add_role(ctx: Context, casus_id: uuid.UUID, data: BetrokkeneIn) -> RolOut:
     """Give a professional a role on the casus; from this commit on they can see it."""
-    authorize(ctx, Actie.BETROKKENEN_BEHEREN, casus_id)
+    authorize(ctx, Actie.BETROKKENEN_BEHEREN, casus_id, handeling="betrokkene.toevoegen")
     account = ctx.session.exec(
         select(Account).where(Account.gebruikersnaam == data.gebruikersnaam)
     ).first()
@@ -107,12 +107,14 @@ def add_role(ctx: Context, casus_id: uuid.UUID, data: BetrokkeneIn) -> RolOut:
     )
     ctx.session.add(rol)
     ctx.session.flush()
+    ctx.audit.annotate(velden=["betrokkenen"], rol_id=str(rol.id), rol=rol.rol.value)
     return next(r for r in active_roles(ctx.session, casus_id) if r.id == rol.id)
 
 
 def end_role(ctx: Context, casus_id: uuid.UUID, rol_id: uuid.UUID) -> None:
     """End a role now; the regievoerder's role ends only through a handover."""
-    authorize(ctx, Actie.BETROKKENEN_BEHEREN, casus_id)
+    authorize(ctx, Actie.BETROKKENEN_BEHEREN, casus_id, handeling="betrokkene.verwijderen")
+    ctx.audit.annotate(velden=["betrokkenen"], rol_id=str(rol_id))
     rol = ctx.session.get(Rol, rol_id)
     if rol is None or rol.casus_id != casus_id or rol.tot is not None:
         raise NietGevonden("Deze rol bestaat niet of is al beëindigd.")

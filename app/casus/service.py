@@ -11,6 +11,7 @@ from sqlmodel import col, select
 
 from app.access.policy import Actie
 from app.access.service import authorize, authorize_system
+from app.audit.recorder import Uitkomst
 from app.casus import membership
 from app.casus.models import Casus, Rol
 from app.casus.schemas import CasusCreate, CasusOut, CasusPagina, CasusSamenvatting
@@ -59,6 +60,7 @@ def create(ctx: Context, data: CasusCreate) -> CasusOut:
         )
     )
     ctx.session.flush()
+    ctx.audit.annotate(casus_id=casus.id, velden=["kop"], revisie=1)
     return _out(ctx, casus)
 
 
@@ -75,7 +77,7 @@ def _header(data: CasusCreate) -> dict[str, Any]:
 
 
 def read(ctx: Context, casus_id: uuid.UUID) -> CasusOut:
-    return _out(ctx, authorize(ctx, Actie.CASUS_LEZEN, casus_id))
+    return _out(ctx, authorize(ctx, Actie.CASUS_LEZEN, casus_id, handeling="casus.lezen"))
 
 
 def _out(ctx: Context, casus: Casus) -> CasusOut:
@@ -108,6 +110,7 @@ def list_mine(ctx: Context, *, pagina: int, per_pagina: int) -> CasusPagina:
         .limit(per_pagina)
     ).all()
     leads = membership.regievoerders(ctx.session, [c.id for c, _ in rows])
+    ctx.audit.record("casussen.lijst", Uitkomst.TOEGESTAAN, kenmerken={"aantal": len(rows)})
     return CasusPagina(
         resultaten=[
             CasusSamenvatting(
@@ -129,7 +132,8 @@ def list_mine(ctx: Context, *, pagina: int, per_pagina: int) -> CasusPagina:
 
 def close(ctx: Context, casus_id: uuid.UUID, reden: str) -> CasusOut:
     """Close the casus: from now on it is read-only for everyone."""
-    casus = authorize(ctx, Actie.CASUS_AFSLUITEN, casus_id)
+    casus = authorize(ctx, Actie.CASUS_AFSLUITEN, casus_id, handeling="casus.afsluiten")
+    ctx.audit.annotate(velden=["status", "afsluitreden"])
     now = utcnow()
     casus.status = CasusStatus.AFGESLOTEN
     casus.afgesloten_op = now

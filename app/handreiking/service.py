@@ -34,7 +34,7 @@ from app.handreiking.schemas import (
 
 
 def read(ctx: Context, casus_id: uuid.UUID) -> HandreikingOut:
-    casus = authorize(ctx, Actie.CASUS_LEZEN, casus_id)
+    casus = authorize(ctx, Actie.CASUS_LEZEN, casus_id, handeling="handreiking.lezen")
     revisie = _revision(ctx, casus_id, casus.revisie)
     formulier = ctx.formulieren[casus.formulierversie]
     return HandreikingOut(
@@ -51,11 +51,13 @@ def save(ctx: Context, casus_id: uuid.UUID, *, basis: int, data: HandreikingIn) 
     The conditional UPDATE is the optimistic lock (it re-checks under the row lock on
     PostgreSQL); the unique (casus_id, nummer) constraint is the last line of defence.
     """
-    casus = authorize(ctx, Actie.HANDREIKING_BEWERKEN, casus_id)
+    casus = authorize(ctx, Actie.HANDREIKING_BEWERKEN, casus_id, handeling="handreiking.opslaan")
     fouten = validate(ctx.formulieren[casus.formulierversie], data.inhoud)
     if fouten:
         raise Validatiefout([f.as_dict() for f in fouten])
+    vorige = _revision(ctx, casus_id, casus.revisie).inhoud
     nummer = basis + 1
+    ctx.audit.annotate(velden=[w["pad"] for w in verschil(vorige, data.inhoud)], revisie=nummer)
     moved = ctx.session.execute(
         update(Casus)
         .where(col(Casus.id) == casus_id, col(Casus.revisie) == basis)
@@ -133,7 +135,7 @@ def _summary(revisie: Revisie, auteur: PersoonOut) -> dict[str, Any]:
 
 
 def list_revisions(ctx: Context, casus_id: uuid.UUID) -> list[RevisieSamenvatting]:
-    authorize(ctx, Actie.CASUS_LEZEN, casus_id)
+    authorize(ctx, Actie.CASUS_LEZEN, casus_id, handeling="revisies.lezen")
     revisies = ctx.session.exec(
         select(Revisie).where(Revisie.casus_id == casus_id).order_by(col(Revisie.nummer))
     ).all()
@@ -142,7 +144,8 @@ def list_revisions(ctx: Context, casus_id: uuid.UUID) -> list[RevisieSamenvattin
 
 
 def read_revision(ctx: Context, casus_id: uuid.UUID, nummer: int) -> RevisieOut:
-    authorize(ctx, Actie.CASUS_LEZEN, casus_id)
+    authorize(ctx, Actie.CASUS_LEZEN, casus_id, handeling="revisie.lezen")
+    ctx.audit.annotate(revisie=nummer)
     revisie = _revision(ctx, casus_id, nummer)
     auteur = _authors(ctx, {revisie.auteur_id})[revisie.auteur_id]
     return RevisieOut(
@@ -154,7 +157,8 @@ def read_revision(ctx: Context, casus_id: uuid.UUID, nummer: int) -> RevisieOut:
 
 def diff(ctx: Context, casus_id: uuid.UUID, nummer: int, met: int) -> VerschilOut:
     """What changed from revision `met` to revision `nummer`, field by field."""
-    authorize(ctx, Actie.CASUS_LEZEN, casus_id)
+    authorize(ctx, Actie.CASUS_LEZEN, casus_id, handeling="verschil.lezen")
+    ctx.audit.annotate(revisie=nummer, met=met)
     oud, nieuw = _revision(ctx, casus_id, met), _revision(ctx, casus_id, nummer)
     return VerschilOut(
         van=met,

@@ -104,6 +104,7 @@ MATRIX: dict[Actie, Regel] = {
         (Verzoek("POST", "/casussen/{id}/afsluiten", {"reden": "De doelen zijn behaald."}),),
         gevolg=lambda casus: casus["status"] == "afgesloten",
     ),
+    Actie.TOEGANGSLOG_LEZEN: Regel((Verzoek("GET", "/casussen/{id}/toegangslog"),)),
 }
 
 

@@ -31,7 +31,16 @@ from app.enums import CasusRol, CasusStatus, OrganisatieType
 from app.models import Account, Casus, Organisatie, Revisie, Rol
 from tests.conftest import PG_SERVER, REQUIRE_PG, _pg_reachable, _pg_status
 
-HEAD_TABLES = {"organisatie", "account", "casus", "rol", "revisie", "alembic_version"}
+HEAD_TABLES = {
+    "organisatie",
+    "account",
+    "casus",
+    "rol",
+    "revisie",
+    "auditgebeurtenis",
+    "auditketen",
+    "alembic_version",
+}
 ROL_INDEXES = {"uq_rol_een_regievoerder", "uq_rol_actief_per_account", "ix_rol_account_actief"}
 FORMULIERVERSIE = "twente-2020.1"
 
@@ -104,7 +113,7 @@ def _schema(url: str) -> Schema:
             if connection.dialect.name == "postgresql":
                 trigger_sql = (
                     "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal "
-                    "UNION SELECT proname FROM pg_proc WHERE proname = 'regie_onveranderlijk'"
+                    "UNION SELECT proname FROM pg_proc WHERE proname LIKE 'regie%onveranderlijk'"
                 )
             else:
                 trigger_sql = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
@@ -121,8 +130,19 @@ def _head(url: str) -> str | None:
 
 def _expected_triggers(url: str) -> set[str]:
     if url.startswith("postgresql"):
-        return {"revisie_onveranderlijk", "regie_onveranderlijk"}
-    return {"revisie_onveranderlijk_update", "revisie_onveranderlijk_delete"}
+        return {
+            "revisie_onveranderlijk",
+            "regie_onveranderlijk",
+            "auditgebeurtenis_onveranderlijk",
+            "auditgebeurtenis_niet_legen",
+            "regie_audit_onveranderlijk",
+        }
+    return {
+        "revisie_onveranderlijk_update",
+        "revisie_onveranderlijk_delete",
+        "auditgebeurtenis_onveranderlijk_update",
+        "auditgebeurtenis_onveranderlijk_delete",
+    }
 
 
 def test_upgrade_downgrade_upgrade(empty_url: str) -> None:

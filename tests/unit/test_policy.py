@@ -180,7 +180,7 @@ def test_the_real_policy_grants_what_the_domain_brief_says() -> None:
     makers = {rol for rol, acties in policy.systeemrollen.items() if Actie.CASUS_AANMAKEN in acties}
     assert makers == {Systeemrol.PROFESSIONAL}
     # A closed casus is read-only: every change is refused, reading is not.
-    assert policy.alleen_open_casus == CASUS_ACTIES - {Actie.CASUS_LEZEN}
+    assert policy.alleen_open_casus == CASUS_ACTIES - {Actie.CASUS_LEZEN, Actie.TOEGANGSLOG_LEZEN}
 
 
 def test_policy_answers_for_the_union_of_roles() -> None:
