@@ -15,9 +15,13 @@ from sqlmodel import Session
 from app.audit import chain
 from app.auth.tokens import DevModeVereist, issue_dev_token, load_actor
 from app.config import get_settings
+from app.crypto.keyring import add_key_to_file, generate_key_line
+from app.crypto.rotation import count_casussen, rotate
+from app.crypto.service import key_file_in_use, keyring_for
 from app.db import make_engine, unit_of_work
 from app.demo import load_demo
 from app.errors import NietGeauthenticeerd
+from app.form.definition import load_formulieren
 
 cli = typer.Typer(help="Regie: de levende handreiking.", no_args_is_help=True, add_completion=False)
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -99,6 +103,45 @@ def audit_verify() -> None:
         )
         raise typer.Exit(1)
     typer.echo(f"Audittrail intact: {int(total)} gebeurtenissen gecontroleerd.")
+
+
+keys_cli = typer.Typer(help="De datasleutels.", no_args_is_help=True)
+cli.add_typer(keys_cli, name="keys")
+
+
+@keys_cli.command("rotate")
+def keys_rotate(
+    hervat: Annotated[
+        bool, typer.Option("--hervat", help="Geen nieuwe sleutel: maak een onderbroken rotatie af")
+    ] = False,
+    batch: Annotated[int, typer.Option(min=1, max=5000, help="Casussen per transactie")] = 200,
+) -> None:
+    """Add a new data key (key file) and re-encrypt everything with it, in batches."""
+    settings = get_settings()
+    key_file = key_file_in_use(settings)
+    if not hervat and key_file is not None:
+        typer.echo(f"Nieuwe sleutel {add_key_to_file(key_file)} toegevoegd aan {key_file}.")
+    elif not hervat:
+        typer.echo("Sleutels komen uit REGIE_DATA_KEYS: de laatste daarvan wordt gebruikt.")
+    engine = make_engine(settings.database_url)
+    keyring = keyring_for(settings)
+    formulieren = load_formulieren(settings.extra_form_dir, settings.form_version)
+    with _progress() as progress:
+        task = progress.add_task("Opnieuw versleutelen", total=count_casussen(engine))
+        totaal = rotate(
+            engine, keyring, formulieren, batch=batch, progress=lambda n: progress.advance(task, n)
+        )
+    engine.dispose()
+    typer.echo(
+        f"Klaar: {totaal.revisies} revisies in {totaal.casussen} casussen "
+        f"versleuteld met sleutel {keyring.current}."
+    )
+
+
+@keys_cli.command("nieuw")
+def keys_new() -> None:
+    """Print a new `kid:key` entry to append to REGIE_DATA_KEYS (for environment-held keys)."""
+    typer.echo(generate_key_line())
 
 
 def _progress() -> Progress:

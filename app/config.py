@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     env: Omgeving = Omgeving.DEV
     data_dir: Path = Path("data")
     database_url: str = ""
+    data_keys: str | None = Field(default=None, repr=False)
+    index_key: str | None = Field(default=None, repr=False)
+    data_key_file: Path | None = None
     jwt_issuer: str = "regie-dev"
     jwt_audience: str = "regie"
     jwt_public_key_file: Path | None = None

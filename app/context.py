@@ -10,6 +10,8 @@ from sqlmodel import Session
 from app.access.policy import Policy
 from app.audit.recorder import AuditRecorder
 from app.config import Settings
+from app.crypto.keyring import KeyRing
+from app.crypto.service import Kluis
 from app.enums import Systeemrol
 from app.form.definition import Formulieren
 
@@ -39,3 +41,8 @@ class Context:
     policy: Policy
     formulieren: Formulieren
     settings: Settings
+    keyring: KeyRing
+
+    def kluis(self, formulierversie: str) -> Kluis:
+        """Seal and open documents of this form version (privacy classes come from the form)."""
+        return Kluis(self.keyring, self.formulieren[formulierversie])

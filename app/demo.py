@@ -17,6 +17,7 @@ from app.casus import service as casus_service
 from app.casus.schemas import BetrokkeneIn, CasusCreate, JeugdigeIn
 from app.config import Settings
 from app.context import Context
+from app.crypto.service import keyring_for
 from app.db import unit_of_work
 from app.enums import OrganisatieType, Systeemrol
 from app.form.definition import load_formulieren
@@ -86,6 +87,7 @@ def _contexts(settings: Settings, session: Session, audit: AuditRecorder) -> Any
     """A context maker per demo actor, all recording into one audit trail like real requests."""
     policy = load_policy(settings.policy_file)
     formulieren = load_formulieren(settings.extra_form_dir, settings.form_version)
+    keyring = keyring_for(settings)
 
     def make(gebruikersnaam: str) -> Context:
         actor = load_actor(session, gebruikersnaam)
@@ -101,6 +103,7 @@ def _contexts(settings: Settings, session: Session, audit: AuditRecorder) -> Any
             policy=policy,
             formulieren=formulieren,
             settings=settings,
+            keyring=keyring,
         )
 
     return make

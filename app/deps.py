@@ -96,6 +96,7 @@ def get_context(request: Request, uow: UowDep, actor: ActorDep) -> Context:
         policy=state.policy,
         formulieren=state.formulieren,
         settings=state.settings,
+        keyring=state.keyring,
     )
 
 

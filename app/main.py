@@ -11,6 +11,7 @@ from app.audit import routes as audit_routes
 from app.auth.keys import load_keyset
 from app.casus import routes as casus_routes
 from app.config import Settings, get_settings
+from app.crypto.service import keyring_for
 from app.db import make_engine
 from app.errors import install_handlers
 from app.form import routes as form_routes
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.policy = load_policy(settings.policy_file)
     app.state.formulieren = load_formulieren(settings.extra_form_dir, settings.form_version)
     app.state.keyset = load_keyset(settings)
+    app.state.keyring = keyring_for(settings)
     app.state.engine = make_engine(settings.database_url)
 
     api = APIRouter(prefix=API_PREFIX)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Index, text
+from sqlalchemy import Column, Index, Text, text
 from sqlmodel import Field, SQLModel
 
 from app.db import enum_column, utc_column, utcnow
@@ -19,6 +19,8 @@ class Casus(SQLModel, table=True):
     """One casus; `revisie` is the current revision number and so the ETag.
 
     `gemeente` repeats the header's value for listing and research without decrypting content.
+    `zoek_*` are blind indexes (keyed HMACs) of the jeugdige's name and date of birth: members
+    can find a casus by them, but the database holds neither in plaintext.
     """
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -29,7 +31,9 @@ class Casus(SQLModel, table=True):
     aangemaakt_op: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     gewijzigd_op: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     afgesloten_op: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
-    afsluitreden: str | None = Field(default=None, max_length=2000)
+    afsluitreden: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    zoek_naam: str | None = Field(default=None, max_length=64, index=True)
+    zoek_geboortedatum: str | None = Field(default=None, max_length=64, index=True)
 
 
 class Rol(SQLModel, table=True):

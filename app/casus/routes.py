@@ -8,7 +8,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from app.casus import membership, service
-from app.casus.schemas import AfsluitenIn, BetrokkeneIn, CasusCreate, CasusOut, CasusPagina, RolOut
+from app.casus.schemas import (
+    AfsluitenIn,
+    BetrokkeneIn,
+    CasusCreate,
+    CasusOut,
+    CasusPagina,
+    RolOut,
+    Zoekvraag,
+)
 from app.deps import Ctx
 
 router = APIRouter(prefix="/casussen", tags=["casussen"])
@@ -29,10 +37,11 @@ def create_casus(data: CasusCreate, ctx: Ctx, response: Response) -> CasusOut:
 @router.get("")
 def list_casussen(
     ctx: Ctx,
+    zoek: Annotated[Zoekvraag, Query()],
     pagina: Annotated[int, Query(ge=1)] = 1,
     per_pagina: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> CasusPagina:
-    return service.list_mine(ctx, pagina=pagina, per_pagina=per_pagina)
+    return service.list_mine(ctx, pagina=pagina, per_pagina=per_pagina, zoek=zoek)
 
 
 @router.get("/{casus_id}")

@@ -18,6 +18,7 @@ class _In(BaseModel):
 class JeugdigeIn(_In):
     naam: str = Field(min_length=1, max_length=200)
     geboortedatum: date
+    bsn: str | None = Field(default=None, max_length=9)
 
 
 class CasusCreate(_In):
@@ -67,6 +68,13 @@ class CasusPagina(BaseModel):
     pagina: int
     per_pagina: int
     totaal: int
+
+
+class Zoekvraag(BaseModel):
+    """Find my casus by the jeugdige's full name and/or date of birth (exact, case-insensitive)."""
+
+    naam: str | None = Field(default=None, max_length=200)
+    geboortedatum: date | None = None
 
 
 class BetrokkeneIn(_In):

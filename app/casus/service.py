@@ -14,8 +14,10 @@ from app.access.service import authorize, authorize_system
 from app.audit.recorder import Uitkomst
 from app.casus import membership
 from app.casus.models import Casus, Rol
-from app.casus.schemas import CasusCreate, CasusOut, CasusPagina, CasusSamenvatting
+from app.casus.schemas import CasusCreate, CasusOut, CasusPagina, CasusSamenvatting, Zoekvraag
 from app.context import Context
+from app.crypto.fields import birthdate_index, name_index
+from app.crypto.service import AFSLUITREDEN, TOELICHTING, search_keys
 from app.db import utcnow
 from app.enums import CasusRol, CasusStatus
 from app.errors import Validatiefout
@@ -38,6 +40,7 @@ def create(ctx: Context, data: CasusCreate) -> CasusOut:
         gemeente=data.gemeente,
         status=CasusStatus.AANGEMAAKT,
         revisie=1,
+        **search_keys(ctx.keyring, kop),
     )
     ctx.session.add(casus)
     ctx.session.flush()
@@ -49,14 +52,16 @@ def create(ctx: Context, data: CasusCreate) -> CasusOut:
             toegevoegd_door_id=ctx.actor.account_id,
         )
     )
+    kluis = ctx.kluis(formulier.versie)
     ctx.session.add(
         Revisie(
             casus_id=casus.id,
             nummer=1,
             formulierversie=formulier.versie,
-            inhoud={"kop": kop},
+            inhoud=kluis.seal(casus.id, {"kop": kop}),
             auteur_id=ctx.actor.account_id,
-            toelichting="Casus aangemaakt",
+            toelichting=kluis.seal_text(casus.id, TOELICHTING, "Casus aangemaakt"),
+            sleutel=ctx.keyring.current,
         )
     )
     ctx.session.flush()
@@ -70,6 +75,7 @@ def _header(data: CasusCreate) -> dict[str, Any]:
         "jeugdige": {
             "naam": data.jeugdige.naam,
             "geboortedatum": data.jeugdige.geboortedatum.isoformat(),
+            **({"bsn": data.jeugdige.bsn} if data.jeugdige.bsn else {}),
         },
         "indicaties": data.indicaties,
         "startdatum": date.today().isoformat(),
@@ -96,13 +102,22 @@ def _out(ctx: Context, casus: Casus) -> CasusOut:
     )
 
 
-def list_mine(ctx: Context, *, pagina: int, per_pagina: int) -> CasusPagina:
-    """The casussen the actor has an active role on, most recently changed first."""
+def list_mine(ctx: Context, *, pagina: int, per_pagina: int, zoek: Zoekvraag) -> CasusPagina:
+    """The casussen the actor has an active role on, most recently changed first.
+
+    Searching by the jeugdige's name or date of birth compares blind indexes: the query value is
+    hashed with the same key, so neither the database nor its log ever sees it in plaintext.
+    """
     mine = (
         select(Casus, Rol.rol)
         .join(Rol, col(Rol.casus_id) == col(Casus.id))
         .where(col(Rol.account_id) == ctx.actor.account_id, col(Rol.tot).is_(None))
     )
+    if zoek.naam:
+        mine = mine.where(col(Casus.zoek_naam) == name_index(ctx.keyring, zoek.naam))
+    if zoek.geboortedatum:
+        geboren = zoek.geboortedatum.isoformat()
+        mine = mine.where(col(Casus.zoek_geboortedatum) == birthdate_index(ctx.keyring, geboren))
     totaal = ctx.session.exec(select(func.count()).select_from(mine.subquery())).one()
     rows = ctx.session.exec(
         mine.order_by(col(Casus.gewijzigd_op).desc(), col(Casus.id))
@@ -110,7 +125,11 @@ def list_mine(ctx: Context, *, pagina: int, per_pagina: int) -> CasusPagina:
         .limit(per_pagina)
     ).all()
     leads = membership.regievoerders(ctx.session, [c.id for c, _ in rows])
-    ctx.audit.record("casussen.lijst", Uitkomst.TOEGESTAAN, kenmerken={"aantal": len(rows)})
+    ctx.audit.record(
+        "casussen.lijst",
+        Uitkomst.TOEGESTAAN,
+        kenmerken={"aantal": len(rows), "gezocht": bool(zoek.naam or zoek.geboortedatum)},
+    )
     return CasusPagina(
         resultaten=[
             CasusSamenvatting(
@@ -138,7 +157,7 @@ def close(ctx: Context, casus_id: uuid.UUID, reden: str) -> CasusOut:
     casus.status = CasusStatus.AFGESLOTEN
     casus.afgesloten_op = now
     casus.gewijzigd_op = now
-    casus.afsluitreden = reden
+    casus.afsluitreden = ctx.kluis(casus.formulierversie).seal_text(casus.id, AFSLUITREDEN, reden)
     ctx.session.add(casus)
     ctx.session.flush()
     return _out(ctx, casus)

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.db import utc_column, utcnow
@@ -16,7 +16,9 @@ class Revisie(SQLModel, table=True):
     """One saved state of the whole document; never updated or deleted (a trigger refuses).
 
     The unique (casus_id, nummer) pair is what makes a lost update impossible even if two
-    saves slipped past the optimistic check.
+    saves slipped past the optimistic check. Identifying and free-text values in `inhoud` and
+    the `toelichting` are ciphertexts; `sleutel` names the data key they were sealed with, so
+    key rotation can find what is left to re-encrypt (the one permitted update).
     """
 
     __table_args__ = (UniqueConstraint("casus_id", "nummer", name="uq_revisie_casus_nummer"),)
@@ -28,4 +30,5 @@ class Revisie(SQLModel, table=True):
     inhoud: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     auteur_id: uuid.UUID = Field(foreign_key="account.id", ondelete="RESTRICT")
     tijdstip: datetime = Field(default_factory=utcnow, sa_column=utc_column())
-    toelichting: str | None = Field(default=None, max_length=2000)
+    toelichting: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    sleutel: str | None = Field(default=None, max_length=32)

@@ -15,6 +15,7 @@ from app.accounts.models import Account, Organisatie
 from app.casus.models import Casus
 from app.casus.schemas import PersoonOut
 from app.context import Context
+from app.crypto.service import TOELICHTING, search_keys
 from app.db import utcnow
 from app.enums import CasusStatus
 from app.errors import NietGevonden, Validatiefout, Versieconflict
@@ -35,13 +36,13 @@ from app.handreiking.schemas import (
 
 def read(ctx: Context, casus_id: uuid.UUID) -> HandreikingOut:
     casus = authorize(ctx, Actie.CASUS_LEZEN, casus_id, handeling="handreiking.lezen")
-    revisie = _revision(ctx, casus_id, casus.revisie)
+    inhoud = ctx.kluis(casus.formulierversie).open(casus_id, _revision(ctx, casus).inhoud)
     formulier = ctx.formulieren[casus.formulierversie]
     return HandreikingOut(
         formulierversie=casus.formulierversie,
-        revisie=revisie.nummer,
-        inhoud=revisie.inhoud,
-        voortgang=[Voortgang(**v) for v in progress(formulier, revisie.inhoud)],
+        revisie=casus.revisie,
+        inhoud=inhoud,
+        voortgang=[Voortgang(**v) for v in progress(formulier, inhoud)],
     )
 
 
@@ -50,41 +51,47 @@ def save(ctx: Context, casus_id: uuid.UUID, *, basis: int, data: HandreikingIn) 
 
     The conditional UPDATE is the optimistic lock (it re-checks under the row lock on
     PostgreSQL); the unique (casus_id, nummer) constraint is the last line of defence.
+    Identifying and free-text values are sealed before they reach the database.
     """
     casus = authorize(ctx, Actie.HANDREIKING_BEWERKEN, casus_id, handeling="handreiking.opslaan")
     fouten = validate(ctx.formulieren[casus.formulierversie], data.inhoud)
     if fouten:
         raise Validatiefout([f.as_dict() for f in fouten])
-    vorige = _revision(ctx, casus_id, casus.revisie).inhoud
+    kluis = ctx.kluis(casus.formulierversie)
+    vorige = kluis.open(casus_id, _revision(ctx, casus).inhoud)
     nummer = basis + 1
     ctx.audit.annotate(velden=[w["pad"] for w in verschil(vorige, data.inhoud)], revisie=nummer)
     moved = ctx.session.execute(
         update(Casus)
         .where(col(Casus.id) == casus_id, col(Casus.revisie) == basis)
-        .values(_casus_changes(casus, nummer, data.inhoud))
+        .values(_casus_changes(ctx, casus, nummer, data.inhoud))
         .execution_options(synchronize_session=False)
     )
     if cast(CursorResult[Any], moved).rowcount != 1:
         raise _stale(ctx, casus_id)
+    revisie = Revisie(
+        casus_id=casus_id,
+        nummer=nummer,
+        formulierversie=casus.formulierversie,
+        inhoud=kluis.seal(casus_id, data.inhoud),
+        auteur_id=ctx.actor.account_id,
+        toelichting=kluis.seal_text(casus_id, TOELICHTING, data.toelichting),
+        sleutel=ctx.keyring.current,
+    )
     try:
         with ctx.session.begin_nested():
-            ctx.session.add(
-                Revisie(
-                    casus_id=casus_id,
-                    nummer=nummer,
-                    formulierversie=casus.formulierversie,
-                    inhoud=data.inhoud,
-                    auteur_id=ctx.actor.account_id,
-                    toelichting=data.toelichting,
-                )
-            )
+            ctx.session.add(revisie)
     except IntegrityError as exc:
         raise _stale(ctx, casus_id) from exc
     return nummer
 
 
-def _casus_changes(casus: Casus, nummer: int, inhoud: dict[str, Any]) -> dict[str, Any]:
+def _casus_changes(
+    ctx: Context, casus: Casus, nummer: int, inhoud: dict[str, Any]
+) -> dict[str, Any]:
+    """The casus row follows its newest revision: number, status, gemeente and search keys."""
     changes: dict[str, Any] = {"revisie": nummer, "gewijzigd_op": utcnow()}
+    changes.update(search_keys(ctx.keyring, inhoud.get("kop")))
     if casus.status is CasusStatus.AANGEMAAKT:
         changes["status"] = CasusStatus.ACTIEF
     gemeente = (inhoud.get("kop") or {}).get("gemeente")
@@ -102,9 +109,11 @@ def _stale(ctx: Context, casus_id: uuid.UUID) -> Versieconflict:
     )
 
 
-def _revision(ctx: Context, casus_id: uuid.UUID, nummer: int) -> Revisie:
+def _revision(ctx: Context, casus: Casus, nummer: int | None = None) -> Revisie:
+    """Revision `nummer` of the casus (its current one by default), still sealed."""
+    nummer = casus.revisie if nummer is None else nummer
     revisie = ctx.session.exec(
-        select(Revisie).where(Revisie.casus_id == casus_id, Revisie.nummer == nummer)
+        select(Revisie).where(Revisie.casus_id == casus.id, Revisie.nummer == nummer)
     ).first()
     if revisie is None:
         raise NietGevonden(f"Revisie {nummer} bestaat niet.")
@@ -123,45 +132,48 @@ def _authors(ctx: Context, ids: set[uuid.UUID]) -> dict[uuid.UUID, PersoonOut]:
     }
 
 
-def _summary(revisie: Revisie, auteur: PersoonOut) -> dict[str, Any]:
+def _summary(ctx: Context, casus: Casus, revisie: Revisie, auteur: PersoonOut) -> dict[str, Any]:
+    kluis = ctx.kluis(casus.formulierversie)
     return {
         "nummer": revisie.nummer,
         "auteur": auteur,
         "tijdstip": revisie.tijdstip,
-        "toelichting": revisie.toelichting,
+        "toelichting": kluis.open_text(casus.id, TOELICHTING, revisie.toelichting),
         "vastgesteld": False,
         "mdo": None,
     }
 
 
 def list_revisions(ctx: Context, casus_id: uuid.UUID) -> list[RevisieSamenvatting]:
-    authorize(ctx, Actie.CASUS_LEZEN, casus_id, handeling="revisies.lezen")
+    casus = authorize(ctx, Actie.CASUS_LEZEN, casus_id, handeling="revisies.lezen")
     revisies = ctx.session.exec(
         select(Revisie).where(Revisie.casus_id == casus_id).order_by(col(Revisie.nummer))
     ).all()
     auteurs = _authors(ctx, {r.auteur_id for r in revisies})
-    return [RevisieSamenvatting(**_summary(r, auteurs[r.auteur_id])) for r in revisies]
+    return [RevisieSamenvatting(**_summary(ctx, casus, r, auteurs[r.auteur_id])) for r in revisies]
 
 
 def read_revision(ctx: Context, casus_id: uuid.UUID, nummer: int) -> RevisieOut:
-    authorize(ctx, Actie.CASUS_LEZEN, casus_id, handeling="revisie.lezen")
+    casus = authorize(ctx, Actie.CASUS_LEZEN, casus_id, handeling="revisie.lezen")
     ctx.audit.annotate(revisie=nummer)
-    revisie = _revision(ctx, casus_id, nummer)
+    revisie = _revision(ctx, casus, nummer)
     auteur = _authors(ctx, {revisie.auteur_id})[revisie.auteur_id]
     return RevisieOut(
-        **_summary(revisie, auteur),
+        **_summary(ctx, casus, revisie, auteur),
         formulierversie=revisie.formulierversie,
-        inhoud=revisie.inhoud,
+        inhoud=ctx.kluis(casus.formulierversie).open(casus_id, revisie.inhoud),
     )
 
 
 def diff(ctx: Context, casus_id: uuid.UUID, nummer: int, met: int) -> VerschilOut:
     """What changed from revision `met` to revision `nummer`, field by field."""
-    authorize(ctx, Actie.CASUS_LEZEN, casus_id, handeling="verschil.lezen")
+    casus = authorize(ctx, Actie.CASUS_LEZEN, casus_id, handeling="verschil.lezen")
     ctx.audit.annotate(revisie=nummer, met=met)
-    oud, nieuw = _revision(ctx, casus_id, met), _revision(ctx, casus_id, nummer)
+    kluis = ctx.kluis(casus.formulierversie)
+    oud = kluis.open(casus_id, _revision(ctx, casus, met).inhoud)
+    nieuw = kluis.open(casus_id, _revision(ctx, casus, nummer).inhoud)
     return VerschilOut(
         van=met,
         naar=nummer,
-        wijzigingen=[Wijziging(**w) for w in verschil(oud.inhoud, nieuw.inhoud)],
+        wijzigingen=[Wijziging(**w) for w in verschil(oud, nieuw)],
     )

@@ -1,0 +1,188 @@
+"""Field-level encryption of handreiking documents, driven by the form's privacy classes.
+
+Every identifying or free-text value is sealed on its own, bound to its casus and its field path
+(list indexes left out, so items may be reordered but never moved to another field or casus).
+Categorical, date and count values stay readable for validation, completeness and export.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import unicodedata
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Any
+
+from app.crypto.keyring import KeyRing, OntsleutelFout, is_envelope, kid_of
+from app.form.definition import Formulier, Privacy, Veld, VeldType
+
+SENSITIVE = frozenset({Privacy.IDENTIFYING, Privacy.FREE_TEXT})
+AAD_PREFIX = "regie:v1"
+
+Leaf = Callable[[Veld, str, Any], Any]
+
+
+def aad_for(casus_id: uuid.UUID, path: str) -> bytes:
+    """The binding of a ciphertext: it opens only for this casus and this field path."""
+    return f"{AAD_PREFIX}|{casus_id}|{path}".encode()
+
+
+def is_sensitive(veld: Veld) -> bool:
+    """Identifying and free-text values are encrypted at rest and never exported."""
+    return veld.privacy in SENSITIVE
+
+
+# --- documents ---------------------------------------------------------------------------------
+
+
+def encrypt_document(
+    formulier: Formulier, inhoud: Mapping[str, Any], *, keyring: KeyRing, casus_id: uuid.UUID
+) -> dict[str, Any]:
+    """A copy with every sensitive value sealed; the input is plaintext and stays untouched."""
+
+    def seal(veld: Veld, path: str, value: Any) -> Any:
+        if not is_sensitive(veld):
+            return copy.deepcopy(value)
+        plaintext = json.dumps(value, ensure_ascii=False).encode("utf-8")
+        return keyring.encrypt(plaintext, aad_for(casus_id, path))
+
+    return _map_document(formulier, inhoud, seal)
+
+
+def decrypt_document(
+    formulier: Formulier, inhoud: Mapping[str, Any], *, keyring: KeyRing, casus_id: uuid.UUID
+) -> dict[str, Any]:
+    """The inverse of encrypt_document; plain values (legacy documents) are returned as is."""
+
+    def open_(_: Veld, path: str, value: Any) -> Any:
+        if not is_envelope(value):
+            return copy.deepcopy(value)
+        return _loads(keyring.decrypt(value, aad_for(casus_id, path)))
+
+    return _map_document(formulier, inhoud, open_)
+
+
+def reencrypt_document(
+    formulier: Formulier, inhoud: Mapping[str, Any], *, keyring: KeyRing, casus_id: uuid.UUID
+) -> tuple[dict[str, Any], bool]:
+    """Move envelopes sealed with an older key to the current one, for key rotation."""
+    changed = False
+
+    def reseal(_: Veld, path: str, value: Any) -> Any:
+        nonlocal changed
+        if not is_envelope(value) or kid_of(value) == keyring.current:
+            return copy.deepcopy(value)
+        changed = True
+        return keyring.reencrypt(value, aad_for(casus_id, path))
+
+    return _map_document(formulier, inhoud, reseal), changed
+
+
+def _loads(plaintext: bytes) -> Any:
+    try:
+        return json.loads(plaintext.decode("utf-8"))
+    except ValueError:
+        raise OntsleutelFout("ontsleutelde waarde is geen geldige JSON") from None
+
+
+def _map_document(formulier: Formulier, inhoud: Mapping[str, Any], leaf: Leaf) -> dict[str, Any]:
+    """Walk the definition alongside the document; unknown keys are copied unchanged."""
+    result: dict[str, Any] = {}
+    for key, value in inhoud.items():
+        sectie = formulier.sectie(key)
+        if sectie is None:
+            result[key] = copy.deepcopy(value)
+        else:
+            result[key] = _map_object(sectie.velden, value, key, leaf)
+    return result
+
+
+def _map_object(velden: tuple[Veld, ...], value: Any, path: str, leaf: Leaf) -> Any:
+    if not isinstance(value, dict):
+        return copy.deepcopy(value)
+    by_key = {v.sleutel: v for v in velden}
+    return {
+        key: _map_value(by_key[key], sub, f"{path}.{key}", leaf)
+        if key in by_key
+        else copy.deepcopy(sub)
+        for key, sub in value.items()
+    }
+
+
+def _map_value(veld: Veld, value: Any, path: str, leaf: Leaf) -> Any:
+    if value is None:
+        return None
+    if veld.type is VeldType.GROEP:
+        return _map_object(veld.velden, value, path, leaf)
+    if veld.type is VeldType.LIJST:
+        if not isinstance(value, list):
+            return copy.deepcopy(value)
+        return [_map_object(veld.velden, item, f"{path}[]", leaf) for item in value]
+    return leaf(veld, path, value)
+
+
+# --- single columns ----------------------------------------------------------------------------
+
+
+def encrypt_text(
+    value: str | None, *, keyring: KeyRing, casus_id: uuid.UUID, field: str
+) -> str | None:
+    """Seal one free-text column (e.g. `revisie.toelichting`), bound like a document field."""
+    if value is None:
+        return None
+    return keyring.encrypt(value.encode("utf-8"), aad_for(casus_id, field))
+
+
+def decrypt_text(
+    value: str | None, *, keyring: KeyRing, casus_id: uuid.UUID, field: str
+) -> str | None:
+    """The inverse of encrypt_text; a plain (legacy) value is returned as is."""
+    if value is None or not is_envelope(value):
+        return value
+    try:
+        return keyring.decrypt(value, aad_for(casus_id, field)).decode("utf-8")
+    except UnicodeDecodeError:
+        raise OntsleutelFout("ontsleutelde waarde is geen geldige tekst") from None
+
+
+def reencrypt_text(
+    value: str | None, *, keyring: KeyRing, casus_id: uuid.UUID, field: str
+) -> tuple[str | None, bool]:
+    """Move one column value to the current key; returns (value, changed?)."""
+    if value is None or not is_envelope(value) or kid_of(value) == keyring.current:
+        return value, False
+    return keyring.reencrypt(value, aad_for(casus_id, field)), True
+
+
+def envelope_kids(inhoud: Any) -> set[str]:
+    """The key ids used anywhere in a JSON value, to track rotation progress."""
+    if isinstance(inhoud, str):
+        return {kid_of(inhoud)} if is_envelope(inhoud) else set()
+    if isinstance(inhoud, dict):
+        return set().union(*(envelope_kids(v) for v in inhoud.values()))
+    if isinstance(inhoud, list):
+        return set().union(*(envelope_kids(v) for v in inhoud))
+    return set()
+
+
+# --- blind indexes -----------------------------------------------------------------------------
+
+
+def normalise_name(naam: str) -> str:
+    """Case, accents and spacing differ between who types a name; the person does not."""
+    decomposed = unicodedata.normalize("NFKD", naam)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(stripped.casefold().split())
+
+
+def name_index(keyring: KeyRing, naam: str) -> str:
+    """Blind index of a name, to find a jeugdige without decrypting every casus."""
+    return keyring.blind_index(f"naam:{normalise_name(naam)}")
+
+
+def birthdate_index(keyring: KeyRing, iso_date: str) -> str:
+    """Blind index of a date of birth; the label keeps it apart from any name index."""
+    canonical = date.fromisoformat(iso_date.strip()).isoformat()
+    return keyring.blind_index(f"geboortedatum:{canonical}")

@@ -1,0 +1,158 @@
+"""Key rotation: re-seal every stored ciphertext with the current data key, batch by batch.
+
+Each batch of casussen is its own transaction, so an interrupted rotation loses nothing and a
+second run (`regie keys rotate --hervat`) continues where the first stopped: revisions already
+under the current key are skipped. Run one rotation at a time.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, func, text
+from sqlmodel import Session, col, or_, select
+
+from app.audit.recorder import AuditRecorder, Uitkomst
+from app.casus.models import Casus
+from app.crypto.keyring import KeyRing, is_envelope, kid_of
+from app.crypto.service import AFSLUITREDEN, TOELICHTING, Kluis
+from app.db import unit_of_work
+from app.form.definition import Formulieren
+from app.handreiking.models import Revisie
+
+_SQLITE_GUARD = "revisie_onveranderlijk_update"
+_SQLITE_GUARD_SQL = (
+    f"CREATE TRIGGER {_SQLITE_GUARD} BEFORE UPDATE ON revisie "
+    "BEGIN SELECT RAISE(ABORT, 'revisies zijn onveranderlijk'); END"
+)
+
+
+@dataclass
+class Rotatie:
+    casussen: int = 0
+    revisies: int = 0
+
+
+def count_casussen(engine: Engine) -> int:
+    with Session(engine) as session:
+        return session.exec(select(func.count()).select_from(Casus)).one()
+
+
+def rotate(
+    engine: Engine,
+    keyring: KeyRing,
+    formulieren: Formulieren,
+    *,
+    batch: int = 200,
+    progress: Callable[[int], None] | None = None,
+) -> Rotatie:
+    """Re-seal all revisions and closing reasons not yet under `keyring.current`."""
+    totaal, last_id = Rotatie(), None
+    while True:
+        with unit_of_work(engine) as session:
+            ids = _next_batch(session, last_id, batch)
+            if not ids:
+                break
+            totaal.revisies += _reseal_batch(session, keyring, formulieren, ids)
+        totaal.casussen += len(ids)
+        last_id = ids[-1]
+        if progress is not None:
+            progress(len(ids))
+    _record(engine, keyring, totaal)
+    _purge_old_pages(engine)
+    return totaal
+
+
+def _purge_old_pages(engine: Engine) -> None:
+    """SQLite keeps page images in its write-ahead log; fold them in so old ciphertexts go.
+
+    (PostgreSQL keeps dead row versions until VACUUM; the README says to run it afterwards.)
+    """
+    if engine.dialect.name == "sqlite":
+        raw = engine.raw_connection()  # outside any transaction: a checkpoint cannot run inside
+        try:
+            raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
+
+
+def _next_batch(session: Session, after: uuid.UUID | None, size: int) -> list[uuid.UUID]:
+    query = select(Casus.id).order_by(col(Casus.id)).limit(size)
+    if after is not None:
+        query = query.where(col(Casus.id) > after)
+    return list(session.exec(query).all())
+
+
+def _reseal_batch(
+    session: Session, keyring: KeyRing, formulieren: Formulieren, ids: list[uuid.UUID]
+) -> int:
+    casussen = {c.id: c for c in session.exec(select(Casus).where(col(Casus.id).in_(ids)))}
+    stale = session.exec(
+        select(Revisie).where(
+            col(Revisie.casus_id).in_(ids),
+            or_(col(Revisie.sleutel).is_(None), col(Revisie.sleutel) != keyring.current),
+        )
+    ).all()
+    with _revisions_unlocked(session):
+        for revisie in stale:
+            kluis = Kluis(keyring, formulieren[revisie.formulierversie])
+            _reseal_revision(kluis, revisie)
+            session.add(revisie)
+        for casus in casussen.values():
+            _reseal_reason(Kluis(keyring, formulieren[casus.formulierversie]), casus)
+            session.add(casus)
+        session.flush()
+    return len(stale)
+
+
+def _reseal_revision(kluis: Kluis, revisie: Revisie) -> None:
+    casus_id = revisie.casus_id
+    revisie.inhoud = kluis.seal(casus_id, kluis.open(casus_id, revisie.inhoud))
+    toelichting = kluis.open_text(casus_id, TOELICHTING, revisie.toelichting)
+    revisie.toelichting = kluis.seal_text(casus_id, TOELICHTING, toelichting)
+    revisie.sleutel = kluis.keyring.current
+
+
+def _reseal_reason(kluis: Kluis, casus: Casus) -> None:
+    reden = casus.afsluitreden
+    if reden is None or (is_envelope(reden) and kid_of(reden) == kluis.keyring.current):
+        return
+    plain = kluis.open_text(casus.id, AFSLUITREDEN, reden)
+    casus.afsluitreden = kluis.seal_text(casus.id, AFSLUITREDEN, plain)
+
+
+@contextmanager
+def _revisions_unlocked(session: Session) -> Iterator[None]:
+    """Let this transaction re-seal revisions: the only update the immutability guard allows.
+
+    PostgreSQL: a transaction-local setting the trigger checks. SQLite: the guard trigger is
+    dropped and re-created inside the transaction, so a failure rolls both back together.
+    """
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        session.execute(text(f"DROP TRIGGER {_SQLITE_GUARD}"))
+    else:
+        session.execute(text("SELECT set_config('regie.sleutelrotatie', 'aan', true)"))
+    yield
+    if sqlite:
+        session.execute(text(_SQLITE_GUARD_SQL))
+    else:
+        session.execute(text("SELECT set_config('regie.sleutelrotatie', '', true)"))
+
+
+def _record(engine: Engine, keyring: KeyRing, totaal: Rotatie) -> None:
+    audit = AuditRecorder(request_id="regie-keys-rotate", clientadres=None)
+    audit.record(
+        "sleutels.roteren",
+        Uitkomst.TOEGESTAAN,
+        kenmerken={
+            "sleutel": keyring.current,
+            "casussen": totaal.casussen,
+            "revisies": totaal.revisies,
+        },
+    )
+    with unit_of_work(engine) as session:
+        audit.write(session)
