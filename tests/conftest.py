@@ -71,21 +71,27 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_database() -> Iterator[str]:
-    """A private, migrated database for this run, dropped at the end."""
+def pg_server() -> str:
+    """The PostgreSQL server URL; skipped (or failed when required) once per run if unreachable."""
     reason = _pg_reachable()
     if reason is not None:
         if REQUIRE_PG:
             pytest.fail(f"PostgreSQL vereist maar niet bereikbaar op {PG_SERVER}: {reason}")
         _pg_status["skipped"] = reason
         pytest.skip(f"PostgreSQL niet bereikbaar op {PG_SERVER}: {reason}")
+    _pg_status.setdefault("tested", make_url(PG_SERVER).render_as_string())
+    return PG_SERVER
+
+
+@pytest.fixture(scope="session")
+def pg_database(pg_server: str) -> Iterator[str]:
+    """A private, migrated database for this run, dropped at the end."""
     name = f"regie_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
+    admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(PG_SERVER).set(database=name).render_as_string(hide_password=False)
+    url = make_url(pg_server).set(database=name).render_as_string(hide_password=False)
     command.upgrade(alembic_config(url), "head")
-    _pg_status["tested"] = make_url(PG_SERVER).set(database=name).render_as_string()
     yield url
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))

@@ -29,7 +29,6 @@ from app.cli import alembic_config
 from app.db import make_engine, utcnow
 from app.enums import CasusRol, CasusStatus, OrganisatieType
 from app.models import Account, Casus, Organisatie, Revisie, Rol
-from tests.conftest import PG_SERVER, REQUIRE_PG, _pg_reachable, _pg_status
 
 HEAD_TABLES = {
     "organisatie",
@@ -46,19 +45,6 @@ FORMULIERVERSIE = "twente-2020.1"
 
 
 # --- databases ------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def pg_server() -> str:
-    """The PostgreSQL server URL; skipped (or failed when required) once per run if unreachable."""
-    reason = _pg_reachable()
-    if reason is not None:
-        if REQUIRE_PG:
-            pytest.fail(f"PostgreSQL vereist maar niet bereikbaar op {PG_SERVER}: {reason}")
-        _pg_status["skipped"] = reason
-        pytest.skip(f"PostgreSQL niet bereikbaar op {PG_SERVER}: {reason}")
-    _pg_status.setdefault("tested", make_url(PG_SERVER).render_as_string())
-    return PG_SERVER
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
