@@ -4,7 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install run test lint audit lock clean
+.PHONY: install run test lint audit lock clean assets
+
+VENDOR := app/static/vendor
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +30,14 @@ lint: install
 	$(BIN)/ruff check app tests migrations
 	$(BIN)/ruff format --check app tests migrations
 	$(BIN)/mypy app tests migrations
+
+## make assets: front-end packages from the npm registry (package-lock.json) into app/static
+assets:
+	npm ci --no-audit --no-fund
+	mkdir -p $(VENDOR)
+	cp node_modules/@utrecht/component-library-css/dist/index.css $(VENDOR)/utrecht-components.css
+	cp node_modules/@nl-design-system-unstable/voorbeeld-design-tokens/dist/theme.css $(VENDOR)/voorbeeld-theme.css
+	cp node_modules/@utrecht/component-library-css/LICENSE.md $(VENDOR)/LICENSE-utrecht-components.md
 
 ## make audit: known vulnerabilities in the locked dependencies (ignores are explained in README)
 audit: install

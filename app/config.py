@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     data_keys: str | None = Field(default=None, repr=False)
     index_key: str | None = Field(default=None, repr=False)
     data_key_file: Path | None = None
+    session_secret: str | None = Field(default=None, repr=False, min_length=32)
+    session_idle_minutes: int = Field(default=240, gt=0, le=720)
     jwt_issuer: str = "regie-dev"
     jwt_audience: str = "regie"
     jwt_public_key_file: Path | None = None
@@ -50,6 +52,10 @@ class Settings(BaseSettings):
     @property
     def is_dev(self) -> bool:
         return self.env is Omgeving.DEV
+
+    @property
+    def session_secret_file(self) -> Path:
+        return self.data_dir / "session-secret"
 
     @property
     def dev_key_file(self) -> Path:

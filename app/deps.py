@@ -74,8 +74,13 @@ def get_actor(request: Request, uow: UowDep) -> Actor:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise NietGeauthenticeerd("Aanmelden is nodig: stuur een Bearer-token mee.")
+    return actor_from_token(request, uow, token.strip())
+
+
+def actor_from_token(request: Request, uow: UnitOfWork, token: str) -> Actor:
+    """Verify the token, load its active account, and name it in the audit trail."""
     state = request.app.state
-    actor = load_actor(uow.session, verify(token.strip(), state.keyset, state.settings))
+    actor = load_actor(uow.session, verify(token, state.keyset, state.settings))
     uow.audit.identify(
         account_id=actor.account_id,
         gebruikersnaam=actor.gebruikersnaam,
@@ -87,7 +92,7 @@ def get_actor(request: Request, uow: UowDep) -> Actor:
 ActorDep = Annotated[Actor, Depends(get_actor)]
 
 
-def get_context(request: Request, uow: UowDep, actor: ActorDep) -> Context:
+def make_context(request: Request, uow: UnitOfWork, actor: Actor) -> Context:
     state = request.app.state
     return Context(
         session=uow.session,
@@ -98,6 +103,10 @@ def get_context(request: Request, uow: UowDep, actor: ActorDep) -> Context:
         settings=state.settings,
         keyring=state.keyring,
     )
+
+
+def get_context(request: Request, uow: UowDep, actor: ActorDep) -> Context:
+    return make_context(request, uow, actor)
 
 
 Ctx = Annotated[Context, Depends(get_context)]

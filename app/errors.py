@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -93,21 +95,47 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def _regie_fout(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RegieFout)
+@dataclass(frozen=True)
+class Probleem:
+    """One error, before it is rendered as problem+json (API) or as a Dutch page (web)."""
+
+    status: int
+    code: str
+    title: str
+    detail: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+HtmlRenderer = Callable[[Request, Probleem], Awaitable[Response]]
+
+
+async def _respond(request: Request, fout: Probleem) -> Response:
+    """API paths always get problem+json; pages get the web layer's renderer when there is one."""
+    html: HtmlRenderer | None = getattr(request.app.state, "html_error", None)
+    if html is not None and not request.url.path.startswith(("/api/", "/health/")):
+        return await html(request, fout)
     return problem(
-        request, status=exc.status, code=exc.code, title=exc.title, detail=exc.detail, **exc.extra
+        request,
+        status=fout.status,
+        code=fout.code,
+        title=fout.title,
+        detail=fout.detail,
+        **fout.extra,
     )
 
 
-def _validation(request: Request, exc: Exception) -> JSONResponse:
+async def _regie_fout(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RegieFout)
+    return await _respond(request, Probleem(exc.status, exc.code, exc.title, exc.detail, exc.extra))
+
+
+async def _validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = [
         {"pad": ".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]), "melding": e["msg"]}
         for e in exc.errors()
     ]
-    fout = Validatiefout(errors)
-    return _regie_fout(request, fout)
+    return await _regie_fout(request, Validatiefout(errors))
 
 
 _HTTP_CODES = {
@@ -117,26 +145,21 @@ _HTTP_CODES = {
 }
 
 
-def _http(request: Request, exc: Exception) -> JSONResponse:
+async def _http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     code, title, detail = _HTTP_CODES.get(exc.status_code, ("http_fout", "Fout", str(exc.detail)))
-    return problem(request, status=exc.status_code, code=code, title=title, detail=detail)
+    return await _respond(request, Probleem(exc.status_code, code, title, detail))
 
 
-def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+async def _unexpected(request: Request, exc: Exception) -> Response:
     """Log the trace for us, show the client nothing of it."""
     log.error("onverwachte fout bij %s", request.url.path, exc_info=exc)
-    return problem(
-        request,
-        status=500,
-        code="interne_fout",
-        title="Er ging iets mis",
-        detail="Er ging iets mis aan onze kant. Probeer het later opnieuw.",
-    )
+    detail = "Er ging iets mis aan onze kant. Probeer het later opnieuw."
+    return await _respond(request, Probleem(500, "interne_fout", "Er ging iets mis", detail))
 
 
 def install_handlers(app: FastAPI) -> None:
-    """Map every error to problem+json, once."""
+    """Map every error once: problem+json for the API, a Dutch page for the web."""
     app.add_exception_handler(RegieFout, _regie_fout)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)

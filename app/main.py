@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from app import health
 from app.access.policy import load_policy
@@ -18,8 +21,13 @@ from app.form import routes as form_routes
 from app.form.definition import load_formulieren
 from app.handreiking import routes as handreiking_routes
 from app.middleware import BodyLimit, RequestContext
+from app.web import handreiking as web_handreiking
+from app.web import pages as web_pages
+from app.web.errors import render_error
+from app.web.session import session_secret
 
 API_PREFIX = "/api/v1"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -38,6 +46,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.formulieren = load_formulieren(settings.extra_form_dir, settings.form_version)
     app.state.keyset = load_keyset(settings)
     app.state.keyring = keyring_for(settings)
+    app.state.session_secret = session_secret(settings)
+    app.state.html_error = render_error
     app.state.engine = make_engine(settings.database_url)
 
     api = APIRouter(prefix=API_PREFIX)
@@ -45,6 +55,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)
+    app.include_router(web_pages.router)
+    app.include_router(web_handreiking.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext)

@@ -10,6 +10,13 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_API_CSP = "default-src 'none'; frame-ancestors 'none'"
+# Pages: only our own files; no inline script or style anywhere, so no 'unsafe-inline'.
+_PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'; object-src 'none'"
+)
 
 
 class RequestContext:
@@ -25,7 +32,9 @@ class RequestContext:
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if _REQUEST_ID.match(incoming) else str(uuid.uuid4())
         scope.setdefault("state", {})["request_id"] = request_id
-        is_docs = scope["path"].startswith("/api/v1/docs")
+        path = scope["path"]
+        is_docs = path.startswith("/api/v1/docs")
+        csp = _API_CSP if path.startswith(("/api/", "/health/")) else _PAGE_CSP
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -36,9 +45,7 @@ class RequestContext:
                 headers["X-Frame-Options"] = "DENY"
                 headers.setdefault("Cache-Control", "no-store")
                 if not is_docs:
-                    headers["Content-Security-Policy"] = (
-                        "default-src 'none'; frame-ancestors 'none'"
-                    )
+                    headers["Content-Security-Policy"] = csp
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -63,3 +63,27 @@ def authorize_system(ctx: Context, actie: Actie) -> None:
     ctx.audit.record(actie.value, uitkomst, kenmerken={"recht": actie.value})
     if not allowed:
         raise Geweigerd(f"Uw account mag '{actie}' niet.")
+
+
+def casus_rights(ctx: Context, casus_id: uuid.UUID) -> frozenset[Actie]:
+    """What the actor may do on this casus, so pages offer only controls that will work.
+
+    Showing is not allowing: every action is still authorized again when it is carried out.
+    """
+    rows = ctx.session.exec(
+        select(Casus.status, Rol.rol)
+        .join(Rol, col(Rol.casus_id) == col(Casus.id))
+        .where(
+            col(Casus.id) == casus_id,
+            col(Rol.account_id) == ctx.actor.account_id,
+            col(Rol.tot).is_(None),
+        )
+    ).all()
+    rollen = {CasusRol(rol) for _, rol in rows}
+    closed = bool(rows) and rows[0][0] is CasusStatus.AFGESLOTEN
+    return frozenset(
+        actie
+        for actie in Actie
+        if ctx.policy.casus_allows(rollen, actie)
+        and not (closed and actie in ctx.policy.alleen_open_casus)
+    )

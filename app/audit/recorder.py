@@ -88,6 +88,13 @@ class AuditRecorder:
             event.velden = sorted(set(velden))
         event.kenmerken = {**event.kenmerken, **kenmerken}
 
+    def failed(self, code: str) -> None:
+        """The action was allowed but did not happen (e.g. invalid input shown back on a page)."""
+        event = self.pending[-1]
+        event.uitkomst = Uitkomst.MISLUKT.value
+        event.velden = []
+        event.kenmerken = {**event.kenmerken, "code": code}
+
     def write(self, session: Session) -> None:
         """Append the pending events inside the caller's transaction."""
         if self.pending:

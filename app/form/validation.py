@@ -16,6 +16,9 @@ from typing import Any
 from app.form.definition import Formulier, Veld, VeldType
 
 _BSN = re.compile(r"^[0-9]{9}$")
+# The steps the people at the table called finished ("Is deze stap af?"): a human decision,
+# kept in the document so it is versioned with the plan.
+STAPPEN_AF = "stappen_af"
 
 
 @dataclass(frozen=True)
@@ -34,11 +37,19 @@ def validate(formulier: Formulier, inhoud: Any) -> list[Fout]:
     fouten: list[Fout] = []
     for sleutel, waarde in inhoud.items():
         sectie = formulier.sectie(sleutel)
-        if sectie is None:
+        if sleutel == STAPPEN_AF:
+            fouten.extend(_check_steps_done(formulier, waarde))
+        elif sectie is None:
             fouten.append(Fout(sleutel, "Dit onderdeel bestaat niet in het formulier."))
         elif waarde is not None:
             fouten.extend(_check_object(formulier, sectie.velden, waarde, sleutel))
     return fouten
+
+
+def _check_steps_done(formulier: Formulier, waarde: Any) -> Iterator[Fout]:
+    steps = {s.sleutel for s in formulier.secties if s.stap is not None}
+    if not isinstance(waarde, list) or not all(isinstance(w, str) and w in steps for w in waarde):
+        yield Fout(STAPPEN_AF, f"Verwacht een lijst met stappen uit: {', '.join(sorted(steps))}.")
 
 
 def _check_object(

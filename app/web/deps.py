@@ -1,0 +1,43 @@
+"""Web dependencies: the actor from the session cookie, and the CSRF check on every form."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from app.context import Actor, Context
+from app.deps import UowDep, actor_from_token, make_context
+from app.errors import Geweigerd, NietGeauthenticeerd
+from app.web.session import CSRF_FIELD, SESSION_COOKIE, csrf_valid
+
+
+def get_web_actor(request: Request, uow: UowDep) -> Actor:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise NietGeauthenticeerd("Aanmelden is nodig.")
+    return actor_from_token(request, uow, token)
+
+
+WebActor = Annotated[Actor, Depends(get_web_actor)]
+
+
+def get_web_context(request: Request, uow: UowDep, actor: WebActor) -> Context:
+    return make_context(request, uow, actor)
+
+
+WebCtx = Annotated[Context, Depends(get_web_context)]
+
+
+async def require_csrf(request: Request) -> None:
+    """Refuse any form post without this browser's CSRF token, before anything changes."""
+    form = await request.form()
+    submitted = form.get(CSRF_FIELD)
+    if not csrf_valid(request, submitted if isinstance(submitted, str) else None):
+        raise Geweigerd(
+            "Dit formulier is verlopen of komt niet van Regie. Laad de pagina opnieuw en probeer "
+            "het nog eens; er is niets gewijzigd."
+        )
+
+
+Csrf = Depends(require_csrf)

@@ -1,0 +1,161 @@
+"""Signing in and out, "Mijn casussen" and a new casus."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+
+from app.accounts.service import active_accounts
+from app.audit.recorder import Uitkomst
+from app.auth.tokens import issue_dev_token, load_actor
+from app.casus import service as casus_service
+from app.casus.schemas import CasusCreate, Zoekvraag
+from app.deps import UowDep
+from app.errors import NietGevonden, Validatiefout
+from app.web.deps import Csrf, WebCtx
+from app.web.session import end_session, start_session
+from app.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def safe_next(volgende: str | None) -> str:
+    """Only local paths: a sign-in link must not bounce the user to another site."""
+    if volgende and volgende.startswith("/") and not volgende.startswith("//"):
+        return volgende
+    return "/casussen"
+
+
+@router.get("/")
+def home() -> RedirectResponse:
+    return RedirectResponse("/casussen", status_code=303)
+
+
+@router.get("/aanmelden")
+def sign_in_page(request: Request, uow: UowDep, volgende: str | None = None) -> Response:
+    """Dev: choose a demo account. Production signs in through the organisation's provider."""
+    if not request.app.state.settings.is_dev:
+        raise NietGevonden("Aanmelden gaat via de identiteitsprovider van uw organisatie.")
+    accounts = active_accounts(uow.session)
+    return render(
+        request, "aanmelden.html", {"accounts": accounts, "volgende": safe_next(volgende)}
+    )
+
+
+@router.post("/aanmelden", dependencies=[Csrf])
+def sign_in(
+    request: Request,
+    uow: UowDep,
+    gebruikersnaam: Annotated[str, Form(max_length=100)],
+    volgende: Annotated[str | None, Form()] = None,
+) -> Response:
+    settings = request.app.state.settings
+    if not settings.is_dev:
+        raise NietGevonden("Aanmelden gaat via de identiteitsprovider van uw organisatie.")
+    actor = load_actor(uow.session, gebruikersnaam)
+    uow.audit.identify(
+        account_id=actor.account_id,
+        gebruikersnaam=actor.gebruikersnaam,
+        organisatie=actor.organisatie,
+    )
+    uow.audit.record("aanmelden", Uitkomst.TOEGESTAAN, kenmerken={"methode": "dev"})
+    response = RedirectResponse(safe_next(volgende), status_code=303)
+    start_session(request, response, issue_dev_token(settings, gebruikersnaam))
+    return response
+
+
+@router.post("/afmelden", dependencies=[Csrf])
+def sign_out() -> Response:
+    response = RedirectResponse("/aanmelden", status_code=303)
+    end_session(response)
+    return response
+
+
+@router.get("/casussen")
+def my_casussen(
+    request: Request,
+    ctx: WebCtx,
+    naam: Annotated[str | None, Query(max_length=200)] = None,
+    geboortedatum: Annotated[str | None, Query(max_length=10)] = None,
+    pagina: Annotated[int, Query(ge=1)] = 1,
+) -> Response:
+    fouten: dict[str, str] = {}
+    geboren: date | None = None
+    if geboortedatum:
+        try:
+            geboren = date.fromisoformat(geboortedatum)
+        except ValueError:
+            fouten["geboortedatum"] = "Vul een datum in, bijvoorbeeld 17-04-2012."
+    zoek = Zoekvraag(naam=naam or None, geboortedatum=geboren)
+    lijst = casus_service.list_mine(ctx, pagina=pagina, per_pagina=25, zoek=zoek)
+    return render(
+        request,
+        "casussen.html",
+        {
+            "actor": ctx.actor,
+            "lijst": lijst,
+            "zoek": {"naam": naam or "", "geboortedatum": geboortedatum or ""},
+            "fouten": fouten,
+        },
+    )
+
+
+@router.get("/casussen/nieuw")
+def new_casus_page(request: Request, ctx: WebCtx) -> Response:
+    formulier = ctx.formulieren[ctx.formulieren.standaard]
+    return render(
+        request,
+        "casus_nieuw.html",
+        {"actor": ctx.actor, "formulier": formulier, "waarden": {}, "fouten": {}},
+    )
+
+
+@router.post("/casussen/nieuw", dependencies=[Csrf])
+async def create_casus(request: Request, ctx: WebCtx) -> Response:
+    form = await request.form()
+    waarden = {
+        "gemeente": str(form.get("gemeente") or ""),
+        "naam": str(form.get("naam") or ""),
+        "geboortedatum": str(form.get("geboortedatum") or ""),
+        "indicaties": [str(v) for v in form.getlist("indicaties")],
+    }
+    fouten: dict[str, str] = {}
+    try:
+        data = CasusCreate.model_validate(
+            {
+                "gemeente": waarden["gemeente"],
+                "jeugdige": {"naam": waarden["naam"], "geboortedatum": waarden["geboortedatum"]},
+                "indicaties": waarden["indicaties"],
+            }
+        )
+        casus = casus_service.create(ctx, data)
+    except ValidationError as exc:
+        fouten = {
+            ".".join(str(p) for p in e["loc"]).split(".")[-1]: _dutch(e["type"])
+            for e in exc.errors()
+        }
+    except Validatiefout as exc:
+        ctx.audit.failed(exc.code)
+        fouten = {e["pad"].split(".")[-1]: e["melding"] for e in exc.extra["errors"]}
+    if fouten:
+        formulier = ctx.formulieren[ctx.formulieren.standaard]
+        return render(
+            request,
+            "casus_nieuw.html",
+            {"actor": ctx.actor, "formulier": formulier, "waarden": waarden, "fouten": fouten},
+            status=422,
+        )
+    return RedirectResponse(f"/casussen/{casus.id}", status_code=303)
+
+
+def _dutch(kind: str) -> str:
+    return {
+        "missing": "Dit veld is verplicht.",
+        "string_too_short": "Dit veld is verplicht.",
+        "date_from_datetime_parsing": "Vul een geldige datum in.",
+        "date_parsing": "Vul een geldige datum in.",
+    }.get(kind, "Controleer dit veld.")

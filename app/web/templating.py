@@ -1,0 +1,83 @@
+"""Jinja2 set-up and the one way pages are rendered (so the CSRF cookie is never forgotten)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from app.web.forms import field_id
+from app.web.session import CSRF_FIELD, csrf_token, remember_csrf_seed
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
+NL = ZoneInfo("Europe/Amsterdam")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MAANDEN = (
+    "januari", "februari", "maart", "april", "mei", "juni",
+    "juli", "augustus", "september", "oktober", "november", "december",
+)  # fmt: skip
+
+
+def datum(value: date | datetime | str | None) -> str:
+    """A date as Dutch text: 17 april 2012."""
+    if not value:  # None, "" or a missing key (jinja2 Undefined)
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    if isinstance(value, datetime):
+        value = value.astimezone(NL).date()
+    return f"{value.day} {MAANDEN[value.month - 1]} {value.year}"
+
+
+def tijdstip(value: datetime | None) -> str:
+    """A moment in Dutch local time: 23 november 2026, 14:02."""
+    if value is None:
+        return ""
+    local = value.astimezone(NL)
+    return f"{datum(local.date())}, {local:%H:%M}"
+
+
+def keuze_tekst(value: str) -> str:
+    """A vocabulary value as words: gecertificeerde_instelling -> Gecertificeerde instelling."""
+    words = value.replace("_", " ").replace("-", " ")
+    return words[:1].upper() + words[1:]
+
+
+def tekst(value: Any) -> str:
+    """Any stored value as readable Dutch text."""
+    if isinstance(value, bool):
+        return "Ja" if value else "Nee"
+    if isinstance(value, list):
+        return ", ".join(keuze_tekst(str(v)) for v in value)
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        return datum(value)
+    return "" if value is None else str(value)
+
+
+TEMPLATES.env.filters["datum"] = datum
+TEMPLATES.env.filters["keuze_tekst"] = keuze_tekst
+TEMPLATES.env.filters["keuze_paar"] = lambda v: (v, keuze_tekst(v))
+TEMPLATES.env.filters["tekst"] = tekst
+TEMPLATES.env.filters["veld_id"] = field_id
+TEMPLATES.env.filters["tijdstip"] = tijdstip
+TEMPLATES.env.globals["CSRF_FIELD"] = CSRF_FIELD
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, status: int = 200
+) -> HTMLResponse:
+    """Render a page with the request's CSRF token; sets the seed cookie on first contact."""
+    response = TEMPLATES.TemplateResponse(
+        request,
+        template,
+        {"csrf_token": csrf_token(request), **(context or {})},
+        status_code=status,
+    )
+    remember_csrf_seed(request, response)
+    return response
