@@ -12,7 +12,7 @@ from fastapi import Depends, Request
 from sqlmodel import Session
 
 from app.audit.recorder import AuditRecorder
-from app.auth.tokens import load_actor, verify
+from app.auth.tokens import load_actor, verify_claims
 from app.context import Actor, Context
 from app.errors import NietGeauthenticeerd
 
@@ -78,9 +78,14 @@ def get_actor(request: Request, uow: UowDep) -> Actor:
 
 
 def actor_from_token(request: Request, uow: UnitOfWork, token: str) -> Actor:
-    """Verify the token, load its active account, and name it in the audit trail."""
+    """Verify the token, load its active account, and name it in the audit trail.
+
+    The token's expiry is kept on the request, so pages can warn before the session ends.
+    """
     state = request.app.state
-    actor = load_actor(uow.session, verify(token, state.keyset, state.settings))
+    claims = verify_claims(token, state.keyset, state.settings)
+    request.state.sessie_verloopt = claims["exp"]
+    actor = load_actor(uow.session, claims["sub"])
     uow.audit.identify(
         account_id=actor.account_id,
         gebruikersnaam=actor.gebruikersnaam,

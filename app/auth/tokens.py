@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from jose import jwt
@@ -46,6 +47,12 @@ def issue_dev_token(settings: Settings, gebruikersnaam: str) -> str:
 
 def verify(token: str, keyset: KeySet, settings: Settings) -> str:
     """Return the token's subject, or refuse with one reason for the log, none for the client."""
+    sub: str = verify_claims(token, keyset, settings)["sub"]
+    return sub
+
+
+def verify_claims(token: str, keyset: KeySet, settings: Settings) -> dict[str, Any]:
+    """The verified claims of a token (RS256 only; exp, iss, aud and a non-empty sub required)."""
     if len(token) > MAX_TOKEN_BYTES:
         raise NietGeauthenticeerd("Het token is ongeldig.")
     try:
@@ -68,7 +75,7 @@ def verify(token: str, keyset: KeySet, settings: Settings) -> str:
     sub = claims.get("sub")
     if not isinstance(sub, str) or not sub:
         raise NietGeauthenticeerd("Het token is ongeldig.")
-    return sub
+    return claims
 
 
 def load_actor(session: Session, gebruikersnaam: str) -> Actor:

@@ -101,7 +101,63 @@
     });
   }
 
+  // Warn before the session ends, with an announced countdown and a button to continue
+  // (WCAG 2.2.1): an MDO can last longer than a session.
+  function sessionWarning() {
+    const expires = Number(document.body.dataset.sessieVerloopt || 0) * 1000;
+    const box = document.querySelector("[data-sessiewaarschuwing]");
+    const text = document.querySelector("[data-sessietekst]");
+    const form = document.querySelector("[data-sessieverlengen]");
+    if (!expires || !box || !text || !form) return;
+    let deadline = expires;
+    let lastMinute = null;
+    const tick = () => {
+      const left = deadline - Date.now();
+      if (left > 5 * 60 * 1000) { box.hidden = true; lastMinute = null; return; }
+      box.hidden = false;
+      const minutes = Math.max(0, Math.ceil(left / 60000));
+      if (minutes !== lastMinute) {
+        lastMinute = minutes;
+        text.textContent = left > 0
+          ? `Uw sessie verloopt over ${minutes} minuut${minutes === 1 ? "" : "en"}. Wat u invult blijft bewaard.`
+          : "Uw sessie is verlopen. Wat u hebt ingevuld staat nog op deze pagina; meld u opnieuw aan in een nieuw tabblad.";
+      }
+    };
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      try {
+        const response = await fetch(form.action, {
+          method: "POST", body: new FormData(form), credentials: "same-origin",
+          headers: { "Accept": "application/json" },
+        });
+        if (response.ok) {
+          deadline = (await response.json()).verloopt * 1000;
+          text.textContent = "Uw sessie is verlengd.";
+          tick();
+        }
+      } catch (error) {
+        text.textContent = "Verlengen lukte niet: geen verbinding. Probeer het zo opnieuw.";
+      }
+    });
+    tick();
+    setInterval(tick, 15000);
+  }
+
+  // MDO mode: arrow keys move between steps when no field has focus (projector, keyboard).
+  function meetingKeys() {
+    if (!document.body.classList.contains("regie-mdo")) return;
+    document.addEventListener("keydown", (event) => {
+      const tag = (event.target.tagName || "").toLowerCase();
+      if (["input", "textarea", "select", "button"].includes(tag) || event.altKey || event.ctrlKey) return;
+      const rel = event.key === "ArrowRight" ? "next" : event.key === "ArrowLeft" ? "prev" : null;
+      const link = rel && document.querySelector(`a[rel="${rel}"]`);
+      if (link) window.location.assign(link.href);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
+    sessionWarning();
+    meetingKeys();
     focusErrorSummary();
     characterCounters();
     document.querySelectorAll("form[data-autosave]").forEach(autosave);

@@ -6,12 +6,12 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from app.accounts.service import active_accounts
 from app.audit.recorder import Uitkomst
-from app.auth.tokens import issue_dev_token, load_actor
+from app.auth.tokens import issue_dev_token, load_actor, verify_claims
 from app.casus import service as casus_service
 from app.casus.schemas import CasusCreate, Zoekvraag
 from app.deps import UowDep
@@ -72,6 +72,28 @@ def sign_in(
 def sign_out() -> Response:
     response = RedirectResponse("/aanmelden", status_code=303)
     end_session(response)
+    return response
+
+
+@router.post("/sessie/verlengen", dependencies=[Csrf])
+def renew_session(
+    request: Request, ctx: WebCtx, volgende: Annotated[str | None, Form()] = None
+) -> Response:
+    """Extend a session that is still valid, so a long MDO never ends mid-sentence.
+
+    Dev signs its own tokens; a production provider's refresh comes with OIDC sign-in.
+    """
+    settings = request.app.state.settings
+    if not settings.is_dev:
+        raise NietGevonden("Verlengen gaat via de identiteitsprovider van uw organisatie.")
+    token = issue_dev_token(settings, ctx.actor.gebruikersnaam)
+    claims = verify_claims(token, request.app.state.keyset, settings)
+    ctx.audit.record("sessie.verlengen", Uitkomst.TOEGESTAAN)
+    if request.headers.get("accept") == "application/json":
+        response: Response = JSONResponse({"verloopt": claims["exp"]})
+    else:
+        response = RedirectResponse(safe_next(volgende), status_code=303)
+    start_session(request, response, token)
     return response
 
 

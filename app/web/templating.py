@@ -76,7 +76,11 @@ def render(
     response = TEMPLATES.TemplateResponse(
         request,
         template,
-        {"csrf_token": csrf_token(request), **(context or {})},
+        {
+            "csrf_token": csrf_token(request),
+            "sessie_verloopt": getattr(request.state, "sessie_verloopt", None),
+            **(context or {}),
+        },
         status_code=status,
     )
     remember_csrf_seed(request, response)
