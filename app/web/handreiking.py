@@ -69,6 +69,12 @@ def overview(request: Request, casus_id: uuid.UUID, ctx: WebCtx) -> Response:
     return render(request, "casus/overzicht.html", _page(ctx, casus_id))
 
 
+@router.get("/casussen/{casus_id}/controleren")
+def check_answers(request: Request, casus_id: uuid.UUID, ctx: WebCtx) -> Response:
+    """Every step read-only with a "Wijzig" link: what the table checks before fixing the plan."""
+    return render(request, "casus/controleren.html", _page(ctx, casus_id))
+
+
 @router.get("/casussen/{casus_id}/stap/{sleutel}")
 def step(
     request: Request, casus_id: uuid.UUID, sleutel: str, ctx: WebCtx, mdo: bool = False

@@ -294,3 +294,15 @@ def test_meeting_mode_hides_personal_navigation(app: Any, setup: dict[str, Any])
     page = browser.get(step_url(setup["id"], "doelen") + "?mdo=1").text
     assert "regie-mdo" in page and "Mijn casussen</a></li>" not in page and "Afmelden" not in page
     assert 'aria-current="step"' in page and 'rel="next"' in page and 'rel="prev"' in page
+
+
+def test_check_page_shows_every_step_read_only_with_change_links(
+    app: Any, setup: dict[str, Any]
+) -> None:
+    browser, _ = sign_in(app, "anna")
+    page = browser.get(f"/casussen/{setup['id']}/controleren")
+    assert page.status_code == 200
+    assert page.text.count(">Wijzig<span") == 9
+    assert "Niet ingevuld" in page.text and "Test Jeugdige" in page.text
+    volger, _ = sign_in(app, "vera")
+    assert ">Wijzig<span" not in volger.get(f"/casussen/{setup['id']}/controleren").text
