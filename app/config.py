@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     policy_file: Path = Path(__file__).resolve().parent.parent / "policies" / "access.yaml"
     extra_form_dir: Path | None = None
     form_version: str = "twente-2020.1"
+    afgesloten_zichtbaar_dagen: int = Field(default=90, ge=0)
     max_body_bytes: int = Field(default=1_048_576, gt=0)
     page_size_max: int = Field(default=100, gt=0)
 

@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app import health
 from app.access.policy import load_policy
+from app.accounts import beheer_routes
 from app.accounts import routes as accounts_routes
 from app.audit import routes as audit_routes
 from app.auth.keys import load_keyset
@@ -21,6 +22,8 @@ from app.form import routes as form_routes
 from app.form.definition import load_formulieren
 from app.handreiking import routes as handreiking_routes
 from app.middleware import BodyLimit, RequestContext
+from app.regie import inbox_routes
+from app.regie import routes as regie_routes
 from app.web import handreiking as web_handreiking
 from app.web import pages as web_pages
 from app.web.errors import render_error
@@ -51,7 +54,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.database_url)
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (accounts_routes, casus_routes, handreiking_routes, audit_routes, form_routes):
+    for module in (
+        accounts_routes,
+        beheer_routes,
+        casus_routes,
+        handreiking_routes,
+        audit_routes,
+        regie_routes,
+        inbox_routes,
+        form_routes,
+    ):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)

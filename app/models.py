@@ -3,14 +3,17 @@
 from app.accounts.models import Account, Organisatie
 from app.audit.models import AuditGebeurtenis, AuditKeten
 from app.casus.models import Casus, Rol
-from app.handreiking.models import Revisie
+from app.handreiking.models import Mdo, Revisie
+from app.regie.models import Overdracht
 
 __all__ = [
     "Account",
     "AuditGebeurtenis",
     "AuditKeten",
     "Casus",
+    "Mdo",
     "Organisatie",
+    "Overdracht",
     "Revisie",
     "Rol",
 ]

@@ -23,9 +23,15 @@ class Actie(StrEnum):
     BETROKKENEN_BEHEREN = "betrokkenen.beheren"
     CASUS_AFSLUITEN = "casus.afsluiten"
     TOEGANGSLOG_LEZEN = "toegangslog.lezen"
+    OVERDRACHT_VOORSTELLEN = "overdracht.voorstellen"
+    OVERDRACHT_BEANTWOORDEN = "overdracht.beantwoorden"
+    OVERDRACHT_INTREKKEN = "overdracht.intrekken"
+    MDO_BEHEREN = "mdo.beheren"
+    CASUS_HEROPENEN = "casus.heropenen"
+    ACCOUNTS_BEHEREN = "accounts.beheren"
 
 
-SYSTEEM_ACTIES = frozenset({Actie.CASUS_AANMAKEN})
+SYSTEEM_ACTIES = frozenset({Actie.CASUS_AANMAKEN, Actie.ACCOUNTS_BEHEREN})
 CASUS_ACTIES = frozenset(Actie) - SYSTEEM_ACTIES
 
 

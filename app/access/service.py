@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from sqlmodel import col, select
@@ -12,6 +13,7 @@ from app.access.policy import Actie
 from app.audit.recorder import Uitkomst
 from app.casus.models import Casus, Rol
 from app.context import Context
+from app.db import utcnow
 from app.enums import CasusRol, CasusStatus
 from app.errors import CasusAfgesloten, CasusNietGevonden, Geweigerd, RegieFout
 
@@ -49,11 +51,21 @@ def _refusal(ctx: Context, actie: Actie, rows: Sequence[Any]) -> RegieFout | Non
         return CasusNietGevonden()
     casus: Casus = rows[0][0]
     rollen = {CasusRol(rol) for _, rol in rows}
+    if _faded(ctx, casus) and CasusRol.REGIEVOERDER not in rollen:
+        return CasusNietGevonden()
     if not ctx.policy.casus_allows(rollen, actie):
         return Geweigerd(f"Uw rol op deze casus staat '{actie}' niet toe.")
     if actie in ctx.policy.alleen_open_casus and casus.status is CasusStatus.AFGESLOTEN:
         return CasusAfgesloten()
     return None
+
+
+def _faded(ctx: Context, casus: Casus) -> bool:
+    """A closed casus stays visible to its last members for a while, then to the regievoerder."""
+    if casus.status is not CasusStatus.AFGESLOTEN or casus.afgesloten_op is None:
+        return False
+    zichtbaar = timedelta(days=ctx.settings.afgesloten_zichtbaar_dagen)
+    return casus.afgesloten_op + zichtbaar < utcnow()
 
 
 def authorize_system(ctx: Context, actie: Actie) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlmodel import Session, col, select
 
 from app.accounts.models import Account, Organisatie
+from app.casus.schemas import PersoonOut
 
 
 def active_accounts(session: Session) -> list[tuple[Account, Organisatie]]:
@@ -16,3 +19,18 @@ def active_accounts(session: Session) -> list[tuple[Account, Organisatie]]:
         .order_by(col(Account.gebruikersnaam))
     ).all()
     return [(account, organisatie) for account, organisatie in rows]
+
+
+def persons(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, PersoonOut]:
+    """Name and organisation of several accounts in one query (authors, proposers, successors)."""
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(Account, Organisatie)
+        .join(Organisatie, col(Organisatie.id) == col(Account.organisatie_id))
+        .where(col(Account.id).in_(ids))
+    ).all()
+    return {
+        a.id: PersoonOut(gebruikersnaam=a.gebruikersnaam, naam=a.naam, organisatie=o.naam)
+        for a, o in rows
+    }

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.audit import service
-from app.audit.schemas import ToegangslogPagina
+from app.audit.schemas import TijdlijnPagina, ToegangslogPagina
 from app.deps import Ctx
 
 router = APIRouter(prefix="/casussen/{casus_id}", tags=["toegangslog"])
@@ -22,3 +22,13 @@ def read_toegangslog(
     per_pagina: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> ToegangslogPagina:
     return service.toegangslog(ctx, casus_id, pagina=pagina, per_pagina=per_pagina)
+
+
+@router.get("/tijdlijn")
+def read_tijdlijn(
+    casus_id: uuid.UUID,
+    ctx: Ctx,
+    pagina: Annotated[int, Query(ge=1)] = 1,
+    per_pagina: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> TijdlijnPagina:
+    return service.tijdlijn(ctx, casus_id, pagina=pagina, per_pagina=per_pagina)

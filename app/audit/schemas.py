@@ -24,3 +24,20 @@ class ToegangslogPagina(BaseModel):
     pagina: int
     per_pagina: int
     totaal: int
+
+
+class GebeurtenisOut(BaseModel):
+    tijdstip: datetime
+    soort: str
+    gebruikersnaam: str | None
+    naam: str | None
+    organisatie: str | None
+    velden: list[str]
+    kenmerken: dict[str, Any]
+
+
+class TijdlijnPagina(BaseModel):
+    resultaten: list[GebeurtenisOut]
+    pagina: int
+    per_pagina: int
+    totaal: int

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Column, Index, Text, text
 from sqlmodel import Field, SQLModel
@@ -34,6 +34,7 @@ class Casus(SQLModel, table=True):
     afsluitreden: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     zoek_naam: str | None = Field(default=None, max_length=64, index=True)
     zoek_geboortedatum: str | None = Field(default=None, max_length=64, index=True)
+    volgende_mdo: date | None = Field(default=None, index=True)
 
 
 class Rol(SQLModel, table=True):

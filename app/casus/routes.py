@@ -69,3 +69,8 @@ def add_betrokkene(casus_id: uuid.UUID, data: BetrokkeneIn, ctx: Ctx) -> RolOut:
 @router.delete("/{casus_id}/betrokkenen/{rol_id}", status_code=status.HTTP_204_NO_CONTENT)
 def remove_betrokkene(casus_id: uuid.UUID, rol_id: uuid.UUID, ctx: Ctx) -> None:
     membership.end_role(ctx, casus_id, rol_id)
+
+
+@router.post("/{casus_id}/heropenen")
+def reopen_casus(casus_id: uuid.UUID, ctx: Ctx) -> CasusOut:
+    return service.reopen(ctx, casus_id)

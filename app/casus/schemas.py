@@ -61,6 +61,8 @@ class CasusSamenvatting(BaseModel):
     regievoerder: PersoonOut
     revisie: int
     gewijzigd_op: datetime
+    jeugdige_naam: str | None = None
+    volgende_mdo: date | None = None
 
 
 class CasusPagina(BaseModel):

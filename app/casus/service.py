@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, tuple_
 from sqlmodel import col, select
 
 from app.access.policy import Actie
@@ -20,9 +20,10 @@ from app.crypto.fields import birthdate_index, name_index
 from app.crypto.service import AFSLUITREDEN, TOELICHTING, search_keys
 from app.db import utcnow
 from app.enums import CasusRol, CasusStatus
-from app.errors import Validatiefout
+from app.errors import Conflict, Validatiefout
 from app.form.validation import Fout, validate
 from app.handreiking.models import Revisie
+from app.regie.queries import handover_open
 
 
 def create(ctx: Context, data: CasusCreate) -> CasusOut:
@@ -102,6 +103,21 @@ def _out(ctx: Context, casus: Casus) -> CasusOut:
     )
 
 
+def reopen(ctx: Context, casus_id: uuid.UUID) -> CasusOut:
+    """Reopen a closed casus: an explicit, audited step back to an editable plan."""
+    casus = authorize(ctx, Actie.CASUS_HEROPENEN, casus_id, handeling="casus.heropenen")
+    if casus.status is not CasusStatus.AFGESLOTEN:
+        raise Conflict("Deze casus is niet afgesloten.")
+    casus.status = CasusStatus.ACTIEF
+    casus.afgesloten_op = None
+    casus.afsluitreden = None
+    casus.gewijzigd_op = utcnow()
+    ctx.session.add(casus)
+    ctx.session.flush()
+    ctx.audit.annotate(velden=["status"])
+    return _out(ctx, casus)
+
+
 def list_mine(ctx: Context, *, pagina: int, per_pagina: int, zoek: Zoekvraag) -> CasusPagina:
     """The casussen the actor has an active role on, most recently changed first.
 
@@ -125,6 +141,7 @@ def list_mine(ctx: Context, *, pagina: int, per_pagina: int, zoek: Zoekvraag) ->
         .limit(per_pagina)
     ).all()
     leads = membership.regievoerders(ctx.session, [c.id for c, _ in rows])
+    koppen = _headlines(ctx, [casus for casus, _ in rows])
     ctx.audit.record(
         "casussen.lijst",
         Uitkomst.TOEGESTAAN,
@@ -140,6 +157,7 @@ def list_mine(ctx: Context, *, pagina: int, per_pagina: int, zoek: Zoekvraag) ->
                 regievoerder=leads[casus.id],
                 revisie=casus.revisie,
                 gewijzigd_op=casus.gewijzigd_op,
+                **koppen.get(casus.id, {}),
             )
             for casus, rol in rows
         ],
@@ -149,9 +167,42 @@ def list_mine(ctx: Context, *, pagina: int, per_pagina: int, zoek: Zoekvraag) ->
     )
 
 
+def _headlines(ctx: Context, casussen: list[Casus]) -> dict[uuid.UUID, dict[str, Any]]:
+    """The jeugdige's name and next MDO of each listed casus, from their current revisions.
+
+    One query for the whole page; both values live only encrypted in the document, so people
+    recognise their casussen by name without the database ever holding it in plaintext.
+    """
+    if not casussen:
+        return {}
+    huidige = [(casus.id, casus.revisie) for casus in casussen]
+    revisies = ctx.session.exec(
+        select(Revisie).where(tuple_(col(Revisie.casus_id), col(Revisie.nummer)).in_(huidige))
+    ).all()
+    by_id = {casus.id: casus for casus in casussen}
+    out: dict[uuid.UUID, dict[str, Any]] = {}
+    for revisie in revisies:
+        casus = by_id[revisie.casus_id]
+        inhoud = ctx.kluis(casus.formulierversie).open(casus.id, revisie.inhoud)
+        naam = ((inhoud.get("kop") or {}).get("jeugdige") or {}).get("naam")
+        mdo = (inhoud.get("borging") or {}).get("volgende_mdo")
+        out[casus.id] = {"jeugdige_naam": naam, "volgende_mdo": _date_or_none(mdo)}
+    return out
+
+
+def _date_or_none(value: Any) -> date | None:
+    """A stored ISO date, or None for an empty or (in an old draft) unreadable one."""
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) and value else None
+    except ValueError:
+        return None
+
+
 def close(ctx: Context, casus_id: uuid.UUID, reden: str) -> CasusOut:
     """Close the casus: from now on it is read-only for everyone."""
     casus = authorize(ctx, Actie.CASUS_AFSLUITEN, casus_id, handeling="casus.afsluiten")
+    if handover_open(ctx.session, casus_id):
+        raise Conflict("Er staat een overdracht open. Rond die eerst af of trek haar in.")
     ctx.audit.annotate(velden=["status", "afsluitreden"])
     now = utcnow()
     casus.status = CasusStatus.AFGESLOTEN

@@ -11,10 +11,13 @@ from fastapi import APIRouter, Header, Path, Query, Response
 from app.casus.routes import etag
 from app.deps import Ctx
 from app.errors import VersieVereist
-from app.handreiking import service
+from app.handreiking import mdo, service
 from app.handreiking.schemas import (
+    AfrondenIn,
     HandreikingIn,
     HandreikingOut,
+    MdoIn,
+    MdoOut,
     OpgeslagenOut,
     RevisieOut,
     RevisieSamenvatting,
@@ -72,3 +75,18 @@ def diff_revisies(
     casus_id: uuid.UUID, nummer: Nummer, met: Annotated[int, Query(ge=1)], ctx: Ctx
 ) -> VerschilOut:
     return service.diff(ctx, casus_id, nummer, met)
+
+
+@router.post("/mdos", status_code=201)
+def open_mdo(casus_id: uuid.UUID, data: MdoIn, ctx: Ctx) -> MdoOut:
+    return mdo.open_mdo(ctx, casus_id, data)
+
+
+@router.get("/mdos")
+def list_mdos(casus_id: uuid.UUID, ctx: Ctx) -> list[MdoOut]:
+    return mdo.list_mdos(ctx, casus_id)
+
+
+@router.post("/mdos/{mdo_id}/afronden")
+def finish_mdo(casus_id: uuid.UUID, mdo_id: uuid.UUID, data: AfrondenIn, ctx: Ctx) -> MdoOut:
+    return mdo.finish_mdo(ctx, casus_id, mdo_id, data)

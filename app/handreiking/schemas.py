@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import uuid
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -60,3 +61,31 @@ class VerschilOut(BaseModel):
     van: int
     naar: int
     wijzigingen: list[Wijziging]
+
+
+class MdoIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    datum: date
+    aanwezigen: list[str] = Field(default_factory=list, max_length=50)
+    ouders_aanwezig: bool = False
+    jeugdige_aanwezig: bool = False
+
+
+class AfrondenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    revisie: int = Field(ge=1)
+    besluiten: str | None = Field(default=None, max_length=4000)
+
+
+class MdoOut(BaseModel):
+    id: uuid.UUID
+    datum: date
+    aanwezigen: list[str]
+    ouders_aanwezig: bool
+    jeugdige_aanwezig: bool
+    geopend_op: datetime
+    afgerond_op: datetime | None
+    vastgestelde_revisie: int | None
+    besluiten: str | None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, update
@@ -11,7 +12,7 @@ from sqlmodel import col, select
 
 from app.access.policy import Actie
 from app.access.service import authorize
-from app.accounts.models import Account, Organisatie
+from app.accounts.service import persons
 from app.casus.models import Casus
 from app.casus.schemas import PersoonOut
 from app.context import Context
@@ -22,6 +23,7 @@ from app.errors import NietGevonden, Validatiefout, Versieconflict
 from app.form.completeness import progress
 from app.form.diff import verschil
 from app.form.validation import validate
+from app.handreiking.mdo import agreed_revisions, open_meeting
 from app.handreiking.models import Revisie
 from app.handreiking.schemas import (
     HandreikingIn,
@@ -36,7 +38,23 @@ from app.handreiking.schemas import (
 
 def read(ctx: Context, casus_id: uuid.UUID) -> HandreikingOut:
     casus = authorize(ctx, Actie.CASUS_LEZEN, casus_id, handeling="handreiking.lezen")
-    inhoud = ctx.kluis(casus.formulierversie).open(casus_id, _revision(ctx, casus).inhoud)
+    return _current(ctx, casus)
+
+
+def print_view(ctx: Context, casus_id: uuid.UUID) -> HandreikingOut:
+    """The current plan for printing: the same right as reading, but its own audited handeling.
+
+    A printed copy leaves the system's control, so the toegangslog must show who printed which
+    revision, not just that someone looked.
+    """
+    casus = authorize(ctx, Actie.CASUS_LEZEN, casus_id, handeling="handreiking.afdrukken")
+    ctx.audit.annotate(revisie=casus.revisie)
+    return _current(ctx, casus)
+
+
+def _current(ctx: Context, casus: Casus) -> HandreikingOut:
+    """The current revision of an authorized casus, decrypted, with its progress per section."""
+    inhoud = ctx.kluis(casus.formulierversie).open(casus.id, _revision(ctx, casus).inhoud)
     formulier = ctx.formulieren[casus.formulierversie]
     return HandreikingOut(
         formulierversie=casus.formulierversie,
@@ -77,6 +95,7 @@ def save(ctx: Context, casus_id: uuid.UUID, *, basis: int, data: HandreikingIn) 
         auteur_id=ctx.actor.account_id,
         toelichting=kluis.seal_text(casus_id, TOELICHTING, data.toelichting),
         sleutel=ctx.keyring.current,
+        mdo_id=_open_meeting_id(ctx, casus_id),
     )
     try:
         with ctx.session.begin_nested():
@@ -92,12 +111,24 @@ def _casus_changes(
     """The casus row follows its newest revision: number, status, gemeente and search keys."""
     changes: dict[str, Any] = {"revisie": nummer, "gewijzigd_op": utcnow()}
     changes.update(search_keys(ctx.keyring, inhoud.get("kop")))
+    changes["volgende_mdo"] = _next_meeting(inhoud)
     if casus.status is CasusStatus.AANGEMAAKT:
         changes["status"] = CasusStatus.ACTIEF
     gemeente = (inhoud.get("kop") or {}).get("gemeente")
     if gemeente:
         changes["gemeente"] = gemeente
     return changes
+
+
+def _next_meeting(inhoud: dict[str, Any]) -> date | None:
+    """Step 7's next MDO date, kept on the casus for "Mijn casussen" and the inbox."""
+    value = (inhoud.get("borging") or {}).get("volgende_mdo")
+    return date.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+def _open_meeting_id(ctx: Context, casus_id: uuid.UUID) -> uuid.UUID | None:
+    meeting = open_meeting(ctx.session, casus_id)
+    return meeting.id if meeting else None
 
 
 def _stale(ctx: Context, casus_id: uuid.UUID) -> Versieconflict:
@@ -120,27 +151,17 @@ def _revision(ctx: Context, casus: Casus, nummer: int | None = None) -> Revisie:
     return revisie
 
 
-def _authors(ctx: Context, ids: set[uuid.UUID]) -> dict[uuid.UUID, PersoonOut]:
-    rows = ctx.session.exec(
-        select(Account, Organisatie)
-        .join(Organisatie, col(Organisatie.id) == col(Account.organisatie_id))
-        .where(col(Account.id).in_(ids))
-    ).all()
-    return {
-        a.id: PersoonOut(gebruikersnaam=a.gebruikersnaam, naam=a.naam, organisatie=o.naam)
-        for a, o in rows
-    }
-
-
-def _summary(ctx: Context, casus: Casus, revisie: Revisie, auteur: PersoonOut) -> dict[str, Any]:
+def _summary(
+    ctx: Context, casus: Casus, revisie: Revisie, auteur: PersoonOut, agreed: set[int]
+) -> dict[str, Any]:
     kluis = ctx.kluis(casus.formulierversie)
     return {
         "nummer": revisie.nummer,
         "auteur": auteur,
         "tijdstip": revisie.tijdstip,
         "toelichting": kluis.open_text(casus.id, TOELICHTING, revisie.toelichting),
-        "vastgesteld": False,
-        "mdo": None,
+        "vastgesteld": revisie.nummer in agreed,
+        "mdo": str(revisie.mdo_id) if revisie.mdo_id else None,
     }
 
 
@@ -149,17 +170,21 @@ def list_revisions(ctx: Context, casus_id: uuid.UUID) -> list[RevisieSamenvattin
     revisies = ctx.session.exec(
         select(Revisie).where(Revisie.casus_id == casus_id).order_by(col(Revisie.nummer))
     ).all()
-    auteurs = _authors(ctx, {r.auteur_id for r in revisies})
-    return [RevisieSamenvatting(**_summary(ctx, casus, r, auteurs[r.auteur_id])) for r in revisies]
+    auteurs = persons(ctx.session, {r.auteur_id for r in revisies})
+    agreed = agreed_revisions(ctx.session, casus_id)
+    return [
+        RevisieSamenvatting(**_summary(ctx, casus, r, auteurs[r.auteur_id], agreed))
+        for r in revisies
+    ]
 
 
 def read_revision(ctx: Context, casus_id: uuid.UUID, nummer: int) -> RevisieOut:
     casus = authorize(ctx, Actie.CASUS_LEZEN, casus_id, handeling="revisie.lezen")
     ctx.audit.annotate(revisie=nummer)
     revisie = _revision(ctx, casus, nummer)
-    auteur = _authors(ctx, {revisie.auteur_id})[revisie.auteur_id]
+    auteur = persons(ctx.session, {revisie.auteur_id})[revisie.auteur_id]
     return RevisieOut(
-        **_summary(ctx, casus, revisie, auteur),
+        **_summary(ctx, casus, revisie, auteur, agreed_revisions(ctx.session, casus_id)),
         formulierversie=revisie.formulierversie,
         inhoud=ctx.kluis(casus.formulierversie).open(casus_id, revisie.inhoud),
     )

@@ -43,6 +43,11 @@ def tijdstip(value: datetime | None) -> str:
     return f"{datum(local.date())}, {local:%H:%M}"
 
 
+def voorbij(value: date | None) -> bool:
+    """Whether a date lies before today in the Netherlands: a planned MDO that did not happen."""
+    return value is not None and value < datetime.now(NL).date()
+
+
 def keuze_tekst(value: str) -> str:
     """A vocabulary value as words: gecertificeerde_instelling -> Gecertificeerde instelling."""
     words = value.replace("_", " ").replace("-", " ")
@@ -66,6 +71,7 @@ TEMPLATES.env.filters["keuze_paar"] = lambda v: (v, keuze_tekst(v))
 TEMPLATES.env.filters["tekst"] = tekst
 TEMPLATES.env.filters["veld_id"] = field_id
 TEMPLATES.env.filters["tijdstip"] = tijdstip
+TEMPLATES.env.tests["voorbij"] = voorbij
 TEMPLATES.env.globals["CSRF_FIELD"] = CSRF_FIELD
 
 

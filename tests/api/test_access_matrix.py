@@ -26,6 +26,7 @@ POLICY_FILE = Path(__file__).resolve().parents[2] / "policies" / "access.yaml"
 POLICY = load_policy(POLICY_FILE)
 
 EXTRA = "dirk"  # the professional that betrokkenen.beheren adds to the casus
+REGIEVOERDER = "rita"
 HANDREIKING = {
     "inhoud": {
         "kop": {
@@ -49,12 +50,17 @@ class Verzoek:
     if_match: bool = False
 
     def stuur(
-        self, client: TestClient, headers: dict[str, str], casus_id: str, revisie: int = 1
+        self,
+        client: TestClient,
+        headers: dict[str, str],
+        casus_id: str,
+        revisie: int = 1,
+        params: dict[str, str] | None = None,
     ) -> httpx.Response:
         extra = {"If-Match": f'"{revisie}"'} if self.if_match else {}
         response: httpx.Response = client.request(
             self.methode,
-            "/api/v1" + self.pad.format(id=casus_id),
+            "/api/v1" + self.pad.format(id=casus_id, **(params or {})),
             json=self.body,
             headers={**headers, **extra},
         )
@@ -71,6 +77,11 @@ class Regel:
 
     verzoeken: tuple[Verzoek, ...]
     gevolg: Callable[[dict[str, Any]], bool] | None = None
+    voorbereiding: Callable[[Casus, str], dict[str, str]] | None = None
+
+    def voorbereid(self, casus: Casus, actor: str) -> dict[str, str]:
+        """Make what the request needs (a proposal to answer, a closed casus to reopen)."""
+        return self.voorbereiding(casus, actor) if self.voorbereiding else {}
 
 
 MATRIX: dict[Actie, Regel] = {
@@ -105,7 +116,53 @@ MATRIX: dict[Actie, Regel] = {
         gevolg=lambda casus: casus["status"] == "afgesloten",
     ),
     Actie.TOEGANGSLOG_LEZEN: Regel((Verzoek("GET", "/casussen/{id}/toegangslog"),)),
+    Actie.OVERDRACHT_VOORSTELLEN: Regel(
+        (
+            Verzoek(
+                "POST",
+                "/casussen/{id}/overdrachten",
+                {"opvolger": EXTRA, "toelichting": "Warme overdracht na het MDO."},
+            ),
+        ),
+        gevolg=lambda casus: EXTRA in {r["gebruikersnaam"] for r in casus["rollen"]},
+    ),
+    Actie.OVERDRACHT_BEANTWOORDEN: Regel(
+        (Verzoek("POST", "/casussen/{id}/overdrachten/{oid}/accepteren"),),
+        gevolg=lambda casus: casus["regievoerder"]["gebruikersnaam"] != REGIEVOERDER,
+        voorbereiding=lambda casus, actor: voorstel(casus, actor),
+    ),
+    Actie.OVERDRACHT_INTREKKEN: Regel(
+        (Verzoek("POST", "/casussen/{id}/overdrachten/{oid}/intrekken"),),
+        voorbereiding=lambda casus, _: voorstel(casus, EXTRA),
+    ),
+    Actie.MDO_BEHEREN: Regel((Verzoek("POST", "/casussen/{id}/mdos", {"datum": "2026-12-01"}),)),
+    Actie.CASUS_HEROPENEN: Regel(
+        (Verzoek("POST", "/casussen/{id}/heropenen"),),
+        gevolg=lambda casus: casus["status"] == "actief",
+        voorbereiding=lambda casus, _: sluit(casus),
+    ),
+    Actie.ACCOUNTS_BEHEREN: Regel((Verzoek("GET", "/beheer/accounts"),)),
 }
+
+
+def voorstel(casus: Casus, opvolger: str) -> dict[str, str]:
+    """The regievoerder proposes `opvolger` (or, when that is the regievoerder, someone else)."""
+    naar = EXTRA if opvolger == REGIEVOERDER else opvolger
+    response = casus.client.post(
+        f"/api/v1/casussen/{casus.id}/overdrachten",
+        json={"opvolger": naar, "toelichting": "Overdracht voor de matrix."},
+        headers=casus.regie,
+    )
+    assert response.status_code == 201, response.text
+    return {"oid": response.json()["id"]}
+
+
+def sluit(casus: Casus) -> dict[str, str]:
+    response = casus.client.post(
+        f"/api/v1/casussen/{casus.id}/afsluiten", json={"reden": "Klaar."}, headers=casus.regie
+    )
+    assert response.status_code == 200, response.text
+    return {}
 
 
 @dataclass(frozen=True)
@@ -129,7 +186,7 @@ class Casus:
 def casus(client: TestClient, app: Any, settings: Settings) -> Casus:
     assert app.state.policy == POLICY, "the app must run the policy this matrix is built from"
     make_account(app, EXTRA)
-    regie = auth(settings, make_account(app, "rita"))
+    regie = auth(settings, make_account(app, REGIEVOERDER))
     return Casus(client, new_casus(client, regie)["id"], regie)
 
 
@@ -167,15 +224,18 @@ CASUS_GEVALLEN = [
 def test_casus_role_may_do_exactly_what_the_policy_grants(
     casus: Casus, app: Any, settings: Settings, rol: CasusRol, actie: Actie
 ) -> None:
+    naam = REGIEVOERDER if rol is CasusRol.REGIEVOERDER else "bas"
     if rol is CasusRol.REGIEVOERDER:
         actor = casus.regie
     else:
-        actor = auth(settings, make_account(app, "bas"))
-        add_role(casus.client, casus.regie, casus.id, "bas", rol)
-    voor = casus.stand()
+        actor = auth(settings, make_account(app, naam))
+        add_role(casus.client, casus.regie, casus.id, naam, rol)
     regel = MATRIX[actie]
+    params = regel.voorbereid(casus, naam)
+    voor = casus.stand()
     responses = [
-        v.stuur(casus.client, actor, casus.id, voor["casus"]["revisie"]) for v in regel.verzoeken
+        v.stuur(casus.client, actor, casus.id, voor["casus"]["revisie"], params)
+        for v in regel.verzoeken
     ]
     if actie in POLICY.casusrollen[rol]:
         for response in responses:
@@ -215,11 +275,12 @@ def test_non_member_gets_the_same_404_as_for_a_missing_casus(
     casus: Casus, app: Any, settings: Settings, soort: str, actie: Actie
 ) -> None:
     actor = buitenstaander(casus, app, settings, soort)
+    params = MATRIX[actie].voorbereid(casus, EXTRA)
     voor = casus.stand()
     ontbrekend = str(uuid.uuid4())
     for verzoek in MATRIX[actie].verzoeken:
-        echt = verzoek.stuur(casus.client, actor, casus.id, voor["casus"]["revisie"])
-        nep = verzoek.stuur(casus.client, actor, ontbrekend, voor["casus"]["revisie"])
+        echt = verzoek.stuur(casus.client, actor, casus.id, voor["casus"]["revisie"], params)
+        nep = verzoek.stuur(casus.client, actor, ontbrekend, voor["casus"]["revisie"], params)
         assert_problem(echt, 404, "casus_niet_gevonden")
         assert_problem(nep, 404, "casus_niet_gevonden")
         assert zonder_instance(echt.json()) == zonder_instance(nep.json())
@@ -262,14 +323,21 @@ def test_system_role_may_do_exactly_what_the_policy_grants(
 @pytest.mark.parametrize(
     "actie", [pytest.param(a, id=str(a)) for a in sorted(POLICY.alleen_open_casus)]
 )
-def test_closed_casus_refuses_changes_and_can_still_be_read(casus: Casus, actie: Actie) -> None:
-    assert actie in POLICY.casusrollen[CasusRol.REGIEVOERDER]
+def test_closed_casus_refuses_changes_and_can_still_be_read(
+    casus: Casus, app: Any, settings: Settings, actie: Actie
+) -> None:
+    houder = next(rol for rol, acties in POLICY.casusrollen.items() if actie in acties)
+    actor = casus.regie
+    if houder is not CasusRol.REGIEVOERDER:
+        actor = auth(settings, make_account(app, "bas"))
+        add_role(casus.client, casus.regie, casus.id, "bas", houder)
     for verzoek in MATRIX[Actie.CASUS_AFSLUITEN].verzoeken:
         assert_2xx(verzoek.stuur(casus.client, casus.regie, casus.id))
     voor = casus.stand()
     assert voor["casus"]["status"] == "afgesloten"
+    dummies = {"oid": str(uuid.uuid4())}  # nothing can be open on a closed casus
     for verzoek in MATRIX[actie].verzoeken:
-        response = verzoek.stuur(casus.client, casus.regie, casus.id, voor["casus"]["revisie"])
+        response = verzoek.stuur(casus.client, actor, casus.id, voor["casus"]["revisie"], dummies)
         assert_problem(response, 409, "casus_afgesloten")
     assert casus.stand() == voor
     still_open = sorted(

@@ -30,16 +30,7 @@ from app.db import make_engine, utcnow
 from app.enums import CasusRol, CasusStatus, OrganisatieType
 from app.models import Account, Casus, Organisatie, Revisie, Rol
 
-HEAD_TABLES = {
-    "organisatie",
-    "account",
-    "casus",
-    "rol",
-    "revisie",
-    "auditgebeurtenis",
-    "auditketen",
-    "alembic_version",
-}
+HEAD_TABLES = {*SQLModel.metadata.tables, "alembic_version"}
 ROL_INDEXES = {"uq_rol_een_regievoerder", "uq_rol_actief_per_account", "ix_rol_account_actief"}
 FORMULIERVERSIE = "twente-2020.1"
 

@@ -1,0 +1,92 @@
+"""What waits for me: handovers to answer, casussen I joined, MDOs to prepare, overdue reviews.
+
+Only what the actor may see anyway (casussen with an active role), and only pointers: no casus
+content leaves through the inbox, and nothing here is ever mailed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+from pydantic import BaseModel
+from sqlmodel import col, select
+
+from app.audit.recorder import Uitkomst
+from app.casus.models import Casus, Rol
+from app.context import Context
+from app.db import utcnow
+from app.enums import CasusStatus
+from app.regie.models import Overdracht, OverdrachtStatus
+
+RECENT = timedelta(days=14)
+SOON = timedelta(days=14)
+
+
+class InboxItem(BaseModel):
+    soort: str
+    casus_id: uuid.UUID
+    gemeente: str
+    datum: date | None = None
+    overdracht_id: uuid.UUID | None = None
+
+
+class InboxOut(BaseModel):
+    aantal: int
+    items: list[InboxItem]
+
+
+def inbox(ctx: Context) -> InboxOut:
+    mine = _my_open_casussen(ctx)
+    items = [*_handovers(ctx), *_added(ctx, mine), *_meetings(mine)]
+    ctx.audit.record("inbox.lezen", Uitkomst.TOEGESTAAN, kenmerken={"aantal": len(items)})
+    return InboxOut(aantal=len(items), items=items)
+
+
+def _my_open_casussen(ctx: Context) -> list[tuple[Casus, Rol]]:
+    rows = ctx.session.exec(
+        select(Casus, Rol)
+        .join(Rol, col(Rol.casus_id) == col(Casus.id))
+        .where(
+            col(Rol.account_id) == ctx.actor.account_id,
+            col(Rol.tot).is_(None),
+            col(Casus.status) != CasusStatus.AFGESLOTEN,
+        )
+    ).all()
+    return [(casus, rol) for casus, rol in rows]
+
+
+def _handovers(ctx: Context) -> list[InboxItem]:
+    rows = ctx.session.exec(
+        select(Overdracht, Casus)
+        .join(Casus, col(Casus.id) == col(Overdracht.casus_id))
+        .where(
+            col(Overdracht.opvolger_id) == ctx.actor.account_id,
+            col(Overdracht.status) == OverdrachtStatus.VOORGESTELD,
+        )
+    ).all()
+    return [
+        InboxItem(soort="overdracht", casus_id=c.id, gemeente=c.gemeente, overdracht_id=o.id)
+        for o, c in rows
+    ]
+
+
+def _added(ctx: Context, mine: list[tuple[Casus, Rol]]) -> list[InboxItem]:
+    since = utcnow() - RECENT
+    return [
+        InboxItem(soort="toegevoegd", casus_id=c.id, gemeente=c.gemeente, datum=r.sinds.date())
+        for c, r in mine
+        if r.sinds >= since and r.toegevoegd_door_id != ctx.actor.account_id
+    ]
+
+
+def _meetings(mine: list[tuple[Casus, Rol]]) -> list[InboxItem]:
+    today = date.today()
+    items: list[InboxItem] = []
+    for casus, _ in mine:
+        when = casus.volgende_mdo
+        if when is None or when > today + SOON:
+            continue
+        soort = "te_laat" if when < today else "mdo_voorbereiden"
+        items.append(InboxItem(soort=soort, casus_id=casus.id, gemeente=casus.gemeente, datum=when))
+    return items
