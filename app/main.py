@@ -24,6 +24,7 @@ from app.handreiking import routes as handreiking_routes
 from app.middleware import BodyLimit, RequestContext
 from app.regie import inbox_routes
 from app.regie import routes as regie_routes
+from app.web import casus_pages as web_casus_pages
 from app.web import handreiking as web_handreiking
 from app.web import pages as web_pages
 from app.web.errors import render_error
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(web_pages.router)
     app.include_router(web_handreiking.router)
+    app.include_router(web_casus_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

@@ -25,6 +25,7 @@ class AccountOut(BaseModel):
     gebruikersnaam: str
     naam: str
     organisatie: str
+    organisatie_id: uuid.UUID
     functietitel: str | None
     systeemrollen: list[str]
     actief: bool
@@ -107,6 +108,7 @@ def _out(account: Account, organisatie: Organisatie) -> AccountOut:
         gebruikersnaam=account.gebruikersnaam,
         naam=account.naam,
         organisatie=organisatie.naam,
+        organisatie_id=organisatie.id,
         functietitel=account.functietitel,
         systeemrollen=account.systeemrollen,
         actief=account.actief,

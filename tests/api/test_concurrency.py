@@ -3,34 +3,14 @@
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
-import uvicorn
 
 from app.config import Settings
 from tests.factories import add_role, auth, make_account
 
 CLIENTS = 20
-
-
-@pytest.fixture
-def live_server(app: Any) -> Iterator[str]:
-    """The app behind a real uvicorn on 127.0.0.1, on a free port, stopped after the test."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
 
 
 def test_concurrent_saves_with_same_if_match(

@@ -1,0 +1,190 @@
+"""MDO sessions, the timeline, the inbox, closing and reopening, and beheer's guard on regie."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.casus.models import Casus
+from app.config import Settings
+from app.db import utcnow
+from tests.canary import CanaryDocument
+from tests.factories import add_role, auth, make_account, new_casus, save
+
+
+@pytest.fixture
+def casus(client: TestClient, app: Any, settings: Settings) -> dict[str, Any]:
+    anna = auth(settings, make_account(app, "anna"))
+    make_account(app, "bram")
+    casus = new_casus(client, anna)
+    add_role(client, anna, casus["id"], "bram", "betrokkene")
+    return {
+        "id": casus["id"],
+        "url": f"/api/v1/casussen/{casus['id']}",
+        "anna": anna,
+        "bram": auth(settings, "bram"),
+    }
+
+
+def _complete(app: Any) -> dict[str, Any]:
+    """A document with every required field filled (the canary generator fills everything)."""
+    return CanaryDocument(app.state.formulieren["twente-2020.1"], "MDO").inhoud
+
+
+def test_revisions_saved_during_an_mdo_are_linked_and_one_is_fixed(
+    client: TestClient, app: Any, casus: dict[str, Any]
+) -> None:
+    opened = client.post(
+        f"{casus['url']}/mdos",
+        json={"datum": "2026-12-01", "aanwezigen": ["anna", "bram"], "ouders_aanwezig": True},
+        headers=casus["anna"],
+    )
+    assert opened.status_code == 201
+    mdo_id = opened.json()["id"]
+    assert (
+        client.post(
+            f"{casus['url']}/mdos", json={"datum": "2026-12-02"}, headers=casus["anna"]
+        ).status_code
+        == 409
+    )
+    assert (
+        save(client, casus["bram"], casus["id"], {"situatie": {"krachten": "x"}}, 1).status_code
+        == 200
+    )
+    incomplete = client.post(
+        f"{casus['url']}/mdos/{mdo_id}/afronden", json={"revisie": 2}, headers=casus["anna"]
+    )
+    assert incomplete.status_code == 422
+    assert "regie.betekenis" in {e["pad"] for e in incomplete.json()["errors"]}
+    assert save(client, casus["anna"], casus["id"], _complete(app), 2).status_code == 200
+    finished = client.post(
+        f"{casus['url']}/mdos/{mdo_id}/afronden",
+        json={"revisie": 3, "besluiten": "Plan vastgesteld"},
+        headers=casus["anna"],
+    )
+    assert finished.status_code == 200
+    assert (
+        finished.json()["vastgestelde_revisie"] == 3
+        and finished.json()["besluiten"] == "Plan vastgesteld"
+    )
+    revisies = client.get(f"{casus['url']}/revisies", headers=casus["bram"]).json()
+    assert [(r["nummer"], r["vastgesteld"], r["mdo"]) for r in revisies] == [
+        (1, False, None),
+        (2, False, mdo_id),
+        (3, True, mdo_id),
+    ]
+    again = client.post(
+        f"{casus['url']}/mdos/{mdo_id}/afronden", json={"revisie": 3}, headers=casus["anna"]
+    )
+    assert again.status_code == 409
+    assert save(client, casus["anna"], casus["id"], _complete(app), 3).status_code == 200
+    assert client.get(f"{casus['url']}/revisies", headers=casus["anna"]).json()[-1]["mdo"] is None
+
+
+def test_attendees_must_be_on_the_casus(client: TestClient, casus: dict[str, Any]) -> None:
+    response = client.post(
+        f"{casus['url']}/mdos",
+        json={"datum": "2026-12-01", "aanwezigen": ["eva"]},
+        headers=casus["anna"],
+    )
+    assert response.status_code == 422 and response.json()["errors"][0]["pad"] == "aanwezigen"
+
+
+def test_timeline_lists_the_lifecycle_newest_first(
+    client: TestClient, casus: dict[str, Any]
+) -> None:
+    save(client, casus["bram"], casus["id"], {"situatie": {"krachten": "x"}}, 1)
+    client.get(casus["url"], headers=casus["bram"])  # reads are not on the timeline
+    proposed = client.post(
+        f"{casus['url']}/overdrachten",
+        json={"opvolger": "bram", "toelichting": "Neem over"},
+        headers=casus["anna"],
+    ).json()
+    client.post(f"{casus['url']}/overdrachten/{proposed['id']}/accepteren", headers=casus["bram"])
+    client.post(f"{casus['url']}/afsluiten", json={"reden": "Klaar"}, headers=casus["bram"])
+    tijdlijn = client.get(f"{casus['url']}/tijdlijn", headers=casus["anna"]).json()
+    soorten = [g["soort"] for g in tijdlijn["resultaten"]]
+    assert soorten == [
+        "casus.afsluiten",
+        "overdracht.accepteren",
+        "overdracht.voorstellen",
+        "handreiking.opslaan",
+        "betrokkene.toevoegen",
+        "casus.aanmaken",
+    ]
+    assert tijdlijn["resultaten"][1]["gebruikersnaam"] == "bram"
+    assert "Neem over" not in str(tijdlijn) and "Klaar" not in str(tijdlijn)
+
+
+def test_inbox_shows_what_waits_for_me(
+    client: TestClient, app: Any, settings: Settings, casus: dict[str, Any]
+) -> None:
+    soon = (date.today() + timedelta(days=3)).isoformat()
+    past = (date.today() - timedelta(days=3)).isoformat()
+    save(client, casus["anna"], casus["id"], {"borging": {"volgende_mdo": soon}}, 1)
+    other = new_casus(client, casus["anna"])
+    save(client, casus["anna"], other["id"], {"borging": {"volgende_mdo": past}}, 1)
+    add_role(client, casus["anna"], other["id"], "bram", "volger")
+    inbox = client.get("/api/v1/inbox", headers=casus["bram"]).json()
+    soorten = sorted(i["soort"] for i in inbox["items"])
+    assert soorten == ["mdo_voorbereiden", "te_laat", "toegevoegd", "toegevoegd"]
+    assert inbox["aantal"] == 4
+    assert (
+        client.get("/api/v1/inbox", headers=auth(settings, make_account(app, "eva"))).json()[
+            "aantal"
+        ]
+        == 0
+    )
+
+
+def test_closed_casus_fades_for_members_but_not_the_regievoerder(
+    client: TestClient, app: Any, casus: dict[str, Any]
+) -> None:
+    client.post(f"{casus['url']}/afsluiten", json={"reden": "Klaar"}, headers=casus["anna"])
+    assert client.get(casus["url"], headers=casus["bram"]).status_code == 200
+    with Session(app.state.engine) as session:
+        row = session.get(Casus, uuid.UUID(casus["id"]))
+        assert row is not None
+        row.afgesloten_op = utcnow() - timedelta(
+            days=app.state.settings.afgesloten_zichtbaar_dagen + 1
+        )
+        session.add(row)
+        session.commit()
+    assert client.get(casus["url"], headers=casus["bram"]).status_code == 404
+    assert client.get(casus["url"], headers=casus["anna"]).status_code == 200
+    reopened = client.post(f"{casus['url']}/heropenen", headers=casus["anna"])
+    assert reopened.status_code == 200 and reopened.json()["status"] == "actief"
+    assert client.get(casus["url"], headers=casus["bram"]).status_code == 200
+    assert client.post(f"{casus['url']}/heropenen", headers=casus["anna"]).status_code == 409
+
+
+def test_beheer_cannot_strand_a_regievoerder(
+    client: TestClient, app: Any, settings: Settings, casus: dict[str, Any]
+) -> None:
+    beheer = auth(settings, make_account(app, "fleur", systeemrollen=("beheerder",)))
+    refused = client.patch("/api/v1/beheer/accounts/anna", json={"actief": False}, headers=beheer)
+    assert refused.status_code == 409
+    assert refused.json()["casussen"] == [{"id": casus["id"], "gemeente": "Enschede"}]
+    assert client.get(casus["url"], headers=casus["anna"]).status_code == 200
+    assert (
+        client.patch(
+            "/api/v1/beheer/accounts/bram", json={"actief": False}, headers=beheer
+        ).status_code
+        == 200
+    )
+    assert client.get(casus["url"], headers=casus["bram"]).status_code == 401
+    accounts = client.get("/api/v1/beheer/accounts", headers=beheer).json()
+    org = next(a for a in accounts if a["gebruikersnaam"] == "anna")["organisatie"]
+    assert org == "Organisatie van anna"
+    assert client.get("/api/v1/beheer/accounts", headers=casus["anna"]).status_code == 403
+    assert client.get(casus["url"], headers=beheer).status_code == 404
+    anna_org = next(a for a in accounts if a["gebruikersnaam"] == "anna")["organisatie_id"]
+    closing = client.patch(
+        f"/api/v1/beheer/organisaties/{anna_org}", json={"actief": False}, headers=beheer
+    )
+    assert closing.status_code == 409 and closing.json()["casussen"][0]["id"] == casus["id"]
