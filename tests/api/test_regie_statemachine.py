@@ -176,8 +176,12 @@ class RegieMachine(RuleBasedStateMachine):
 def test_invariants_hold_under_random_sequences(
     client: TestClient, app: Any, settings: Settings
 ) -> None:
+    class Bound(RegieMachine):
+        def __init__(self) -> None:
+            super().__init__(client, app, settings)
+
     run_state_machine_as_test(
-        lambda: RegieMachine(client, app, settings),
+        Bound,
         settings=hsettings(
             max_examples=8,
             stateful_step_count=10,
