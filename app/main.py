@@ -27,6 +27,7 @@ from app.regie import routes as regie_routes
 from app.web import casus_pages as web_casus_pages
 from app.web import handreiking as web_handreiking
 from app.web import pages as web_pages
+from app.web import regie_pages as web_regie
 from app.web.errors import render_error
 from app.web.session import session_secret
 
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(web_pages.router)
     app.include_router(web_handreiking.router)
+    app.include_router(web_regie.router)
     app.include_router(web_casus_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_handlers(app)

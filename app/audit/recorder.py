@@ -90,6 +90,8 @@ class AuditRecorder:
 
     def failed(self, code: str) -> None:
         """The action was allowed but did not happen (e.g. invalid input shown back on a page)."""
+        if not self.pending:
+            return
         event = self.pending[-1]
         event.uitkomst = Uitkomst.MISLUKT.value
         event.velden = []

@@ -37,10 +37,19 @@ class InboxOut(BaseModel):
 
 
 def inbox(ctx: Context) -> InboxOut:
-    mine = _my_open_casussen(ctx)
-    items = [*_handovers(ctx), *_added(ctx, mine), *_meetings(mine)]
+    items = _items(ctx)
     ctx.audit.record("inbox.lezen", Uitkomst.TOEGESTAAN, kenmerken={"aantal": len(items)})
     return InboxOut(aantal=len(items), items=items)
+
+
+def count(ctx: Context) -> int:
+    """Only the number, for the badge in the page header: it shows no casus, so it is not logged."""
+    return len(_items(ctx))
+
+
+def _items(ctx: Context) -> list[InboxItem]:
+    mine = _my_open_casussen(ctx)
+    return [*_handovers(ctx), *_added(ctx, mine), *_meetings(mine)]
 
 
 def _my_open_casussen(ctx: Context) -> list[tuple[Casus, Rol]]:

@@ -107,6 +107,10 @@ def decline(
 ) -> OverdrachtOut:
     casus = authorize(ctx, Actie.OVERDRACHT_BEANTWOORDEN, casus_id, handeling="overdracht.afwijzen")
     overdracht = _answerable(ctx, casus_id, overdracht_id)
+    if not reden.strip():
+        raise Validatiefout(
+            [{"pad": "reden", "melding": "Geef aan waarom u de regie niet overneemt."}]
+        )
     overdracht.reden = _kluis(ctx, casus).seal_text(casus_id, REDEN, reden)
     _close(ctx, overdracht, OverdrachtStatus.AFGEWEZEN, utcnow())
     return _out(ctx, casus, overdracht)

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from app.context import Actor, Context
 from app.deps import UowDep, actor_from_token, make_context
 from app.errors import Geweigerd, NietGeauthenticeerd
+from app.regie.inbox import count as inbox_count
 from app.web.session import CSRF_FIELD, SESSION_COOKIE, csrf_valid
 
 
@@ -23,7 +24,9 @@ WebActor = Annotated[Actor, Depends(get_web_actor)]
 
 
 def get_web_context(request: Request, uow: UowDep, actor: WebActor) -> Context:
-    return make_context(request, uow, actor)
+    ctx = make_context(request, uow, actor)
+    request.state.inbox_aantal = inbox_count(ctx)
+    return ctx
 
 
 WebCtx = Annotated[Context, Depends(get_web_context)]

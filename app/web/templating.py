@@ -85,6 +85,7 @@ def render(
         {
             "csrf_token": csrf_token(request),
             "sessie_verloopt": getattr(request.state, "sessie_verloopt", None),
+            "inbox_aantal": getattr(request.state, "inbox_aantal", None),
             **(context or {}),
         },
         status_code=status,
