@@ -26,7 +26,7 @@ class DevModeVereist(Exception):
     """Dev tokens exist only in dev mode."""
 
 
-def issue_dev_token(settings: Settings, gebruikersnaam: str) -> str:
+def issue_dev_token(settings: Settings, gebruikersnaam: str, ttl_seconds: int | None = None) -> str:
     """A token for an existing account, signed with the local dev key; refused outside dev."""
     if not settings.is_dev:
         raise DevModeVereist("regie token werkt alleen met REGIE_ENV=dev")
@@ -36,7 +36,9 @@ def issue_dev_token(settings: Settings, gebruikersnaam: str) -> str:
         "iss": settings.jwt_issuer,
         "aud": settings.jwt_audience,
         "iat": int(now.timestamp()),
-        "exp": int((now + timedelta(seconds=settings.token_ttl_seconds)).timestamp()),
+        "exp": int(
+            (now + timedelta(seconds=ttl_seconds or settings.token_ttl_seconds)).timestamp()
+        ),
     }
     key = ensure_dev_key(settings)
     pem = key.private_bytes(

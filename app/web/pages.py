@@ -14,6 +14,7 @@ from app.audit.recorder import Uitkomst
 from app.auth.tokens import issue_dev_token, load_actor, verify_claims
 from app.casus import service as casus_service
 from app.casus.schemas import CasusCreate, Zoekvraag
+from app.config import Settings
 from app.deps import UowDep
 from app.errors import NietGevonden, Validatiefout
 from app.web.deps import Csrf, WebCtx
@@ -28,6 +29,11 @@ def safe_next(volgende: str | None) -> str:
     if volgende and volgende.startswith("/") and not volgende.startswith("//"):
         return volgende
     return "/casussen"
+
+
+def web_token(settings: Settings, gebruikersnaam: str) -> str:
+    """A browser session lasts the idle limit, long enough for an MDO, and can be extended."""
+    return issue_dev_token(settings, gebruikersnaam, settings.session_idle_minutes * 60)
 
 
 @router.get("/")
@@ -64,7 +70,7 @@ def sign_in(
     )
     uow.audit.record("aanmelden", Uitkomst.TOEGESTAAN, kenmerken={"methode": "dev"})
     response = RedirectResponse(safe_next(volgende), status_code=303)
-    start_session(request, response, issue_dev_token(settings, gebruikersnaam))
+    start_session(request, response, web_token(settings, gebruikersnaam))
     return response
 
 
@@ -86,7 +92,7 @@ def renew_session(
     settings = request.app.state.settings
     if not settings.is_dev:
         raise NietGevonden("Verlengen gaat via de identiteitsprovider van uw organisatie.")
-    token = issue_dev_token(settings, ctx.actor.gebruikersnaam)
+    token = web_token(settings, ctx.actor.gebruikersnaam)
     claims = verify_claims(token, request.app.state.keyset, settings)
     ctx.audit.record("sessie.verlengen", Uitkomst.TOEGESTAAN)
     if request.headers.get("accept") == "application/json":

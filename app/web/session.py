@@ -86,7 +86,7 @@ def start_session(request: Request, response: Response, token: str) -> None:
         samesite="lax",
         secure=_secure(request),
         path="/",
-        max_age=settings.token_ttl_seconds,
+        max_age=settings.session_idle_minutes * 60,
     )
 
 
