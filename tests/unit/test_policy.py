@@ -173,14 +173,23 @@ def test_the_real_policy_grants_what_the_domain_brief_says() -> None:
     policy = load_policy(REAL)
     assert set(policy.casusrollen) == set(CasusRol)
     assert set(policy.systeemrollen) == set(Systeemrol)
-    assert policy.casusrollen[CasusRol.REGIEVOERDER] == CASUS_ACTIES
-    assert policy.casusrollen[CasusRol.VOLGER] == {Actie.CASUS_LEZEN}
+    # The regievoerder does everything on the casus except answer a handover (to themselves).
+    assert policy.casusrollen[CasusRol.REGIEVOERDER] == CASUS_ACTIES - {
+        Actie.OVERDRACHT_BEANTWOORDEN
+    }
+    # A volger reads, and may be asked to take over regie (a current role-holder).
+    assert policy.casusrollen[CasusRol.VOLGER] == {
+        Actie.CASUS_LEZEN,
+        Actie.OVERDRACHT_BEANTWOORDEN,
+    }
+    assert Actie.HANDREIKING_BEWERKEN in policy.casusrollen[CasusRol.BETROKKENE]
     for rol, acties in policy.systeemrollen.items():
         assert not acties & CASUS_ACTIES, rol
     makers = {rol for rol, acties in policy.systeemrollen.items() if Actie.CASUS_AANMAKEN in acties}
     assert makers == {Systeemrol.PROFESSIONAL}
     # A closed casus is read-only: every change is refused, reading is not.
-    assert policy.alleen_open_casus == CASUS_ACTIES - {Actie.CASUS_LEZEN, Actie.TOEGANGSLOG_LEZEN}
+    reading = {Actie.CASUS_LEZEN, Actie.TOEGANGSLOG_LEZEN}
+    assert policy.alleen_open_casus == CASUS_ACTIES - reading - {Actie.CASUS_HEROPENEN}
 
 
 def test_policy_answers_for_the_union_of_roles() -> None:
