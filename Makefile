@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install run test lint audit lock clean assets
+.PHONY: install run test lint audit lock clean assets screenshots
 
 VENDOR := app/static/vendor
 
@@ -22,9 +22,14 @@ run: install
 	$(BIN)/regie demo
 	$(BIN)/regie serve --host 127.0.0.1 --port 8000
 
-## make test: lint, types, then the whole suite on SQLite and (when reachable) PostgreSQL
+## make test: lint, types, then the whole suite on SQLite and (when reachable) PostgreSQL, with the
+## browser tests in Debian's Chromium (/usr/bin/chromium) when it and node_modules/axe-core are there
 test: lint
 	$(BIN)/pytest
+
+## make screenshots: PNGs of the main pages at 1280×900 into docs/screenshots (demo data only)
+screenshots: install
+	REGIE_SCREENSHOTS=1 REGIE_TEST_REQUIRE_BROWSER=1 $(BIN)/pytest tests/browser/test_screenshots.py -q
 
 lint: install
 	$(BIN)/ruff check app tests migrations

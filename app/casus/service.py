@@ -157,7 +157,8 @@ def list_mine(ctx: Context, *, pagina: int, per_pagina: int, zoek: Zoekvraag) ->
                 regievoerder=leads[casus.id],
                 revisie=casus.revisie,
                 gewijzigd_op=casus.gewijzigd_op,
-                **koppen.get(casus.id, {}),
+                jeugdige_naam=koppen.get(casus.id),
+                volgende_mdo=casus.volgende_mdo,
             )
             for casus, rol in rows
         ],
@@ -167,10 +168,10 @@ def list_mine(ctx: Context, *, pagina: int, per_pagina: int, zoek: Zoekvraag) ->
     )
 
 
-def _headlines(ctx: Context, casussen: list[Casus]) -> dict[uuid.UUID, dict[str, Any]]:
-    """The jeugdige's name and next MDO of each listed casus, from their current revisions.
+def _headlines(ctx: Context, casussen: list[Casus]) -> dict[uuid.UUID, str | None]:
+    """The jeugdige's name of each listed casus, from their current revisions.
 
-    One query for the whole page; both values live only encrypted in the document, so people
+    One query for the whole page; the name lives only encrypted in the document, so people
     recognise their casussen by name without the database ever holding it in plaintext.
     """
     if not casussen:
@@ -180,22 +181,12 @@ def _headlines(ctx: Context, casussen: list[Casus]) -> dict[uuid.UUID, dict[str,
         select(Revisie).where(tuple_(col(Revisie.casus_id), col(Revisie.nummer)).in_(huidige))
     ).all()
     by_id = {casus.id: casus for casus in casussen}
-    out: dict[uuid.UUID, dict[str, Any]] = {}
+    out: dict[uuid.UUID, str | None] = {}
     for revisie in revisies:
         casus = by_id[revisie.casus_id]
         inhoud = ctx.kluis(casus.formulierversie).open(casus.id, revisie.inhoud)
-        naam = ((inhoud.get("kop") or {}).get("jeugdige") or {}).get("naam")
-        mdo = (inhoud.get("borging") or {}).get("volgende_mdo")
-        out[casus.id] = {"jeugdige_naam": naam, "volgende_mdo": _date_or_none(mdo)}
+        out[casus.id] = ((inhoud.get("kop") or {}).get("jeugdige") or {}).get("naam")
     return out
-
-
-def _date_or_none(value: Any) -> date | None:
-    """A stored ISO date, or None for an empty or (in an old draft) unreadable one."""
-    try:
-        return date.fromisoformat(value) if isinstance(value, str) and value else None
-    except ValueError:
-        return None
 
 
 def close(ctx: Context, casus_id: uuid.UUID, reden: str) -> CasusOut:
