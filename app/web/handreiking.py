@@ -139,7 +139,10 @@ async def save_step(request: Request, casus_id: uuid.UUID, sleutel: str, ctx: We
         if autosave:
             return JSONResponse({"status": "conflict"}, status_code=409)
         samen = _merge_with_current(ctx, casus_id, sleutel, basis, mijn)
-        return _form_again(request, page, sectie, form, samen.inhoud, {}, samen, status=409)
+        merged = _save_merged(ctx, casus_id, sleutel, samen, af)
+        if merged is None:
+            return _form_again(request, page, sectie, form, samen.inhoud, {}, samen, status=409)
+        nummer = merged
     if autosave:
         om = utcnow().astimezone(NL).strftime("%H:%M")
         return JSONResponse({"status": "opgeslagen", "revisie": nummer, "om": om})
@@ -160,6 +163,26 @@ def _save(
     if not mijn:
         inhoud.pop(sleutel)
     return handreiking_service.save(ctx, casus_id, basis=basis, data=HandreikingIn(inhoud=inhoud))
+
+
+def _save_merged(
+    ctx: Context, casus_id: uuid.UUID, sleutel: str, samen: Samenvoeging, af: list[str]
+) -> int | None:
+    """No field was changed differently by both: save the merge at once, without asking.
+
+    Also covers pressing "Opslaan" while an autosave of the same input is still under way.
+    Returns None when the user has to choose (a real conflict, or yet another save in between).
+    """
+    if samen.conflicten:
+        return None
+    current = handreiking_service.read(ctx, casus_id)
+    try:
+        return _save(
+            ctx, casus_id, {"handreiking": current}, sleutel, samen.inhoud, af, current.revisie
+        )
+    except Versieconflict:
+        ctx.audit.failed("versieconflict")
+        return None
 
 
 def _take_theirs(
