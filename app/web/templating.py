@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from app.web.forms import field_id
+from app.web.labels import field_label
 from app.web.session import CSRF_FIELD, csrf_token, remember_csrf_seed
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
@@ -73,6 +74,7 @@ TEMPLATES.env.filters["veld_id"] = field_id
 TEMPLATES.env.filters["tijdstip"] = tijdstip
 TEMPLATES.env.tests["voorbij"] = voorbij
 TEMPLATES.env.globals["CSRF_FIELD"] = CSRF_FIELD
+TEMPLATES.env.globals["veld_label"] = field_label
 
 
 def render(

@@ -1,0 +1,138 @@
+"""axe-core (WCAG 2.0 and 2.1, A and AA) finds nothing on any page, in any state we can reach.
+
+Each page is checked as the browser shows it, with Regie's own CSS and JavaScript and its CSP on.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import SECTIONS, Live, assert_accessible
+
+OpenAs = Callable[[str | None], Page]
+
+# Two revisions side by side, with a table of what changed (from the history page's form).
+VERGELIJK = "/casussen/{id}/geschiedenis/vergelijk?van={van}&naar={naar}"
+
+# (test id, who is signed in, address; {sem}, {lotte}, {noah} are the demo casussen)
+PAGES = [
+    ("aanmelden", None, "/aanmelden"),
+    ("mijn-casussen", "a.jansen", "/casussen"),
+    ("mijn-casussen-zoekfout", "a.jansen", "/casussen?naam=Sem&geboortedatum=gisteren"),
+    ("mijn-casussen-niets-gevonden", "a.jansen", "/casussen?naam=Niemand+Bekend"),
+    ("nieuwe-casus", "a.jansen", "/casussen/nieuw"),
+    ("overzicht", "a.jansen", "/casussen/{sem}"),
+    ("controleren", "a.jansen", "/casussen/{sem}/controleren"),
+    *[(f"stap-{s}", "a.jansen", f"/casussen/{{sem}}/stap/{s}") for s in SECTIONS],
+    ("stap-mdo-modus", "a.jansen", "/casussen/{sem}/stap/doelen?mdo=1"),
+    ("stap-alleen-lezen-volger", "e.mulder", "/casussen/{lotte}/stap/situatie"),
+    ("overzicht-afgesloten", "c.visser", "/casussen/{noah}"),
+    ("stap-afgesloten", "c.visser", "/casussen/{noah}/stap/doelen"),
+    ("betrokkenen", "a.jansen", "/casussen/{sem}/betrokkenen"),
+    ("geschiedenis", "a.jansen", "/casussen/{sem}/geschiedenis"),
+    ("geschiedenis-vergelijk", "a.jansen", VERGELIJK.format(id="{sem}", van=2, naar=4)),
+    ("toegangslog", "a.jansen", "/casussen/{sem}/toegangslog"),
+    ("afdrukken", "a.jansen", "/casussen/{sem}/afdrukken"),
+    ("tijdlijn", "a.jansen", "/casussen/{sem}/tijdlijn"),
+    ("mdo", "a.jansen", "/casussen/{sem}/mdo"),
+    ("overdracht", "a.jansen", "/casussen/{sem}/overdracht"),
+    ("inbox", "a.jansen", "/inbox"),
+]
+
+
+@pytest.mark.parametrize(
+    ("wie", "adres"), [(w, a) for _, w, a in PAGES], ids=[naam for naam, _, _ in PAGES]
+)
+def test_page_has_no_wcag_violations(
+    look_as: OpenAs, live: Live, wie: str | None, adres: str
+) -> None:
+    page = look_as(wie)
+    url = adres.format(sem=live.sem, lotte=live.lotte, noah=live.noah)
+    response = page.goto(url)
+    assert response is not None and response.status == 200, (
+        f"{url}: HTTP {response and response.status}"
+    )
+    assert_accessible(page, url)
+
+
+@pytest.mark.parametrize(
+    ("adres", "kop"),
+    [("/casussen/{id}", "Casus niet gevonden"), ("/bestaat-niet/{id}", "Niet gevonden")],
+    ids=["casus", "adres"],
+)
+def test_not_found_page(look_as: OpenAs, adres: str, kop: str) -> None:
+    page = look_as("a.jansen")
+    response = page.goto(adres.format(id=uuid.uuid4()))
+    assert response is not None and response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text(kop)
+    assert_accessible(page, "de 404-pagina")
+
+
+def test_new_casus_with_errors(open_as: OpenAs) -> None:
+    page = open_as("a.jansen")
+    page.goto("/casussen/nieuw")
+    page.get_by_role("button", name="Casus starten").click()
+    expect(page).to_have_title(re.compile(r"^Fout: Nieuwe casus"))
+    expect(page.get_by_role("alert")).to_contain_text("Er is een probleem")
+    assert_accessible(page, "nieuwe casus met fouten")
+
+
+def test_betrokkenen_with_errors(open_as: OpenAs, live: Live) -> None:
+    page = open_as("a.jansen")
+    page.goto(f"/casussen/{live.sem}/betrokkenen")
+    page.get_by_role("button", name="Toevoegen").click()
+    expect(page).to_have_title(re.compile(r"^Fout: Betrokkenen"))
+    expect(page.get_by_role("alert")).to_contain_text("Er is een probleem")
+    assert_accessible(page, "betrokkenen met fouten")
+
+
+def test_step_with_validation_errors(open_as: OpenAs, live: Live) -> None:
+    page = open_as("a.jansen")
+    page.goto(f"/casussen/{live.sem}/stap/kop")
+    page.get_by_label("BSN").fill("123456789")  # nine digits, but not a valid BSN (elfproef)
+    page.get_by_role("button", name="Opslaan", exact=True).click()
+    expect(page).to_have_title(re.compile(r"^Fout: Gegevens van de casus"))
+    expect(page.get_by_role("alert")).to_contain_text("Dit is geen geldig BSN")
+    expect(page.get_by_label("BSN")).to_have_value("123456789")
+    assert_accessible(page, "stap met een fout")
+
+
+def test_step_with_a_new_list_row(open_as: OpenAs, live: Live) -> None:
+    page = open_as("a.jansen")
+    page.goto(f"/casussen/{live.sem}/stap/afstemming")
+    page.get_by_role("button", name="Regel toevoegen aan gegeven toestemming").click()
+    expect(page.get_by_role("group", name="Gegeven toestemming: regel 1")).to_be_visible()
+    assert_accessible(page, "stap met een lege nieuwe regel")
+
+
+def test_merge_page(open_as: OpenAs, live: Live) -> None:
+    """Both change the same field; the one who saves last sees the merge page."""
+    anna, bram = open_as("a.jansen"), open_as("b.bakker")
+    for page in (anna, bram):
+        page.goto(f"/casussen/{live.sem}/stap/borging")
+    bram.get_by_label("Hoe dragen we de regie warm over?").fill("Bram: in een gesprek met Sem.")
+    bram.get_by_role("button", name="Opslaan", exact=True).click()
+    expect(bram.get_by_role("status")).to_contain_text("Opgeslagen als revisie")
+    anna.get_by_label("Hoe dragen we de regie warm over?").fill("Anna: met een brief.")
+    anna.get_by_role("button", name="Opslaan", exact=True).click()
+    expect(anna.get_by_role("alert")).to_contain_text(
+        "Iemand anders heeft deze stap intussen opgeslagen"
+    )
+    expect(
+        anna.get_by_role("group", name="Iemand anders vulde hier iets anders in")
+    ).to_be_visible()
+    assert_accessible(anna, "samenvoegpagina")
+
+
+def test_session_expired_page(open_as: OpenAs, live: Live) -> None:
+    page = open_as("a.jansen")
+    page.goto(f"/casussen/{live.sem}/stap/afspraken")
+    page.context.clear_cookies(name="regie_sessie")
+    page.get_by_role("button", name="Regel toevoegen aan afspraken").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Uw sessie is verlopen")
+    assert_accessible(page, "sessie verlopen")
