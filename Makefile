@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install run test lint audit lock clean assets screenshots
+.PHONY: install run test lint audit lock clean assets screenshots browser-deps
 
 VENDOR := app/static/vendor
 
@@ -24,8 +24,18 @@ run: install
 
 ## make test: lint, types, then the whole suite on SQLite and (when reachable) PostgreSQL, with the
 ## browser tests in Debian's Chromium (/usr/bin/chromium) when it and node_modules/axe-core are there
-test: lint
+test: lint browser-deps
 	$(BIN)/pytest
+
+## make browser-deps: Debian's Chromium and axe-core for the browser tests, when they can be had
+## (best effort: without root or npm the browser tests are skipped with a banner)
+browser-deps:
+	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && apt-get update -q \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; } \
+		|| echo "Chromium is niet geïnstalleerd: de browsertests worden overgeslagen"
+	@test -f node_modules/axe-core/axe.min.js || { command -v npm >/dev/null \
+		&& npm ci --no-audit --no-fund; } \
+		|| echo "axe-core (npm ci) ontbreekt: de browsertests worden overgeslagen"
 
 ## make screenshots: PNGs of the main pages at 1280×900 into docs/screenshots (demo data only)
 screenshots: install
