@@ -8,6 +8,8 @@ from sqlmodel import Session, col, select
 
 from app.accounts.models import Account, Organisatie
 from app.casus.schemas import PersoonOut
+from app.enums import Systeemrol
+from app.errors import Validatiefout
 
 
 def active_accounts(session: Session) -> list[tuple[Account, Organisatie]]:
@@ -34,3 +36,19 @@ def persons(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, PersoonOut
         a.id: PersoonOut(gebruikersnaam=a.gebruikersnaam, naam=a.naam, organisatie=o.naam)
         for a, o in rows
     }
+
+
+def active_professional(session: Session, gebruikersnaam: str, *, pad: str) -> Account:
+    """The active professional with this name, or a validation error on field `pad`.
+
+    Only professionals join a casus, as betrokkene, volger or successor of the regievoerder.
+    """
+    account = session.exec(select(Account).where(Account.gebruikersnaam == gebruikersnaam)).first()
+    if (
+        account is None
+        or not account.actief
+        or Systeemrol.PROFESSIONAL not in account.systeemrollen
+    ):
+        melding = "Er is geen actieve professional met deze gebruikersnaam."
+        raise Validatiefout([{"pad": pad, "melding": melding}])
+    return account

@@ -10,12 +10,13 @@ from sqlmodel import Session, col, select
 from app.access.policy import Actie
 from app.access.service import authorize
 from app.accounts.models import Account, Organisatie
+from app.accounts.service import active_professional
 from app.casus.models import Rol
 from app.casus.schemas import BetrokkeneIn, PersoonOut, RolOut
 from app.context import Context
 from app.db import utcnow
-from app.enums import CasusRol, Systeemrol
-from app.errors import Conflict, NietGevonden, Validatiefout
+from app.enums import CasusRol
+from app.errors import Conflict, NietGevonden
 
 
 def _role_rows(
@@ -80,22 +81,7 @@ def list_roles(ctx: Context, casus_id: uuid.UUID) -> list[RolOut]:
 def add_role(ctx: Context, casus_id: uuid.UUID, data: BetrokkeneIn) -> RolOut:
     """Give a professional a role on the casus; from this commit on they can see it."""
     authorize(ctx, Actie.BETROKKENEN_BEHEREN, casus_id, handeling="betrokkene.toevoegen")
-    account = ctx.session.exec(
-        select(Account).where(Account.gebruikersnaam == data.gebruikersnaam)
-    ).first()
-    if (
-        account is None
-        or not account.actief
-        or Systeemrol.PROFESSIONAL not in account.systeemrollen
-    ):
-        raise Validatiefout(
-            [
-                {
-                    "pad": "gebruikersnaam",
-                    "melding": "Er is geen actieve professional met deze gebruikersnaam.",
-                }
-            ]
-        )
+    account = active_professional(ctx.session, data.gebruikersnaam, pad="gebruikersnaam")
     if _active_role(ctx.session, casus_id, account.id) is not None:
         raise Conflict(f"{account.naam} heeft al een rol op deze casus.")
     rol = Rol(

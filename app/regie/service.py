@@ -16,12 +16,12 @@ from sqlmodel import Session, col, select
 from app.access.policy import Actie
 from app.access.service import authorize
 from app.accounts.models import Account
-from app.accounts.service import persons
+from app.accounts.service import active_professional, persons
 from app.casus.models import Casus, Rol
 from app.context import Context
 from app.crypto.service import Kluis
 from app.db import utcnow
-from app.enums import CasusRol, Systeemrol
+from app.enums import CasusRol
 from app.errors import Conflict, Geweigerd, NietGevonden, Validatiefout
 from app.regie.models import Overdracht, OverdrachtStatus
 from app.regie.schemas import OverdrachtIn, OverdrachtOut
@@ -168,22 +168,7 @@ def _close(ctx: Context, overdracht: Overdracht, status: OverdrachtStatus, now: 
 
 
 def _successor(ctx: Context, gebruikersnaam: str) -> Account:
-    account = ctx.session.exec(
-        select(Account).where(Account.gebruikersnaam == gebruikersnaam)
-    ).first()
-    if (
-        account is None
-        or not account.actief
-        or Systeemrol.PROFESSIONAL not in account.systeemrollen
-    ):
-        raise Validatiefout(
-            [
-                {
-                    "pad": "opvolger",
-                    "melding": "Er is geen actieve professional met deze gebruikersnaam.",
-                }
-            ]
-        )
+    account = active_professional(ctx.session, gebruikersnaam, pad="opvolger")
     if account.id == ctx.actor.account_id:
         raise Validatiefout([{"pad": "opvolger", "melding": "U hebt de regie al; kies een ander."}])
     return account

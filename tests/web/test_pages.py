@@ -14,6 +14,7 @@ from app.audit.models import AuditGebeurtenis
 from app.config import Settings
 from app.db import unit_of_work
 from tests.factories import add_role, auth, make_account, new_casus, save
+from tests.web.test_steps import sign_in
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 MAIN = re.compile(r"<main.*?</main>", re.DOTALL)
@@ -21,18 +22,6 @@ TITLE = re.compile(r"<title>(.*?)</title>", re.DOTALL)
 
 DOELEN_OUD = {"doelen": [{"doel": "Naar school", "status": "open", "termijn": "2027-03-01"}]}
 DOELEN_NIEUW = {"doelen": [{"doel": "Naar school", "status": "open", "termijn": "2027-06-01"}]}
-
-
-def sign_in(app: Any, gebruikersnaam: str) -> tuple[TestClient, str]:
-    """A browser-like client with a session cookie, and its CSRF token."""
-    browser = TestClient(app, follow_redirects=False)
-    token = CSRF.search(browser.get("/aanmelden").text)
-    assert token is not None
-    response = browser.post(
-        "/aanmelden", data={"csrf_token": token.group(1), "gebruikersnaam": gebruikersnaam}
-    )
-    assert response.status_code == 303
-    return browser, token.group(1)
 
 
 @pytest.fixture
