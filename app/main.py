@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app import health
+from app import health, logs
 from app.access.policy import load_policy
 from app.accounts import beheer_routes
 from app.accounts import routes as accounts_routes
@@ -38,6 +38,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; a broken policy, form definition or unsafe key stops start-up here."""
     settings = settings or get_settings()
+    logs.install()
     app = FastAPI(
         title="Regie",
         version="1",

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import col, or_, select
 
 from app.access.policy import Actie
 from app.audit.recorder import Uitkomst
@@ -25,7 +25,7 @@ def authorize(ctx: Context, actie: Actie, casus_id: uuid.UUID, *, handeling: str
     whatever their system roles; only members learn that they lack a right (403).
     `handeling` names what is done (e.g. "handreiking.lezen") for the toegangslog.
     """
-    rows = ctx.session.exec(
+    query = (
         select(Casus, Rol.rol)
         .join(Rol, col(Rol.casus_id) == col(Casus.id))
         .where(
@@ -33,7 +33,12 @@ def authorize(ctx: Context, actie: Actie, casus_id: uuid.UUID, *, handeling: str
             col(Rol.account_id) == ctx.actor.account_id,
             col(Rol.tot).is_(None),
         )
-    ).all()
+        .execution_options(populate_existing=True)
+    )
+    if actie in ctx.policy.alleen_open_casus:
+        # A change holds the casus row until commit, so closing cannot slip in between.
+        query = query.with_for_update(of=Casus)
+    rows = ctx.session.exec(query).all()
     refusal = _refusal(ctx, actie, rows)
     ctx.audit.record(
         handeling,
@@ -58,6 +63,16 @@ def _refusal(ctx: Context, actie: Actie, rows: Sequence[Any]) -> RegieFout | Non
     if actie in ctx.policy.alleen_open_casus and casus.status is CasusStatus.AFGESLOTEN:
         return CasusAfgesloten()
     return None
+
+
+def visible_clause(ctx: Context) -> Any:
+    """SQL for "not faded": open, closed recently, or I am its regievoerder (for lists)."""
+    since = utcnow() - timedelta(days=ctx.settings.afgesloten_zichtbaar_dagen)
+    return or_(
+        col(Casus.status) != CasusStatus.AFGESLOTEN,
+        col(Casus.afgesloten_op) >= since,
+        col(Rol.rol) == CasusRol.REGIEVOERDER,
+    )
 
 
 def _faded(ctx: Context, casus: Casus) -> bool:

@@ -19,6 +19,7 @@ from app.casus.models import Casus, Rol
 from app.context import Context
 from app.enums import CasusRol, CasusStatus
 from app.errors import Conflict, NietGevonden
+from app.regie.models import Overdracht, OverdrachtStatus
 
 
 class AccountOut(BaseModel):
@@ -95,10 +96,19 @@ def _refuse_while_leading(ctx: Context, account_ids: list[uuid.UUID], wie: str) 
         )
         .order_by(col(Casus.id))
     ).all()
+    waiting = ctx.session.exec(
+        select(Overdracht.casus_id, Casus.gemeente)
+        .join(Casus, col(Casus.id) == col(Overdracht.casus_id))
+        .where(
+            col(Overdracht.opvolger_id).in_(account_ids),
+            col(Overdracht.status) == OverdrachtStatus.VOORGESTELD,
+        )
+    ).all()
+    leads = [*leads, *waiting]
     if leads:
         raise Conflict(
-            f"{wie} regievoerder van {len(leads)} open casus(sen). Draag de regie daarvan eerst "
-            "over; daarna kan dit wel.",
+            f"{wie} regievoerder of voorgestelde opvolger bij {len(leads)} open casus(sen). "
+            "Draag de regie daarvan eerst over of trek de overdracht in; daarna kan dit wel.",
             casussen=[{"id": str(i), "gemeente": g} for i, g in leads],
         )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.access.policy import Actie
@@ -17,6 +18,7 @@ from app.context import Context
 from app.db import utcnow
 from app.enums import CasusRol
 from app.errors import Conflict, NietGevonden
+from app.regie.queries import successor_of_open_handover
 
 
 def _role_rows(
@@ -91,8 +93,11 @@ def add_role(ctx: Context, casus_id: uuid.UUID, data: BetrokkeneIn) -> RolOut:
         functietitel=data.functietitel,
         toegevoegd_door_id=ctx.actor.account_id,
     )
-    ctx.session.add(rol)
-    ctx.session.flush()
+    try:
+        with ctx.session.begin_nested():
+            ctx.session.add(rol)
+    except IntegrityError as exc:  # someone added the same person a moment ago
+        raise Conflict(f"{account.naam} heeft al een rol op deze casus.") from exc
     ctx.audit.annotate(velden=["betrokkenen"], rol_id=str(rol.id), rol=rol.rol.value)
     return next(r for r in active_roles(ctx.session, casus_id) if r.id == rol.id)
 
@@ -108,6 +113,8 @@ def end_role(ctx: Context, casus_id: uuid.UUID, rol_id: uuid.UUID) -> None:
         raise Conflict(
             "De regievoerder kan niet verwijderd worden. Draag de regie eerst over aan een ander."
         )
+    if successor_of_open_handover(ctx.session, casus_id, rol.account_id):
+        raise Conflict("Aan deze persoon is de regie voorgesteld. Trek die overdracht eerst in.")
     rol.tot = utcnow()
     ctx.session.add(rol)
     ctx.session.flush()

@@ -18,10 +18,18 @@ from sqlmodel import Session, col, or_, select
 from app.audit.recorder import AuditRecorder, Uitkomst
 from app.casus.models import Casus
 from app.crypto.keyring import KeyRing, is_envelope, kid_of
-from app.crypto.service import AFSLUITREDEN, TOELICHTING, Kluis
+from app.crypto.service import (
+    AFSLUITREDEN,
+    MDO_BESLUITEN,
+    OVERDRACHT_REDEN,
+    OVERDRACHT_TOELICHTING,
+    TOELICHTING,
+    Kluis,
+)
 from app.db import unit_of_work
 from app.form.definition import Formulieren
-from app.handreiking.models import Revisie
+from app.handreiking.models import Mdo, Revisie
+from app.regie.models import Overdracht
 
 _SQLITE_GUARD = "revisie_onveranderlijk_update"
 _SQLITE_GUARD_SQL = (
@@ -102,8 +110,10 @@ def _reseal_batch(
             _reseal_revision(kluis, revisie)
             session.add(revisie)
         for casus in casussen.values():
-            _reseal_reason(Kluis(keyring, formulieren[casus.formulierversie]), casus)
+            kluis = Kluis(keyring, formulieren[casus.formulierversie])
+            casus.afsluitreden = _reseal_text(kluis, casus.id, AFSLUITREDEN, casus.afsluitreden)
             session.add(casus)
+        _reseal_side_texts(session, keyring, formulieren, casussen)
         session.flush()
     return len(stale)
 
@@ -116,12 +126,33 @@ def _reseal_revision(kluis: Kluis, revisie: Revisie) -> None:
     revisie.sleutel = kluis.keyring.current
 
 
-def _reseal_reason(kluis: Kluis, casus: Casus) -> None:
-    reden = casus.afsluitreden
-    if reden is None or (is_envelope(reden) and kid_of(reden) == kluis.keyring.current):
-        return
-    plain = kluis.open_text(casus.id, AFSLUITREDEN, reden)
-    casus.afsluitreden = kluis.seal_text(casus.id, AFSLUITREDEN, plain)
+def _reseal_text(kluis: Kluis, casus_id: uuid.UUID, field: str, value: str | None) -> str | None:
+    """A single sealed text under the current key (plaintext from before encryption too)."""
+    if value is None or (is_envelope(value) and kid_of(value) == kluis.keyring.current):
+        return value
+    return kluis.seal_text(casus_id, field, kluis.open_text(casus_id, field, value))
+
+
+def _reseal_side_texts(
+    session: Session, keyring: KeyRing, formulieren: Formulieren, casussen: dict[uuid.UUID, Casus]
+) -> None:
+    """Handover notes, decline reasons and MDO decisions are sealed too: rotate them as well."""
+    kluizen = {cid: Kluis(keyring, formulieren[c.formulierversie]) for cid, c in casussen.items()}
+    for overdracht in session.exec(
+        select(Overdracht).where(col(Overdracht.casus_id).in_(list(casussen)))
+    ):
+        kluis = kluizen[overdracht.casus_id]
+        cid = overdracht.casus_id
+        overdracht.toelichting = (
+            _reseal_text(kluis, cid, OVERDRACHT_TOELICHTING, overdracht.toelichting) or ""
+        )
+        overdracht.reden = _reseal_text(kluis, cid, OVERDRACHT_REDEN, overdracht.reden)
+        session.add(overdracht)
+    for mdo in session.exec(select(Mdo).where(col(Mdo.casus_id).in_(list(casussen)))):
+        mdo.besluiten = _reseal_text(
+            kluizen[mdo.casus_id], mdo.casus_id, MDO_BESLUITEN, mdo.besluiten
+        )
+        session.add(mdo)
 
 
 @contextmanager

@@ -21,6 +21,9 @@ from app.form.definition import Formulier
 # Column fields live in their own namespace so no form path can ever share their binding.
 TOELICHTING = "kolom:revisie.toelichting"
 AFSLUITREDEN = "kolom:casus.afsluitreden"
+OVERDRACHT_TOELICHTING = "kolom:overdracht.toelichting"
+OVERDRACHT_REDEN = "kolom:overdracht.reden"
+MDO_BESLUITEN = "kolom:mdo.besluiten"
 
 
 def keyring_for(settings: Settings) -> KeyRing:

@@ -16,13 +16,12 @@ from app.access.service import authorize
 from app.accounts.models import Account
 from app.casus.models import Casus, Rol
 from app.context import Context
+from app.crypto.service import MDO_BESLUITEN as BESLUITEN
 from app.db import utcnow
 from app.errors import Conflict, NietGevonden, Validatiefout
 from app.form.completeness import missing_required
 from app.handreiking.models import Mdo, Revisie
 from app.handreiking.schemas import AfrondenIn, MdoIn, MdoOut
-
-BESLUITEN = "kolom:mdo.besluiten"
 
 
 def open_mdo(ctx: Context, casus_id: uuid.UUID, data: MdoIn) -> MdoOut:

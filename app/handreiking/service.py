@@ -79,14 +79,6 @@ def save(ctx: Context, casus_id: uuid.UUID, *, basis: int, data: HandreikingIn) 
     vorige = kluis.open(casus_id, _revision(ctx, casus).inhoud)
     nummer = basis + 1
     ctx.audit.annotate(velden=[w["pad"] for w in verschil(vorige, data.inhoud)], revisie=nummer)
-    moved = ctx.session.execute(
-        update(Casus)
-        .where(col(Casus.id) == casus_id, col(Casus.revisie) == basis)
-        .values(_casus_changes(ctx, casus, nummer, data.inhoud))
-        .execution_options(synchronize_session=False)
-    )
-    if cast(CursorResult[Any], moved).rowcount != 1:
-        raise _stale(ctx, casus_id)
     revisie = Revisie(
         casus_id=casus_id,
         nummer=nummer,
@@ -98,11 +90,28 @@ def save(ctx: Context, casus_id: uuid.UUID, *, basis: int, data: HandreikingIn) 
         mdo_id=_open_meeting_id(ctx, casus_id),
     )
     try:
+        # One savepoint for both writes: a caller that catches the conflict keeps neither.
         with ctx.session.begin_nested():
+            moved = ctx.session.execute(
+                update(Casus)
+                .where(
+                    col(Casus.id) == casus_id,
+                    col(Casus.revisie) == basis,
+                    col(Casus.status) != CasusStatus.AFGESLOTEN,
+                )
+                .values(_casus_changes(ctx, casus, nummer, data.inhoud))
+                .execution_options(synchronize_session=False)
+            )
+            if cast(CursorResult[Any], moved).rowcount != 1:
+                raise _Stale
             ctx.session.add(revisie)
-    except IntegrityError as exc:
+    except (IntegrityError, _Stale) as exc:
         raise _stale(ctx, casus_id) from exc
     return nummer
+
+
+class _Stale(Exception):
+    """Internal: the optimistic check found a newer revision (rolls the savepoint back)."""
 
 
 def _casus_changes(

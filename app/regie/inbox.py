@@ -69,9 +69,12 @@ def _handovers(ctx: Context) -> list[InboxItem]:
     rows = ctx.session.exec(
         select(Overdracht, Casus)
         .join(Casus, col(Casus.id) == col(Overdracht.casus_id))
+        .join(Rol, col(Rol.casus_id) == col(Casus.id))
         .where(
             col(Overdracht.opvolger_id) == ctx.actor.account_id,
             col(Overdracht.status) == OverdrachtStatus.VOORGESTELD,
+            col(Rol.account_id) == ctx.actor.account_id,
+            col(Rol.tot).is_(None),
         )
     ).all()
     return [

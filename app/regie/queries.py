@@ -19,3 +19,19 @@ def handover_open(session: Session, casus_id: uuid.UUID) -> bool:
         ).first()
         is not None
     )
+
+
+def successor_of_open_handover(
+    session: Session, casus_id: uuid.UUID, account_id: uuid.UUID
+) -> bool:
+    """Is this person the proposed successor in an open handover of this casus?"""
+    return (
+        session.exec(
+            select(Overdracht.id).where(
+                Overdracht.casus_id == casus_id,
+                Overdracht.opvolger_id == account_id,
+                Overdracht.status == OverdrachtStatus.VOORGESTELD,
+            )
+        ).first()
+        is not None
+    )

@@ -17,17 +17,17 @@ from app.access.policy import Actie
 from app.access.service import authorize
 from app.accounts.models import Account
 from app.accounts.service import active_professional, persons
+from app.audit.recorder import Uitkomst
 from app.casus.models import Casus, Rol
 from app.context import Context
+from app.crypto.service import OVERDRACHT_REDEN as REDEN
+from app.crypto.service import OVERDRACHT_TOELICHTING as TOELICHTING
 from app.crypto.service import Kluis
 from app.db import utcnow
 from app.enums import CasusRol
-from app.errors import Conflict, Geweigerd, NietGevonden, Validatiefout
+from app.errors import CasusNietGevonden, Conflict, Geweigerd, NietGevonden, Validatiefout
 from app.regie.models import Overdracht, OverdrachtStatus
 from app.regie.schemas import OverdrachtIn, OverdrachtOut
-
-TOELICHTING = "kolom:overdracht.toelichting"
-REDEN = "kolom:overdracht.reden"
 
 
 def propose(ctx: Context, casus_id: uuid.UUID, data: OverdrachtIn) -> OverdrachtOut:
@@ -38,15 +38,7 @@ def propose(ctx: Context, casus_id: uuid.UUID, data: OverdrachtIn) -> Overdracht
     opvolger = _successor(ctx, data.opvolger)
     if _open(ctx.session, casus_id) is not None:
         raise Conflict("Er staat al een overdracht open voor deze casus. Trek die eerst in.")
-    if _role(ctx.session, casus_id, opvolger.id) is None:
-        ctx.session.add(
-            Rol(
-                casus_id=casus_id,
-                account_id=opvolger.id,
-                rol=CasusRol.BETROKKENE,
-                toegevoegd_door_id=ctx.actor.account_id,
-            )
-        )
+    added = _role(ctx.session, casus_id, opvolger.id) is None
     overdracht = Overdracht(
         casus_id=casus_id,
         voorgesteld_door_id=ctx.actor.account_id,
@@ -56,11 +48,28 @@ def propose(ctx: Context, casus_id: uuid.UUID, data: OverdrachtIn) -> Overdracht
         toelichting=_kluis(ctx, casus).seal_text(casus_id, TOELICHTING, data.toelichting) or "",
     )
     try:
-        with ctx.session.begin_nested():
+        with ctx.session.begin_nested():  # the new role and the proposal together, or neither
+            if added:
+                ctx.session.add(
+                    Rol(
+                        casus_id=casus_id,
+                        account_id=opvolger.id,
+                        rol=CasusRol.BETROKKENE,
+                        toegevoegd_door_id=ctx.actor.account_id,
+                    )
+                )
             ctx.session.add(overdracht)
     except IntegrityError as exc:
         raise Conflict("Er staat al een overdracht open voor deze casus.") from exc
     ctx.audit.annotate(velden=["overdracht"], overdracht_id=str(overdracht.id))
+    if added:  # giving access is an event of its own, on the timeline too
+        ctx.audit.record(
+            "betrokkene.toevoegen",
+            Uitkomst.TOEGESTAAN,
+            casus_id=casus_id,
+            kenmerken={"rol": CasusRol.BETROKKENE.value, "via": "overdracht"},
+        )
+        ctx.audit.annotate(velden=["betrokkenen"])
     return _out(ctx, casus, overdracht)
 
 
@@ -73,6 +82,8 @@ def accept(ctx: Context, casus_id: uuid.UUID, overdracht_id: uuid.UUID) -> Overd
     now = utcnow()
     oud = _lead_role(ctx.session, casus_id)
     nieuw = _role(ctx.session, casus_id, ctx.actor.account_id)
+    if nieuw is None:  # removed from the casus a moment ago
+        raise CasusNietGevonden()
     for rol in (oud, nieuw):
         if rol is not None:
             rol.tot = now

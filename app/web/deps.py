@@ -32,8 +32,11 @@ def get_web_context(request: Request, uow: UowDep, actor: WebActor) -> Context:
 WebCtx = Annotated[Context, Depends(get_web_context)]
 
 
-async def require_csrf(request: Request) -> None:
-    """Refuse any form post without this browser's CSRF token, before anything changes."""
+async def require_csrf(request: Request, uow: UowDep) -> None:
+    """Refuse any form post without this browser's CSRF token, before anything changes.
+
+    It takes the unit of work so that the refusal, too, lands in the audit trail.
+    """
     form = await request.form()
     submitted = form.get(CSRF_FIELD)
     if not csrf_valid(request, submitted if isinstance(submitted, str) else None):

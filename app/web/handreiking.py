@@ -143,6 +143,7 @@ async def save_step(request: Request, casus_id: uuid.UUID, sleutel: str, ctx: We
         if merged is None:
             return _form_again(request, page, sectie, form, samen.inhoud, {}, samen, status=409)
         nummer = merged
+        actie = "samengevoegd" if samen.van_anderen else actie
     if autosave:
         om = utcnow().astimezone(NL).strftime("%H:%M")
         return JSONResponse({"status": "opgeslagen", "revisie": nummer, "om": om})
@@ -260,6 +261,8 @@ def _after_save(casus_id: uuid.UUID, formulier: Formulier, sectie: Sectie, actie
         return f"/casussen/{casus_id}/stap/{secties[index + 1].sleutel}"
     if actie == "overzicht":
         return f"/casussen/{casus_id}"
+    if actie == "samengevoegd":  # say so: the page now also shows someone else's changes
+        return f"/casussen/{casus_id}/stap/{sectie.sleutel}?opgeslagen=samengevoegd"
     return f"/casussen/{casus_id}/stap/{sectie.sleutel}?opgeslagen=1"
 
 

@@ -91,8 +91,8 @@ def propose(
     request: Request,
     casus_id: uuid.UUID,
     ctx: WebCtx,
-    opvolger: Annotated[str, Form()] = "",
-    toelichting: Annotated[str, Form()] = "",
+    opvolger: Annotated[str, Form(max_length=100)] = "",
+    toelichting: Annotated[str, Form(max_length=4000)] = "",
     verlaat_casus: Annotated[str | None, Form()] = None,
 ) -> Response:
     waarden = {
@@ -126,7 +126,7 @@ def answer(
     overdracht_id: uuid.UUID,
     antwoord: str,
     ctx: WebCtx,
-    reden: Annotated[str, Form()] = "",
+    reden: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Accept, decline (with a reason) or withdraw; the service decides who may do which."""
     try:

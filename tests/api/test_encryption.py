@@ -83,9 +83,33 @@ def _filled_casus(client: TestClient, app: Any, settings: Settings) -> dict[str,
         "/toegangslog",
     ):
         assert client.get(f"{url}{suffix}", headers=h).status_code == 200
+    make_account(app, "bram")
+    bram = auth(settings, "bram")
+    overdracht = client.post(
+        f"{url}/overdrachten", json={"opvolger": "bram", "toelichting": f"{TAG}NOTITIE"}, headers=h
+    ).json()
+    declined = client.post(
+        f"{url}/overdrachten/{overdracht['id']}/afwijzen",
+        json={"reden": f"{TAG}REDEN"},
+        headers=bram,
+    )
+    assert declined.status_code == 200
+    mdo = client.post(f"{url}/mdos", json={"datum": "2026-12-01"}, headers=h).json()
+    finished = client.post(
+        f"{url}/mdos/{mdo['id']}/afronden",
+        json={"revisie": 3, "besluiten": f"{TAG}BESLUIT"},
+        headers=h,
+    )
+    assert finished.status_code == 200, finished.text
     closed = client.post(f"{url}/afsluiten", json={"reden": f"{TAG}AFSLUITREDEN"}, headers=h)
     assert closed.status_code == 200
-    canaries = [*canary.canaries, f"{TAG}TOELICHTING", f"{TAG}NIEUW", f"{TAG}AFSLUITREDEN"]
+    canaries = [
+        *canary.canaries,
+        *(
+            f"{TAG}{s}"
+            for s in ("TOELICHTING", "NIEUW", "AFSLUITREDEN", "NOTITIE", "REDEN", "BESLUIT")
+        ),
+    ]
     return {"id": casus["id"], "h": h, "url": url, "canaries": canaries, "doc": canary}
 
 

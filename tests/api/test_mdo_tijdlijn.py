@@ -157,6 +157,8 @@ def test_closed_casus_fades_for_members_but_not_the_regievoerder(
         session.commit()
     assert client.get(casus["url"], headers=casus["bram"]).status_code == 404
     assert client.get(casus["url"], headers=casus["anna"]).status_code == 200
+    assert client.get("/api/v1/casussen", headers=casus["bram"]).json()["totaal"] == 0
+    assert client.get("/api/v1/casussen", headers=casus["anna"]).json()["totaal"] == 1
     reopened = client.post(f"{casus['url']}/heropenen", headers=casus["anna"])
     assert reopened.status_code == 200 and reopened.json()["status"] == "actief"
     assert client.get(casus["url"], headers=casus["bram"]).status_code == 200

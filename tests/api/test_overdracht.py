@@ -87,6 +87,8 @@ def test_a_professional_not_yet_on_the_casus_is_added_when_proposed(
     assert client.get(casus["url"], headers=casus["carla"]).status_code == 404
     proposed = _propose(client, casus, "carla").json()
     assert client.get(casus["url"], headers=casus["carla"]).status_code == 200
+    timeline = client.get(f"{casus['url']}/tijdlijn", headers=casus["anna"]).json()["resultaten"]
+    assert [g["soort"] for g in timeline[:2]] == ["betrokkene.toevoegen", "overdracht.voorstellen"]
     inbox = client.get("/api/v1/inbox", headers=casus["carla"]).json()
     assert any(
         i["soort"] == "overdracht" and i["overdracht_id"] == proposed["id"] for i in inbox["items"]
@@ -145,6 +147,22 @@ def test_invalid_proposals_are_refused(client: TestClient, casus: dict[str, Any]
         headers=casus["anna"],
     )
     assert empty.status_code == 422 and empty.json()["errors"][0]["pad"] == "toelichting"
+
+
+def test_the_proposed_successor_cannot_be_removed_or_deactivated(
+    client: TestClient, app: Any, settings: Settings, casus: dict[str, Any]
+) -> None:
+    _propose(client, casus)
+    rollen = client.get(f"{casus['url']}/betrokkenen", headers=casus["anna"]).json()
+    bram_rol = next(r["id"] for r in rollen if r["gebruikersnaam"] == "bram")
+    removed = client.delete(f"{casus['url']}/betrokkenen/{bram_rol}", headers=casus["anna"])
+    assert removed.status_code == 409
+    beheer = auth(settings, make_account(app, "fleur", systeemrollen=("beheerder",)))
+    deactivated = client.patch(
+        "/api/v1/beheer/accounts/bram", json={"actief": False}, headers=beheer
+    )
+    assert deactivated.status_code == 409
+    assert client.get(casus["url"], headers=casus["bram"]).status_code == 200
 
 
 def test_closing_waits_for_an_open_handover(client: TestClient, casus: dict[str, Any]) -> None:

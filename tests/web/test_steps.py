@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import Session, select
 
+from app.audit.models import AuditGebeurtenis
 from app.config import Settings
 from tests.factories import add_role, auth, make_account, new_casus
 
@@ -247,6 +250,15 @@ def test_missing_or_forged_csrf_changes_nothing(app: Any, setup: dict[str, Any])
         assert browser.post(step_url(setup["id"], "situatie"), data=data).status_code == 403
     revisies = browser.get(f"/api/v1/casussen/{setup['id']}/revisies", headers=setup["api"]).json()
     assert len(revisies) == 1
+    with Session(app.state.engine) as session:
+        refused = session.exec(
+            select(AuditGebeurtenis).where(
+                AuditGebeurtenis.uitkomst == "geweigerd",
+                AuditGebeurtenis.casus_id == uuid.UUID(setup["id"]),
+            )
+        ).all()
+    assert len(refused) == 2, "both refused form posts are in the audit trail"
+    assert all(e.kenmerken["code"] == "geweigerd" for e in refused)
 
 
 def test_pages_carry_strict_security_headers(app: Any, setup: dict[str, Any]) -> None:
