@@ -47,12 +47,6 @@ def issue_dev_token(settings: Settings, gebruikersnaam: str, ttl_seconds: int | 
     return jwt.encode(claims, pem, algorithm=ALGORITHM, headers={"kid": DEV_KID})
 
 
-def verify(token: str, keyset: KeySet, settings: Settings) -> str:
-    """Return the token's subject, or refuse with one reason for the log, none for the client."""
-    sub: str = verify_claims(token, keyset, settings)["sub"]
-    return sub
-
-
 def verify_claims(token: str, keyset: KeySet, settings: Settings) -> dict[str, Any]:
     """The verified claims of a token (RS256 only; exp, iss, aud and a non-empty sub required)."""
     if len(token) > MAX_TOKEN_BYTES:

@@ -21,18 +21,15 @@ from app.errors import Conflict, NietGevonden
 from app.regie.queries import successor_of_open_handover
 
 
-def _role_rows(
-    session: Session, casus_ids: Sequence[uuid.UUID], *, only_lead: bool
-) -> list[RolOut]:
+def active_roles(session: Session, casus_id: uuid.UUID) -> list[RolOut]:
+    """Everyone with an active role, in the order they joined."""
     query = (
         select(Rol, Account, Organisatie)
         .join(Account, col(Account.id) == col(Rol.account_id))
         .join(Organisatie, col(Organisatie.id) == col(Account.organisatie_id))
-        .where(col(Rol.casus_id).in_(casus_ids), col(Rol.tot).is_(None))
+        .where(col(Rol.casus_id) == casus_id, col(Rol.tot).is_(None))
         .order_by(col(Rol.sinds), col(Rol.id))
     )
-    if only_lead:
-        query = query.where(col(Rol.rol) == CasusRol.REGIEVOERDER)
     return [
         RolOut(
             id=rol.id,
@@ -46,11 +43,6 @@ def _role_rows(
         )
         for rol, account, organisatie in session.exec(query).all()
     ]
-
-
-def active_roles(session: Session, casus_id: uuid.UUID) -> list[RolOut]:
-    """Everyone with an active role, in the order they joined."""
-    return _role_rows(session, [casus_id], only_lead=False)
 
 
 def regievoerders(session: Session, casus_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, PersoonOut]:

@@ -27,6 +27,7 @@ from app.db import utcnow
 from app.enums import CasusRol
 from app.errors import CasusNietGevonden, Conflict, Geweigerd, NietGevonden, Validatiefout
 from app.regie.models import Overdracht, OverdrachtStatus
+from app.regie.queries import handover_open
 from app.regie.schemas import OverdrachtIn, OverdrachtOut
 
 
@@ -36,7 +37,7 @@ def propose(ctx: Context, casus_id: uuid.UUID, data: OverdrachtIn) -> Overdracht
         ctx, Actie.OVERDRACHT_VOORSTELLEN, casus_id, handeling="overdracht.voorstellen"
     )
     opvolger = _successor(ctx, data.opvolger)
-    if _open(ctx.session, casus_id) is not None:
+    if handover_open(ctx.session, casus_id):
         raise Conflict("Er staat al een overdracht open voor deze casus. Trek die eerst in.")
     added = _role(ctx.session, casus_id, opvolger.id) is None
     overdracht = Overdracht(
@@ -183,14 +184,6 @@ def _successor(ctx: Context, gebruikersnaam: str) -> Account:
     if account.id == ctx.actor.account_id:
         raise Validatiefout([{"pad": "opvolger", "melding": "U hebt de regie al; kies een ander."}])
     return account
-
-
-def _open(session: Session, casus_id: uuid.UUID) -> Overdracht | None:
-    return session.exec(
-        select(Overdracht).where(
-            Overdracht.casus_id == casus_id, Overdracht.status == OverdrachtStatus.VOORGESTELD
-        )
-    ).first()
 
 
 def _role(session: Session, casus_id: uuid.UUID, account_id: uuid.UUID) -> Rol | None:

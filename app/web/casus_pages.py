@@ -28,6 +28,7 @@ from app.form.validation import STAPPEN_AF
 from app.handreiking import service as handreiking_service
 from app.handreiking.schemas import Wijziging
 from app.web.deps import Csrf, WebCtx
+from app.web.forms import field_errors
 from app.web.labels import field_label, section_of, section_title
 from app.web.templating import render
 
@@ -172,7 +173,7 @@ async def add_betrokkene(request: Request, casus_id: uuid.UUID, ctx: WebCtx) -> 
         raise
     except (Validatiefout, Conflict) as exc:
         ctx.audit.failed(exc.code)
-        fouten = _service_errors(exc, "gebruikersnaam")
+        fouten = field_errors(exc, "gebruikersnaam")
         return _betrokkenen_again(request, ctx, casus_id, waarden, fouten, exc.status)
     return RedirectResponse(
         f"/casussen/{casus_id}/betrokkenen?toegevoegd={rol.id}", status_code=303
@@ -189,7 +190,7 @@ def remove_betrokkene(
         raise
     except Conflict as exc:
         ctx.audit.failed(exc.code)
-        fouten = _service_errors(exc, f"rol-{rol_id}")
+        fouten = field_errors(exc, f"rol-{rol_id}")
         return _betrokkenen_again(request, ctx, casus_id, {}, fouten, exc.status)
     return RedirectResponse(f"/casussen/{casus_id}/betrokkenen?verwijderd=1", status_code=303)
 
@@ -202,13 +203,6 @@ def _input_errors(exc: ValidationError) -> dict[str, str]:
         melding = _ROL_KIEZEN if veld == "rol" else _INVOERFOUTEN.get((veld, error["type"]))
         fouten.setdefault(veld, melding or "Controleer dit veld.")
     return fouten
-
-
-def _service_errors(exc: Validatiefout | Conflict, veld: str) -> dict[str, str]:
-    """A service refusal as field messages; a conflict belongs to the field that caused it."""
-    if isinstance(exc, Validatiefout):
-        return {e["pad"]: e["melding"] for e in exc.extra["errors"]}
-    return {veld: exc.detail}
 
 
 # Geschiedenis --------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
+from app.errors import RegieFout, Validatiefout
 from app.form.definition import Sectie, Veld, VeldType
 
 COUNT_SUFFIX = ".__aantal"
@@ -75,3 +76,10 @@ def _list(veld: Veld, form: FormData, pad: str, actie: str) -> list[dict[str, An
     elif not actie:
         items = [item for item in items if item]  # a row left empty is not saved
     return items or None
+
+
+def field_errors(exc: RegieFout, veld: str = "algemeen") -> dict[str, str]:
+    """A service refusal as messages per field path; other refusals belong to `veld`."""
+    if isinstance(exc, Validatiefout):
+        return {e["pad"]: e["melding"] for e in exc.extra["errors"]}
+    return {veld: exc.detail}

@@ -20,14 +20,14 @@ from app.form.validation import STAPPEN_AF
 from app.handreiking import service as handreiking_service
 from app.handreiking.schemas import HandreikingIn
 from app.web.deps import Csrf, WebCtx
-from app.web.forms import parse_section
+from app.web.forms import field_errors, parse_section
 from app.web.merge import Samenvoeging, merge, unflatten
 from app.web.templating import NL, render
 
 router = APIRouter(include_in_schema=False)
 
 
-def _page(ctx: Context, casus_id: uuid.UUID) -> dict[str, Any]:
+def casus_page(ctx: Context, casus_id: uuid.UUID) -> dict[str, Any]:
     """What every casus page shows: the casus, its plan, the form, and what I may do."""
     casus = casus_service.read(ctx, casus_id)
     handreiking = handreiking_service.read(ctx, casus_id)
@@ -66,20 +66,20 @@ def _section(formulier: Formulier, sleutel: str) -> Sectie:
 
 @router.get("/casussen/{casus_id}")
 def overview(request: Request, casus_id: uuid.UUID, ctx: WebCtx) -> Response:
-    return render(request, "casus/overzicht.html", _page(ctx, casus_id))
+    return render(request, "casus/overzicht.html", casus_page(ctx, casus_id))
 
 
 @router.get("/casussen/{casus_id}/controleren")
 def check_answers(request: Request, casus_id: uuid.UUID, ctx: WebCtx) -> Response:
     """Every step read-only with a "Wijzig" link: what the table checks before fixing the plan."""
-    return render(request, "casus/controleren.html", _page(ctx, casus_id))
+    return render(request, "casus/controleren.html", casus_page(ctx, casus_id))
 
 
 @router.get("/casussen/{casus_id}/stap/{sleutel}")
 def step(
     request: Request, casus_id: uuid.UUID, sleutel: str, ctx: WebCtx, mdo: bool = False
 ) -> Response:
-    page = _page(ctx, casus_id)
+    page = casus_page(ctx, casus_id)
     sectie = _section(page["formulier"], sleutel)
     inhoud = page["handreiking"].inhoud
     return render(
@@ -116,7 +116,7 @@ async def save_step(request: Request, casus_id: uuid.UUID, sleutel: str, ctx: We
     form = await request.form()
     autosave = request.headers.get("x-regie-autosave") == "1"
     actie = str(form.get("actie") or "")
-    page = _page(ctx, casus_id)
+    page = casus_page(ctx, casus_id)
     sectie = _section(page["formulier"], sleutel)
     mijn = parse_section(
         sectie, form, actie if actie.startswith(("toevoegen:", "verwijderen:")) else None
@@ -129,7 +129,7 @@ async def save_step(request: Request, casus_id: uuid.UUID, sleutel: str, ctx: We
     try:
         nummer = _save(ctx, casus_id, page, sleutel, mijn, af, basis)
     except Validatiefout as exc:
-        fouten = {e["pad"]: e["melding"] for e in exc.extra["errors"]}
+        fouten = field_errors(exc)
         ctx.audit.failed(exc.code)
         if autosave:
             return JSONResponse({"status": "ongeldig", "fouten": fouten}, status_code=422)

@@ -9,19 +9,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app.access.service import casus_rights
 from app.audit import service as audit_service
-from app.casus import service as casus_service
 from app.context import Context
-from app.errors import Conflict, Geweigerd, RegieFout, Validatiefout
+from app.errors import Conflict, Geweigerd, Validatiefout
 from app.handreiking import mdo as mdo_service
-from app.handreiking import service as handreiking_service
 from app.handreiking.schemas import AfrondenIn, MdoIn
 from app.regie import inbox as inbox_service
 from app.regie import service as regie_service
 from app.regie.models import OverdrachtStatus
 from app.regie.schemas import OverdrachtIn
 from app.web.deps import Csrf, WebCtx
+from app.web.forms import field_errors
+from app.web.handreiking import casus_page
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -49,17 +48,6 @@ INBOX = {
 }
 
 
-def _base(ctx: Context, casus_id: uuid.UUID) -> dict[str, Any]:
-    casus = casus_service.read(ctx, casus_id)
-    handreiking = handreiking_service.read(ctx, casus_id)
-    return {
-        "actor": ctx.actor,
-        "casus": casus,
-        "handreiking": handreiking,
-        "rechten": {a.value for a in casus_rights(ctx, casus_id)},
-    }
-
-
 def _back(path: str, melding: str) -> RedirectResponse:
     return RedirectResponse(f"{path}?melding={melding}", status_code=303)
 
@@ -72,7 +60,7 @@ def handover_page(request: Request, casus_id: uuid.UUID, ctx: WebCtx) -> Respons
 def _handover_context(
     ctx: Context, casus_id: uuid.UUID, request: Request, **extra: Any
 ) -> dict[str, Any]:
-    page = _base(ctx, casus_id)
+    page = casus_page(ctx, casus_id)
     overdrachten = regie_service.list_for_casus(ctx, casus_id)
     open_ = next((o for o in overdrachten if o.status is OverdrachtStatus.VOORGESTELD), None)
     return {
@@ -114,7 +102,7 @@ def propose(
             return _back(f"/casussen/{casus_id}/overdracht", "voorgesteld")
         except (Validatiefout, Conflict) as exc:
             ctx.audit.failed(exc.code)
-            fouten = _messages(exc)
+            fouten = field_errors(exc)
     context = _handover_context(ctx, casus_id, request, fouten=fouten, waarden=waarden)
     return render(request, "casus/overdracht.html", context, status=422)
 
@@ -142,16 +130,10 @@ def answer(
     except (Validatiefout, Conflict) as exc:
         ctx.audit.failed(exc.code)
         context = _handover_context(
-            ctx, casus_id, request, fouten=_messages(exc), waarden={"reden": reden}
+            ctx, casus_id, request, fouten=field_errors(exc), waarden={"reden": reden}
         )
         return render(request, "casus/overdracht.html", context, status=exc.status)
     return _back(f"/casussen/{casus_id}/overdracht", antwoord)
-
-
-def _messages(exc: RegieFout) -> dict[str, str]:
-    if isinstance(exc, Validatiefout):
-        return {e["pad"]: e["melding"] for e in exc.extra["errors"]}
-    return {"algemeen": exc.detail}
 
 
 @router.get("/casussen/{casus_id}/mdo")
@@ -162,7 +144,7 @@ def meeting_page(request: Request, casus_id: uuid.UUID, ctx: WebCtx) -> Response
 def _meeting_context(
     ctx: Context, casus_id: uuid.UUID, request: Request, **extra: Any
 ) -> dict[str, Any]:
-    page = _base(ctx, casus_id)
+    page = casus_page(ctx, casus_id)
     mdos = mdo_service.list_mdos(ctx, casus_id)
     return {
         **page,
@@ -194,7 +176,7 @@ async def start_meeting(request: Request, casus_id: uuid.UUID, ctx: WebCtx) -> R
         mdo_service.open_mdo(ctx, casus_id, data)
     except (Validatiefout, Conflict) as exc:
         ctx.audit.failed(exc.code)
-        context = _meeting_context(ctx, casus_id, request, fouten=_messages(exc))
+        context = _meeting_context(ctx, casus_id, request, fouten=field_errors(exc))
         return render(request, "casus/mdo.html", context, status=exc.status)
     return _back(f"/casussen/{casus_id}/mdo", "gestart")
 
@@ -214,7 +196,7 @@ def finish_meeting(
         )
     except (Validatiefout, Conflict) as exc:
         ctx.audit.failed(exc.code)
-        context = _meeting_context(ctx, casus_id, request, fouten=_messages(exc))
+        context = _meeting_context(ctx, casus_id, request, fouten=field_errors(exc))
         return render(request, "casus/mdo.html", context, status=exc.status)
     return _back(f"/casussen/{casus_id}/mdo", "vastgesteld")
 
@@ -226,7 +208,7 @@ def timeline_page(
     ctx: WebCtx,
     pagina: Annotated[int, Query(ge=1, le=100000)] = 1,
 ) -> Response:
-    page = _base(ctx, casus_id)
+    page = casus_page(ctx, casus_id)
     tijdlijn = audit_service.tijdlijn(ctx, casus_id, pagina=pagina, per_pagina=50)
     return render(
         request, "casus/tijdlijn.html", {**page, "tijdlijn": tijdlijn, "soorten": SOORTEN}

@@ -19,7 +19,7 @@ from typer.testing import CliRunner, Result
 
 from app.accounts.models import Account
 from app.auth.keys import SleutelFout, ensure_dev_key, load_keyset
-from app.auth.tokens import verify
+from app.auth.tokens import verify_claims
 from app.casus.models import Casus
 from app.cli import cli
 from app.config import Settings, get_settings
@@ -208,7 +208,7 @@ def test_token_in_dev_verifies_for_one_hour(demo_db: tuple[Path, str]) -> None:
     assert "\n" not in token
 
     settings = Settings(env="dev", data_dir=data_dir, database_url=url)
-    assert verify(token, load_keyset(settings), settings) == "a.jansen"
+    assert verify_claims(token, load_keyset(settings), settings)["sub"] == "a.jansen"
     claims = jwt.get_unverified_claims(token)
     assert abs(claims["exp"] - (time.time() + 3600)) < 60
     assert jwt.get_unverified_header(token)["alg"] == "RS256"
