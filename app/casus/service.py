@@ -150,6 +150,8 @@ def list_mine(ctx: Context, *, pagina: int, per_pagina: int, zoek: Zoekvraag) ->
         Uitkomst.TOEGESTAAN,
         kenmerken={"aantal": len(rows), "gezocht": bool(zoek.naam or zoek.geboortedatum)},
     )
+    for casus, _ in rows:  # each listed casus showed its jeugdige's name: in its toegangslog too
+        ctx.audit.record("casus.in_lijst", Uitkomst.TOEGESTAAN, casus_id=casus.id)
     return CasusPagina(
         resultaten=[
             CasusSamenvatting(

@@ -47,6 +47,7 @@ HANDELINGEN = {
     "verzoek": "Verzoek",
     "casus.aanmaken": "Casus aangemaakt",
     "casus.lezen": "Casus bekeken",
+    "casus.in_lijst": "Casus in een lijst getoond",
     "casus.afsluiten": "Casus afgesloten",
     "casus.heropenen": "Casus heropend",
     "handreiking.lezen": "Handreiking bekeken",

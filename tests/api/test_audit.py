@@ -345,3 +345,16 @@ def test_toegangslog_shows_who_did_what_newest_first(
     )
     assert last(app).actie == "toegangslog.lezen"
     assert uuid.UUID(casus["id"]) == last(app).casus_id
+
+
+def test_listing_a_casus_is_in_its_toegangslog(
+    client: TestClient, app: Any, casus: dict[str, Any]
+) -> None:
+    """Mijn casussen shows the jeugdige's name, so each listed casus records that it was shown."""
+    client.get("/api/v1/casussen", headers=casus["bram"])
+    event = last(app)
+    assert (event.actie, event.gebruikersnaam, str(event.casus_id)) == (
+        "casus.in_lijst",
+        "bram",
+        casus["id"],
+    )
