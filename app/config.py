@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     jwt_public_key_file: Path | None = None
     jwks_file: Path | None = None
     jwks_url: str | None = None
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = Field(default=None, repr=False)
+    oidc_account_claim: str = "preferred_username"
+    oidc_redirect_url: str | None = None
     token_ttl_seconds: int = Field(default=3600, gt=0, le=86400)
     policy_file: Path = Path(__file__).resolve().parent.parent / "policies" / "access.yaml"
     extra_form_dir: Path | None = None
@@ -48,7 +53,15 @@ class Settings(BaseSettings):
         """Derive the embedded SQLite URL from the data folder when none is given."""
         if not self.database_url:
             self.database_url = f"sqlite:///{(self.data_dir / 'regie.db').as_posix()}"
+        if self.oidc_issuer and not (self.oidc_client_id and self.oidc_redirect_url):
+            raise ValueError(
+                "REGIE_OIDC_ISSUER vraagt ook REGIE_OIDC_CLIENT_ID en REGIE_OIDC_REDIRECT_URL"
+            )
         return self
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer)
 
     @property
     def is_dev(self) -> bool:

@@ -26,6 +26,7 @@ from app.regie import inbox_routes
 from app.regie import routes as regie_routes
 from app.web import casus_pages as web_casus_pages
 from app.web import handreiking as web_handreiking
+from app.web import oidc as web_oidc
 from app.web import pages as web_pages
 from app.web import regie_pages as web_regie
 from app.web.errors import render_error
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.keyring = keyring_for(settings)
     app.state.session_secret = session_secret(settings)
     app.state.html_error = render_error
+    app.state.oidc = web_oidc.OidcProvider(settings) if settings.oidc_enabled else None
     app.state.engine = make_engine(settings.database_url)
 
     api = APIRouter(prefix=API_PREFIX)
@@ -71,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api)
     app.include_router(health.router)
     app.include_router(web_pages.router)
+    app.include_router(web_oidc.router)
     app.include_router(web_handreiking.router)
     app.include_router(web_regie.router)
     app.include_router(web_casus_pages.router)

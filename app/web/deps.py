@@ -10,6 +10,7 @@ from app.context import Actor, Context
 from app.deps import UowDep, actor_from_token, make_context
 from app.errors import Geweigerd, NietGeauthenticeerd
 from app.regie.inbox import count as inbox_count
+from app.web import oidc
 from app.web.session import CSRF_FIELD, SESSION_COOKIE, csrf_valid
 
 
@@ -17,6 +18,9 @@ def get_web_actor(request: Request, uow: UowDep) -> Actor:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise NietGeauthenticeerd("Aanmelden is nodig.")
+    provider = oidc.provider(request)
+    if provider is not None:
+        return oidc.actor_from_session(request, uow, provider, token)
     return actor_from_token(request, uow, token)
 
 

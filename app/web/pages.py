@@ -17,6 +17,7 @@ from app.casus.schemas import CasusCreate, Zoekvraag
 from app.config import Settings
 from app.deps import UowDep
 from app.errors import NietGevonden, Validatiefout
+from app.web import oidc
 from app.web.deps import Csrf, WebCtx
 from app.web.session import end_session, start_session
 from app.web.templating import render
@@ -43,7 +44,10 @@ def home() -> RedirectResponse:
 
 @router.get("/aanmelden")
 def sign_in_page(request: Request, uow: UowDep, volgende: str | None = None) -> Response:
-    """Dev: choose a demo account. Production signs in through the organisation's provider."""
+    """With OIDC configured: off to the provider (any env). Else dev: choose a demo account."""
+    provider = oidc.provider(request)
+    if provider is not None:
+        return oidc.start(request, provider, safe_next(volgende))
     if not request.app.state.settings.is_dev:
         raise NietGevonden("Aanmelden gaat via de identiteitsprovider van uw organisatie.")
     accounts = active_accounts(uow.session)
@@ -60,7 +64,7 @@ def sign_in(
     volgende: Annotated[str | None, Form()] = None,
 ) -> Response:
     settings = request.app.state.settings
-    if not settings.is_dev:
+    if not settings.is_dev or oidc.provider(request) is not None:
         raise NietGevonden("Aanmelden gaat via de identiteitsprovider van uw organisatie.")
     actor = load_actor(uow.session, gebruikersnaam)
     uow.audit.identify(
@@ -75,10 +79,22 @@ def sign_in(
 
 
 @router.post("/afmelden", dependencies=[Csrf])
-def sign_out() -> Response:
-    response = RedirectResponse("/aanmelden", status_code=303)
+def sign_out(request: Request) -> Response:
+    """End Regie's session; with OIDC the next page offers to sign out at the provider too."""
+    target = "/afgemeld" if oidc.provider(request) is not None else "/aanmelden"
+    response = RedirectResponse(target, status_code=303)
     end_session(response)
+    oidc.end_flow(response)
     return response
+
+
+@router.get("/afgemeld")
+def signed_out(request: Request) -> Response:
+    """After signing out with OIDC: not straight back to /aanmelden, which would sign in again."""
+    provider = oidc.provider(request)
+    return render(
+        request, "afgemeld.html", {"provider_logout": provider.logout_url() if provider else None}
+    )
 
 
 @router.post("/sessie/verlengen", dependencies=[Csrf])
@@ -87,10 +103,11 @@ def renew_session(
 ) -> Response:
     """Extend a session that is still valid, so a long MDO never ends mid-sentence.
 
-    Dev signs its own tokens; a production provider's refresh comes with OIDC sign-in.
+    Dev-only: dev signs its own tokens. With OIDC the session is the provider's ID token and
+    ends when it expires; the user then signs in again at the provider.
     """
     settings = request.app.state.settings
-    if not settings.is_dev:
+    if not settings.is_dev or oidc.provider(request) is not None:
         raise NietGevonden("Verlengen gaat via de identiteitsprovider van uw organisatie.")
     token = web_token(settings, ctx.actor.gebruikersnaam)
     claims = verify_claims(token, request.app.state.keyset, settings)

@@ -1,0 +1,390 @@
+"""Web sign-in through an OpenID Connect provider: authorization code flow with PKCE (S256).
+
+Design of the web session when OIDC is configured: Regie does not sign tokens of its own in
+production (there is no production signing key, and the dev key must never be used there).
+The session cookie therefore holds the provider's ID token itself. Every page request verifies
+it with `OidcProvider.verify_id_token`: RS256 only, against the provider's JWKS, with
+`iss` = REGIE_OIDC_ISSUER and `aud` = REGIE_OIDC_CLIENT_ID, and takes the account name from
+REGIE_OIDC_ACCOUNT_CLAIM. This is a second verifier next to `app.state.keyset`, which keeps
+verifying the API's bearer tokens exactly as before (REGIE_JWT_*/REGIE_JWKS_*): the API and
+the web session are separate trust decisions, and neither path changes the other.
+
+The session ends when the ID token expires; the provider decides how long that is. Renewing
+(`POST /sessie/verlengen`) stays dev-only without OIDC: with OIDC the user signs in again,
+which at most providers is a silent round-trip while their provider session lasts.
+
+The flow state (state, nonce, PKCE verifier, the page to return to) travels in a short-lived
+cookie signed with HMAC-SHA256 under the session secret, so no server-side store is needed.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import threading
+import time
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+import httpx
+from authlib.common.security import generate_token
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from jose import jws, jwt
+from jose.exceptions import JOSEError, JWSError
+
+from app.audit.recorder import Uitkomst
+from app.auth.keys import ALGORITHM, KeySet, SleutelFout, _from_jwks
+from app.auth.tokens import MAX_TOKEN_BYTES, load_actor
+from app.config import Settings
+from app.context import Actor
+from app.deps import UnitOfWork, UowDep
+from app.errors import Geweigerd, NietGeauthenticeerd, RegieFout
+from app.web.session import start_session
+
+FLOW_COOKIE = "regie_oidc"
+FLOW_MAX_AGE = 600
+CALLBACK_PATH = "/aanmelden/terug"
+HTTP_TIMEOUT = 10.0
+REFRESH_INTERVAL = 30.0
+_REQUIRED = ("exp", "iat", "iss", "aud", "sub")
+
+router = APIRouter(include_in_schema=False)
+
+
+class AanmeldenMislukt(RegieFout):
+    """The round-trip through the provider failed or was tampered with; nothing was changed."""
+
+    status, code, title = 400, "aanmelden_mislukt", "Aanmelden is niet gelukt"
+
+
+class AccountOnbekend(Geweigerd):
+    """The provider vouched for someone who has no active account in Regie."""
+
+    code = "account_onbekend"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Dit account is niet bekend of niet actief in Regie. Neem contact op met de "
+            "beheerder van Regie in uw organisatie."
+        )
+
+
+class _SleutelOnbekend(Exception):
+    """The cached JWKS has no key for this token."""
+
+
+class OidcProvider:
+    """The provider's discovery document and keys, fetched on first use and cached."""
+
+    def __init__(self, settings: Settings) -> None:
+        assert settings.oidc_issuer and settings.oidc_client_id
+        self.issuer = settings.oidc_issuer.rstrip("/")
+        self.client_id = settings.oidc_client_id
+        self.client_secret = settings.oidc_client_secret
+        self.redirect_url = settings.oidc_redirect_url
+        self.account_claim = settings.oidc_account_claim
+        self._metadata: dict[str, Any] | None = None
+        self._keyset: KeySet | None = None
+        self._refreshed = float("-inf")
+        self._lock = threading.Lock()
+
+    def metadata(self) -> dict[str, Any]:
+        if self._metadata is None:
+            url = f"{self.issuer}/.well-known/openid-configuration"
+            try:
+                response = httpx.get(url, timeout=HTTP_TIMEOUT)
+                response.raise_for_status()
+                document = response.json()
+            except (httpx.HTTPError, ValueError) as exc:
+                raise AanmeldenMislukt(
+                    "De identiteitsprovider is nu niet bereikbaar. Probeer het later opnieuw."
+                ) from exc
+            if not isinstance(document, dict) or document.get("issuer") != self.issuer:
+                raise AanmeldenMislukt("De identiteitsprovider is onjuist ingesteld.")
+            for field in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
+                if not isinstance(document.get(field), str):
+                    raise AanmeldenMislukt("De identiteitsprovider is onjuist ingesteld.")
+            self._metadata = document
+        return self._metadata
+
+    def keyset(self, *, refresh: bool = False) -> KeySet:
+        """The provider's keys; `refresh` refetches, at most once per REFRESH_INTERVAL.
+
+        The limit keeps a stream of forged tokens from turning into a stream of JWKS fetches.
+        """
+        with self._lock:
+            now = time.monotonic()
+            if refresh and self._keyset is not None:
+                if now - self._refreshed < REFRESH_INTERVAL:
+                    return self._keyset
+                self._refreshed = now
+            if self._keyset is None or refresh:
+                url = self.metadata()["jwks_uri"]
+                try:
+                    response = httpx.get(url, timeout=HTTP_TIMEOUT)
+                    response.raise_for_status()
+                    self._keyset = KeySet(_from_jwks(response.json(), url))
+                except (httpx.HTTPError, ValueError, SleutelFout) as exc:
+                    raise NietGeauthenticeerd("De sleutels van de provider ontbreken.") from exc
+            return self._keyset
+
+    def verify_id_token(
+        self, token: str, *, nonce: str | None = None, access_token: str | None = None
+    ) -> dict[str, Any]:
+        """Verified ID-token claims: RS256, provider key, iss, aud, exp; nonce at sign-in.
+
+        A key the cached JWKS does not know (an unknown `kid`, or a failed signature on a
+        token without `kid`, as some providers send) refetches the JWKS once, then refuses.
+        """
+        if len(token) > MAX_TOKEN_BYTES:
+            raise NietGeauthenticeerd("Het token is ongeldig.")
+        try:
+            header = jwt.get_unverified_header(token)
+        except JOSEError as exc:
+            raise NietGeauthenticeerd("Het token is ongeldig.") from exc
+        if header.get("alg") != ALGORITHM:
+            raise NietGeauthenticeerd("Het token is ongeldig.")
+        kid = header.get("kid")
+        cached = self.keyset()
+        try:
+            claims = self._decode(token, cached.for_kid(kid), access_token)
+        except (JWSError, _SleutelOnbekend) as exc:
+            fresh = self.keyset(refresh=True)
+            if fresh is cached:
+                raise NietGeauthenticeerd("Het token is ongeldig.") from exc
+            try:
+                claims = self._decode(token, fresh.for_kid(kid), access_token)
+            except (JWSError, _SleutelOnbekend) as again:
+                raise NietGeauthenticeerd("Het token is ongeldig.") from again
+        if nonce is not None and not hmac.compare_digest(str(claims.get("nonce", "")), nonce):
+            raise NietGeauthenticeerd("Het token hoort niet bij deze aanmelding.")
+        return claims
+
+    def _decode(
+        self, token: str, key: dict[str, Any] | None, access_token: str | None
+    ) -> dict[str, Any]:
+        if key is None:
+            raise _SleutelOnbekend()
+        jws.verify(token, key, algorithms=[ALGORITHM])  # JWSError: not signed by this key
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                audience=self.client_id,
+                issuer=self.issuer,
+                access_token=access_token,
+                options={
+                    **{f"require_{c}": True for c in _REQUIRED},
+                    # at_hash binds the ID token to the access token at sign-in only.
+                    "verify_at_hash": access_token is not None,
+                },
+            )
+        except JOSEError as exc:
+            raise NietGeauthenticeerd("Het token is ongeldig of verlopen.") from exc
+        return claims
+
+    def logout_url(self) -> str | None:
+        """The provider's end_session page (RP-initiated logout), when it has one.
+
+        Offered as a link on Regie's own "afgemeld" page: a redirect from the sign-out form
+        would be blocked by the pages' CSP (form-action 'self'), and no token goes in a URL.
+        """
+        try:
+            endpoint = self.metadata().get("end_session_endpoint")
+        except AanmeldenMislukt:
+            return None
+        if not isinstance(endpoint, str) or not endpoint.startswith(("https://", "http://")):
+            return None
+        params = {"client_id": self.client_id}
+        separator = "&" if "?" in endpoint else "?"
+        return f"{endpoint}{separator}{urlencode(params)}"
+
+    def account_name(self, claims: dict[str, Any]) -> str:
+        name = claims.get(self.account_claim)
+        if not isinstance(name, str) or not name:
+            raise AccountOnbekend()
+        return name
+
+
+def provider(request: Request) -> OidcProvider | None:
+    """The configured provider of this app, or None when web sign-in is dev-only."""
+    oidc: OidcProvider | None = getattr(request.app.state, "oidc", None)
+    return oidc
+
+
+def actor_from_session(request: Request, uow: UnitOfWork, oidc: OidcProvider, token: str) -> Actor:
+    """The web actor behind an ID token in the session cookie (see the module docstring)."""
+    claims = oidc.verify_id_token(token)
+    request.state.sessie_verloopt = claims["exp"]
+    try:
+        actor = load_actor(uow.session, oidc.account_name(claims))
+    except AccountOnbekend as exc:
+        raise NietGeauthenticeerd("Het token is ongeldig.") from exc
+    uow.audit.identify(
+        account_id=actor.account_id,
+        gebruikersnaam=actor.gebruikersnaam,
+        organisatie=actor.organisatie,
+    )
+    return actor
+
+
+# The flow cookie: base64url(json) "." base64url(hmac-sha256), bound to a purpose and an expiry.
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _mac(secret: bytes, body: str) -> str:
+    return _b64(hmac.new(secret, f"oidc:{body}".encode(), hashlib.sha256).digest())
+
+
+def sign_flow(secret: bytes, data: dict[str, Any]) -> str:
+    body = _b64(json.dumps({**data, "verloopt": int(time.time()) + FLOW_MAX_AGE}).encode())
+    return f"{body}.{_mac(secret, body)}"
+
+
+def read_flow(secret: bytes, value: str | None) -> dict[str, Any] | None:
+    """The flow state, or None when the cookie is missing, forged or older than 10 minutes."""
+    if not value or value.count(".") != 1:
+        return None
+    body, mac = value.split(".")
+    if not hmac.compare_digest(mac, _mac(secret, body)):
+        return None
+    try:
+        data = json.loads(_unb64(body))
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or int(data.get("verloopt", 0)) < time.time():
+        return None
+    return data
+
+
+def start(request: Request, oidc: OidcProvider, volgende: str) -> Response:
+    """Send the browser to the provider, remembering state, nonce and PKCE verifier."""
+    state, nonce, verifier = generate_token(32), generate_token(32), generate_token(64)
+    params = {
+        "response_type": "code",
+        "scope": "openid profile",
+        "client_id": oidc.client_id,
+        "redirect_uri": oidc.redirect_url,
+        "state": state,
+        "nonce": nonce,
+        "code_challenge": create_s256_code_challenge(verifier),
+        "code_challenge_method": "S256",
+    }
+    endpoint = oidc.metadata()["authorization_endpoint"]
+    separator = "&" if "?" in endpoint else "?"
+    response = RedirectResponse(f"{endpoint}{separator}{urlencode(params)}", status_code=303)
+    flow = {"state": state, "nonce": nonce, "verifier": verifier, "volgende": volgende}
+    settings: Settings = request.app.state.settings
+    response.set_cookie(
+        FLOW_COOKIE,
+        sign_flow(request.app.state.session_secret, flow),
+        max_age=FLOW_MAX_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=not settings.is_dev,
+        path=CALLBACK_PATH,
+    )
+    return response
+
+
+def end_flow(response: Response) -> None:
+    response.delete_cookie(FLOW_COOKIE, path=CALLBACK_PATH)
+
+
+def _exchange(oidc: OidcProvider, code: str, verifier: str) -> dict[str, Any]:
+    """Trade the code for tokens (client_secret_basic, or a public client with PKCE only)."""
+    data = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": oidc.redirect_url,
+        "code_verifier": verifier,
+    }
+    auth: httpx.BasicAuth | None = None
+    if oidc.client_secret:
+        auth = httpx.BasicAuth(oidc.client_id, oidc.client_secret)
+    else:
+        data["client_id"] = oidc.client_id
+    try:
+        response = httpx.post(
+            oidc.metadata()["token_endpoint"],
+            data=data,
+            auth=auth,
+            headers={"Accept": "application/json"},
+            timeout=HTTP_TIMEOUT,
+        )
+        response.raise_for_status()
+        tokens = response.json()
+    except (httpx.HTTPError, ValueError) as exc:
+        raise AanmeldenMislukt(
+            "De identiteitsprovider gaf de aanmelding niet vrij. Probeer het opnieuw."
+        ) from exc
+    if not isinstance(tokens, dict) or not isinstance(tokens.get("id_token"), str):
+        raise AanmeldenMislukt("De identiteitsprovider stuurde geen ID-token.")
+    return tokens
+
+
+def _refuse(uow: UnitOfWork, reden: str) -> None:
+    uow.audit.record("aanmelden", Uitkomst.GEWEIGERD, kenmerken={"methode": "oidc", "reden": reden})
+
+
+@router.get(CALLBACK_PATH)
+def callback(
+    request: Request,
+    uow: UowDep,
+    code: Annotated[str | None, Query(max_length=2048)] = None,
+    state: Annotated[str | None, Query(max_length=512)] = None,
+    error: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    """The provider's answer: check state, trade the code, verify the ID token, start a session.
+
+    A refusal raises an error whose event (geweigerd) is written by the unit of work.
+    """
+    oidc = provider(request)
+    if oidc is None:
+        raise AanmeldenMislukt("Aanmelden via een identiteitsprovider is niet ingesteld.")
+    flow = read_flow(request.app.state.session_secret, request.cookies.get(FLOW_COOKIE))
+    if flow is None or not state or not hmac.compare_digest(str(flow["state"]), state):
+        _refuse(uow, "state")
+        raise AanmeldenMislukt(
+            "Deze aanmelding is verlopen of hoort niet bij deze browser. Meld u opnieuw aan."
+        )
+    if error or not code:
+        _refuse(uow, "provider")
+        raise AanmeldenMislukt("De identiteitsprovider heeft de aanmelding niet toegestaan.")
+    tokens = _exchange(oidc, code, str(flow["verifier"]))
+    try:
+        claims = oidc.verify_id_token(
+            tokens["id_token"],
+            nonce=str(flow["nonce"]),
+            access_token=tokens.get("access_token"),
+        )
+    except NietGeauthenticeerd as exc:
+        _refuse(uow, "id_token")
+        raise AanmeldenMislukt("Het bewijs van de identiteitsprovider klopt niet.") from exc
+    try:
+        actor = load_actor(uow.session, oidc.account_name(claims))
+    except (NietGeauthenticeerd, AccountOnbekend) as exc:
+        _refuse(uow, "account")
+        raise AccountOnbekend() from exc
+    uow.audit.identify(
+        account_id=actor.account_id,
+        gebruikersnaam=actor.gebruikersnaam,
+        organisatie=actor.organisatie,
+    )
+    uow.audit.record("aanmelden", Uitkomst.TOEGESTAAN, kenmerken={"methode": "oidc"})
+    response = RedirectResponse(str(flow["volgende"]), status_code=303)
+    start_session(request, response, tokens["id_token"])
+    end_flow(response)
+    return response
