@@ -15,7 +15,7 @@ from sqlmodel import Session
 from app.audit import chain
 from app.auth.tokens import DevModeVereist, issue_dev_token, load_actor
 from app.config import get_settings
-from app.crypto.keyring import add_key_to_file, generate_key_line
+from app.crypto.keyring import add_key_to_file, generate_index_key, generate_key_line
 from app.crypto.rotation import count_casussen, rotate
 from app.crypto.service import key_file_in_use, keyring_for
 from app.db import make_engine, unit_of_work
@@ -139,9 +139,13 @@ def keys_rotate(
 
 
 @keys_cli.command("nieuw")
-def keys_new() -> None:
-    """Print a new `kid:key` entry to append to REGIE_DATA_KEYS (for environment-held keys)."""
-    typer.echo(generate_key_line())
+def keys_new(
+    index: Annotated[
+        bool, typer.Option("--index", help="Een sleutel voor REGIE_INDEX_KEY")
+    ] = False,
+) -> None:
+    """Print a new `kid:key` entry for REGIE_DATA_KEYS, or with --index a REGIE_INDEX_KEY."""
+    typer.echo(generate_index_key() if index else generate_key_line())
 
 
 def _progress() -> Progress:

@@ -7,12 +7,9 @@ from app.crypto.fields import (
     decrypt_text,
     encrypt_document,
     encrypt_text,
-    envelope_kids,
     is_sensitive,
     name_index,
     normalise_name,
-    reencrypt_document,
-    reencrypt_text,
 )
 from app.crypto.keyring import (
     CryptoFout,
@@ -43,7 +40,6 @@ __all__ = [
     "encrypt_document",
     "encrypt_text",
     "ensure_dev_keys",
-    "envelope_kids",
     "generate_index_key",
     "generate_key_line",
     "is_envelope",
@@ -52,6 +48,4 @@ __all__ = [
     "load_keyring",
     "name_index",
     "normalise_name",
-    "reencrypt_document",
-    "reencrypt_text",
 ]

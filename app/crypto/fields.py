@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
-from app.crypto.keyring import KeyRing, OntsleutelFout, is_envelope, kid_of
+from app.crypto.keyring import KeyRing, OntsleutelFout, is_envelope
 from app.form.definition import Formulier, Privacy, Veld, VeldType
 
 SENSITIVE = frozenset({Privacy.IDENTIFYING, Privacy.FREE_TEXT})
@@ -62,22 +62,6 @@ def decrypt_document(
         return _loads(keyring.decrypt(value, aad_for(casus_id, path)))
 
     return _map_document(formulier, inhoud, open_)
-
-
-def reencrypt_document(
-    formulier: Formulier, inhoud: Mapping[str, Any], *, keyring: KeyRing, casus_id: uuid.UUID
-) -> tuple[dict[str, Any], bool]:
-    """Move envelopes sealed with an older key to the current one, for key rotation."""
-    changed = False
-
-    def reseal(_: Veld, path: str, value: Any) -> Any:
-        nonlocal changed
-        if not is_envelope(value) or kid_of(value) == keyring.current:
-            return copy.deepcopy(value)
-        changed = True
-        return keyring.reencrypt(value, aad_for(casus_id, path))
-
-    return _map_document(formulier, inhoud, reseal), changed
 
 
 def _loads(plaintext: bytes) -> Any:
@@ -145,26 +129,6 @@ def decrypt_text(
         return keyring.decrypt(value, aad_for(casus_id, field)).decode("utf-8")
     except UnicodeDecodeError:
         raise OntsleutelFout("ontsleutelde waarde is geen geldige tekst") from None
-
-
-def reencrypt_text(
-    value: str | None, *, keyring: KeyRing, casus_id: uuid.UUID, field: str
-) -> tuple[str | None, bool]:
-    """Move one column value to the current key; returns (value, changed?)."""
-    if value is None or not is_envelope(value) or kid_of(value) == keyring.current:
-        return value, False
-    return keyring.reencrypt(value, aad_for(casus_id, field)), True
-
-
-def envelope_kids(inhoud: Any) -> set[str]:
-    """The key ids used anywhere in a JSON value, to track rotation progress."""
-    if isinstance(inhoud, str):
-        return {kid_of(inhoud)} if is_envelope(inhoud) else set()
-    if isinstance(inhoud, dict):
-        return set().union(*(envelope_kids(v) for v in inhoud.values()))
-    if isinstance(inhoud, list):
-        return set().union(*(envelope_kids(v) for v in inhoud))
-    return set()
 
 
 # --- blind indexes -----------------------------------------------------------------------------

@@ -87,10 +87,6 @@ class KeyRing:
                 f"ontsleutelen met sleutel {kid} mislukt: gewijzigd of hoort bij ander veld"
             ) from None
 
-    def reencrypt(self, envelope: str, aad: bytes) -> str:
-        """Move one envelope to the current key, keeping its binding (aad)."""
-        return self.encrypt(self.decrypt(envelope, aad), aad)
-
     def blind_index(self, value: str) -> str:
         """A keyed hash, so equal values can be looked up without storing them readably."""
         return hmac.new(self._index_key, value.encode("utf-8"), hashlib.sha256).hexdigest()
