@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlmodel import col, or_, select
+from sqlmodel.sql.expression import Select
 
 from app.access.policy import Actie
 from app.audit.recorder import Uitkomst
@@ -18,14 +19,9 @@ from app.enums import CasusRol, CasusStatus
 from app.errors import CasusAfgesloten, CasusNietGevonden, Geweigerd, RegieFout
 
 
-def authorize(ctx: Context, actie: Actie, casus_id: uuid.UUID, *, handeling: str) -> Casus:
-    """Load the casus for `actie`, or refuse; either way the decision enters the audit trail.
-
-    A casus the actor has no active role on is indistinguishable from a missing one (404),
-    whatever their system roles; only members learn that they lack a right (403).
-    `handeling` names what is done (e.g. "handreiking.lezen") for the toegangslog.
-    """
-    query = (
+def _my_roles(ctx: Context, casus_id: uuid.UUID) -> Select[Casus, str]:
+    """The casus with each active role the actor holds on it (no rows: not a member)."""
+    return (
         select(Casus, Rol.rol)
         .join(Rol, col(Rol.casus_id) == col(Casus.id))
         .where(
@@ -33,8 +29,17 @@ def authorize(ctx: Context, actie: Actie, casus_id: uuid.UUID, *, handeling: str
             col(Rol.account_id) == ctx.actor.account_id,
             col(Rol.tot).is_(None),
         )
-        .execution_options(populate_existing=True)
     )
+
+
+def authorize(ctx: Context, actie: Actie, casus_id: uuid.UUID, *, handeling: str) -> Casus:
+    """Load the casus for `actie`, or refuse; either way the decision enters the audit trail.
+
+    A casus the actor has no active role on is indistinguishable from a missing one (404),
+    whatever their system roles; only members learn that they lack a right (403).
+    `handeling` names what is done (e.g. "handreiking.lezen") for the toegangslog.
+    """
+    query = _my_roles(ctx, casus_id).execution_options(populate_existing=True)
     if actie in ctx.policy.alleen_open_casus:
         # A change holds the casus row until commit, so closing cannot slip in between.
         query = query.with_for_update(of=Casus)
@@ -97,17 +102,9 @@ def casus_rights(ctx: Context, casus_id: uuid.UUID) -> frozenset[Actie]:
 
     Showing is not allowing: every action is still authorized again when it is carried out.
     """
-    rows = ctx.session.exec(
-        select(Casus.status, Rol.rol)
-        .join(Rol, col(Rol.casus_id) == col(Casus.id))
-        .where(
-            col(Casus.id) == casus_id,
-            col(Rol.account_id) == ctx.actor.account_id,
-            col(Rol.tot).is_(None),
-        )
-    ).all()
+    rows = ctx.session.exec(_my_roles(ctx, casus_id)).all()
     rollen = {CasusRol(rol) for _, rol in rows}
-    closed = bool(rows) and rows[0][0] is CasusStatus.AFGESLOTEN
+    closed = bool(rows) and rows[0][0].status is CasusStatus.AFGESLOTEN
     return frozenset(
         actie
         for actie in Actie
