@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install run test lint audit lock clean assets screenshots browser-deps
+.PHONY: install run test lint audit lock clean assets screenshots browser-deps bench
 
 VENDOR := app/static/vendor
 
@@ -16,10 +16,11 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP)
 
-## make run: migrate the embedded SQLite database, load the demo data, serve on 127.0.0.1:8000
+## make run: migrate the embedded SQLite database, load the demo data (plus 200 generated casussen
+## so the research figures have something to show), serve on 127.0.0.1:8000
 run: install
 	$(BIN)/regie migrate
-	$(BIN)/regie demo
+	$(BIN)/regie demo --genereer 200
 	$(BIN)/regie serve --host 127.0.0.1 --port 8000
 
 ## make test: lint, types, then the whole suite on SQLite and (when reachable) PostgreSQL, with the
@@ -42,9 +43,14 @@ screenshots: install
 	REGIE_SCREENSHOTS=1 REGIE_TEST_REQUIRE_BROWSER=1 $(BIN)/pytest tests/browser/test_screenshots.py -q
 
 lint: install
-	$(BIN)/ruff check app tests migrations
-	$(BIN)/ruff format --check app tests migrations
-	$(BIN)/mypy app tests migrations
+	$(BIN)/ruff check app tests migrations benchmarks
+	$(BIN)/ruff format --check app tests migrations benchmarks
+	$(BIN)/mypy app tests migrations benchmarks
+
+## make bench: every benchmark scenario against its floor, measured in the same run, on SQLite and
+## PostgreSQL (127.0.0.1:5432); writes benchmarks/report.md and report.json (takes a while)
+bench: install
+	$(BIN)/python -m benchmarks.run
 
 ## make assets: front-end packages from the npm registry (package-lock.json) into app/static
 assets:

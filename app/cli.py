@@ -1,4 +1,4 @@
-"""The `regie` command: serve, migrate, demo data and dev tokens."""
+"""The `regie` command: serve, migrate, demo data, dev tokens, export, audit and keys."""
 
 from __future__ import annotations
 
@@ -20,8 +20,14 @@ from app.crypto.rotation import count_casussen, rotate
 from app.crypto.service import key_file_in_use, keyring_for
 from app.db import make_engine, unit_of_work
 from app.demo import load_demo
-from app.errors import NietGeauthenticeerd
+from app.errors import NietGeauthenticeerd, RegieFout
 from app.form.definition import load_formulieren
+from app.generator import aantal_gegenereerd as generated_count
+from app.generator import genereer as generate
+from app.research.bestand import record_cli_export, side_file, write_export
+from app.research.export import Formaat
+from app.research.service import Onderzoek, open_export
+from app.research.vragenlijst import load_vragenlijsten
 
 cli = typer.Typer(help="Regie: de levende handreiking.", no_args_is_help=True, add_completion=False)
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -53,15 +59,34 @@ def migrate() -> None:
 @cli.command()
 def demo(
     reset: Annotated[bool, typer.Option("--reset", help="Leeg de database eerst")] = False,
+    genereer: Annotated[
+        int, typer.Option(min=0, help="Zorg voor minstens zoveel gegenereerde casussen")
+    ] = 0,
 ) -> None:
-    """Load the fictitious demo accounts and casussen (idempotent)."""
+    """Load the fictitious demo data (idempotent), and make sure N generated casussen exist."""
     settings = get_settings()
     if reset:
         config = alembic_config(settings.database_url)
         command.downgrade(config, "base")
         command.upgrade(config, "head")
-    loaded = load_demo(settings, make_engine(settings.database_url))
+    engine = make_engine(settings.database_url)
+    loaded = load_demo(settings, engine)
     typer.echo("Demodata geladen." if loaded else "Demodata was al geladen.")
+    erbij = genereer - generated_count(engine)
+    if erbij > 0:
+        formulieren = load_formulieren(settings.extra_form_dir, settings.form_version)
+        with _progress() as progress:
+            task = progress.add_task("Casussen genereren", total=erbij)
+            generate(
+                engine,
+                formulieren[formulieren.standaard],
+                keyring_for(settings),
+                load_vragenlijsten(),
+                erbij,
+                voortgang=lambda n: progress.advance(task, n),
+            )
+        typer.echo(f"{erbij} gegenereerde casussen toegevoegd.")
+    engine.dispose()
 
 
 @cli.command()
@@ -81,6 +106,37 @@ def token(gebruikersnaam: str) -> None:
     except DevModeVereist as exc:
         typer.echo(f"Geweigerd: {exc}", err=True)
         raise typer.Exit(2) from None
+
+
+@cli.command("export")
+def export(
+    uit: Annotated[Path, typer.Option("--uit", help="Bestand om naar te schrijven")],
+    formaat: Annotated[Formaat, typer.Option(help="csv of jsonl")] = Formaat.CSV,
+    project: Annotated[str | None, typer.Option(help="Onderzoeksproject (pseudoniemen)")] = None,
+) -> None:
+    """Write the anonymised research export, and beside it what was generalised and suppressed."""
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    formulieren = load_formulieren(settings.extra_form_dir, settings.form_version)
+    try:
+        bestand = open_export(
+            engine,
+            Onderzoek.laad(settings),
+            formulieren,
+            load_vragenlijsten(),
+            formaat=formaat,
+            project=project,
+        )
+    except RegieFout as exc:
+        typer.echo(f"Geweigerd: {exc.detail}", err=True)
+        raise typer.Exit(2) from None
+    record_cli_export(engine, bestand)
+    toelichting = write_export(bestand, uit, _progress)
+    engine.dispose()
+    typer.echo(
+        f"{toelichting['rijen']} casussen geschreven naar {uit} "
+        f"({toelichting['onderdrukt']} onderdrukt); toelichting in {side_file(uit)}."
+    )
 
 
 audit_cli = typer.Typer(help="De audittrail.", no_args_is_help=True)

@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     extra_form_dir: Path | None = None
     form_version: str = "twente-2020.1"
     afgesloten_zichtbaar_dagen: int = Field(default=90, ge=0)
+    publieke_url: str | None = Field(default=None, pattern=r"^https?://[^\s?#]+/$")
+    vragenlijst_geldig_dagen: int = Field(default=30, ge=1, le=365)
+    onderzoek_k: int = Field(default=5, ge=2)
+    onderzoek_max_onderdrukt: float = Field(default=0.05, ge=0.0, le=0.5)
+    onderzoek_sleutel: str | None = Field(default=None, repr=False)
+    onderzoek_projecten: str = Field(default="pilot-regie", pattern=r"^[a-z0-9-]+(,[a-z0-9-]+)*$")
     max_body_bytes: int = Field(default=1_048_576, gt=0)
     page_size_max: int = Field(default=100, gt=0)
 
@@ -57,6 +63,8 @@ class Settings(BaseSettings):
             raise ValueError(
                 "REGIE_OIDC_ISSUER vraagt ook REGIE_OIDC_CLIENT_ID en REGIE_OIDC_REDIRECT_URL"
             )
+        if not self.is_dev and self.publieke_url and not self.publieke_url.startswith("https://"):
+            raise ValueError("REGIE_PUBLIEKE_URL moet in productie met https:// beginnen")
         return self
 
     @property
@@ -66,6 +74,15 @@ class Settings(BaseSettings):
     @property
     def is_dev(self) -> bool:
         return self.env is Omgeving.DEV
+
+    @property
+    def projecten(self) -> list[str]:
+        """Research projects an export may be made for; each gets its own pseudonyms."""
+        return self.onderzoek_projecten.split(",")
+
+    @property
+    def onderzoek_sleutel_file(self) -> Path:
+        return self.data_dir / "onderzoek-sleutel"
 
     @property
     def session_secret_file(self) -> Path:

@@ -14,6 +14,7 @@ from app.crypto.keyring import KeyRing
 from app.crypto.service import Kluis
 from app.enums import Systeemrol
 from app.form.definition import Formulieren
+from app.research.vragenlijst import Vragenlijsten
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Context:
     formulieren: Formulieren
     settings: Settings
     keyring: KeyRing
+    vragenlijsten: Vragenlijsten
 
     def kluis(self, formulierversie: str) -> Kluis:
         """Seal and open documents of this form version (privacy classes come from the form)."""

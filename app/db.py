@@ -90,7 +90,27 @@ def _tune_sqlite(engine: Engine, *, foreign_keys: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        snapshot = connection.get_execution_options().get(SNAPSHOT_OPTION)
+        connection.exec_driver_sql("BEGIN" if snapshot else "BEGIN IMMEDIATE")
+
+
+SNAPSHOT_OPTION = "regie_snapshot"
+
+
+def snapshot_session(engine: Engine) -> Session:
+    """A read-only session that sees one consistent state of the database until it closes.
+
+    For long reads in several passes (the research export): PostgreSQL gives a repeatable-read
+    transaction; SQLite a deferred one, whose WAL snapshot does not block writers meanwhile.
+    The caller closes it.
+    """
+    if engine.dialect.name == "sqlite":
+        bound = engine.execution_options(**{SNAPSHOT_OPTION: True})
+    else:
+        bound = engine.execution_options(
+            isolation_level="REPEATABLE READ", postgresql_readonly=True
+        )
+    return Session(bound, expire_on_commit=False)
 
 
 @contextmanager

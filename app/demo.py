@@ -23,6 +23,7 @@ from app.enums import OrganisatieType, Systeemrol
 from app.form.definition import load_formulieren
 from app.handreiking import service as handreiking_service
 from app.handreiking.schemas import HandreikingIn
+from app.research.vragenlijst import load_vragenlijsten
 
 P = [Systeemrol.PROFESSIONAL.value]
 ORGANISATIES = [
@@ -88,6 +89,7 @@ def _contexts(settings: Settings, session: Session, audit: AuditRecorder) -> Any
     policy = load_policy(settings.policy_file)
     formulieren = load_formulieren(settings.extra_form_dir, settings.form_version)
     keyring = keyring_for(settings)
+    vragenlijsten = load_vragenlijsten()
 
     def make(gebruikersnaam: str) -> Context:
         actor = load_actor(session, gebruikersnaam)
@@ -104,6 +106,7 @@ def _contexts(settings: Settings, session: Session, audit: AuditRecorder) -> Any
             formulieren=formulieren,
             settings=settings,
             keyring=keyring,
+            vragenlijsten=vragenlijsten,
         )
 
     return make

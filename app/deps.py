@@ -107,6 +107,7 @@ def make_context(request: Request, uow: UnitOfWork, actor: Actor) -> Context:
         formulieren=state.formulieren,
         settings=state.settings,
         keyring=state.keyring,
+        vragenlijsten=state.vragenlijsten,
     )
 
 

@@ -69,6 +69,18 @@ class VersieVereist(RegieFout):
     status, code, title = 428, "versie_vereist", "Versie ontbreekt"
 
 
+class NietIngericht(RegieFout):
+    """A feature needs configuration this installation does not have (e.g. a research key)."""
+
+    status, code, title = 503, "niet_ingericht", "Niet ingericht"
+
+
+class Verlopen(RegieFout):
+    """A personal link that expired, was used or was withdrawn: gone, and it will not return."""
+
+    status, code, title = 410, "verlopen", "Deze link werkt niet meer"
+
+
 class Validatiefout(RegieFout):
     """Invalid input; `errors` names each field by its path in the handreiking."""
 

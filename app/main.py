@@ -24,11 +24,17 @@ from app.handreiking import routes as handreiking_routes
 from app.middleware import BodyLimit, RequestContext
 from app.regie import inbox_routes
 from app.regie import routes as regie_routes
+from app.research import routes as research_routes
+from app.research import vragenlijst_routes
+from app.research.service import Onderzoek
+from app.research.vragenlijst import load_vragenlijsten
 from app.web import casus_pages as web_casus_pages
 from app.web import handreiking as web_handreiking
 from app.web import oidc as web_oidc
+from app.web import onderzoek_pages as web_onderzoek
 from app.web import pages as web_pages
 from app.web import regie_pages as web_regie
+from app.web import vragenlijst_pages as web_vragenlijst
 from app.web.errors import render_error
 from app.web.session import session_secret
 
@@ -57,6 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.html_error = render_error
     app.state.oidc = web_oidc.OidcProvider(settings) if settings.oidc_enabled else None
     app.state.engine = make_engine(settings.database_url)
+    app.state.vragenlijsten = load_vragenlijsten()
+    app.state.onderzoek = Onderzoek.laad(settings)
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (
@@ -68,6 +76,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         regie_routes,
         inbox_routes,
         form_routes,
+        research_routes,
+        vragenlijst_routes,
     ):
         api.include_router(module.router)
     app.include_router(api)
@@ -77,6 +87,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_handreiking.router)
     app.include_router(web_regie.router)
     app.include_router(web_casus_pages.router)
+    app.include_router(web_onderzoek.router)
+    app.include_router(web_vragenlijst.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

@@ -5,6 +5,7 @@ from app.audit.models import AuditGebeurtenis, AuditKeten
 from app.casus.models import Casus, Rol
 from app.handreiking.models import Mdo, Revisie
 from app.regie.models import Overdracht
+from app.research.models import VragenlijstAntwoord, VragenlijstUitnodiging
 
 __all__ = [
     "Account",
@@ -16,4 +17,6 @@ __all__ = [
     "Overdracht",
     "Revisie",
     "Rol",
+    "VragenlijstAntwoord",
+    "VragenlijstUitnodiging",
 ]

@@ -29,9 +29,19 @@ class Actie(StrEnum):
     MDO_BEHEREN = "mdo.beheren"
     CASUS_HEROPENEN = "casus.heropenen"
     ACCOUNTS_BEHEREN = "accounts.beheren"
+    VRAGENLIJST_UITNODIGEN = "vragenlijst.uitnodigen"
+    ONDERZOEK_EXPORTEREN = "onderzoek.exporteren"
+    ONDERZOEK_CIJFERS = "onderzoek.cijfers"
 
 
-SYSTEEM_ACTIES = frozenset({Actie.CASUS_AANMAKEN, Actie.ACCOUNTS_BEHEREN})
+SYSTEEM_ACTIES = frozenset(
+    {
+        Actie.CASUS_AANMAKEN,
+        Actie.ACCOUNTS_BEHEREN,
+        Actie.ONDERZOEK_EXPORTEREN,
+        Actie.ONDERZOEK_CIJFERS,
+    }
+)
 CASUS_ACTIES = frozenset(Actie) - SYSTEEM_ACTIES
 
 

@@ -70,7 +70,7 @@ class Rol(SQLModel, table=True):
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    casus_id: uuid.UUID = Field(foreign_key="casus.id", ondelete="RESTRICT")
+    casus_id: uuid.UUID = Field(foreign_key="casus.id", ondelete="RESTRICT", index=True)
     account_id: uuid.UUID = Field(foreign_key="account.id", ondelete="RESTRICT")
     rol: CasusRol = Field(sa_column=enum_column(CasusRol))
     functietitel: str | None = Field(default=None, max_length=200)

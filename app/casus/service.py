@@ -24,6 +24,8 @@ from app.errors import Conflict, Validatiefout
 from app.form.validation import Fout, validate
 from app.handreiking.models import Revisie
 from app.regie.queries import handover_open
+from app.research.models import Moment
+from app.research.vragenlijst_service import invite_professionals
 
 
 def create(ctx: Context, data: CasusCreate) -> CasusOut:
@@ -195,7 +197,7 @@ def _headlines(ctx: Context, casussen: list[Casus]) -> dict[uuid.UUID, str | Non
 
 
 def close(ctx: Context, casus_id: uuid.UUID, reden: str) -> CasusOut:
-    """Close the casus: from now on it is read-only for everyone."""
+    """Close the casus: read-only from now on; everyone on it is asked the closing questionnaire."""
     casus = authorize(ctx, Actie.CASUS_AFSLUITEN, casus_id, handeling="casus.afsluiten")
     if handover_open(ctx.session, casus_id):
         raise Conflict("Er staat een overdracht open. Rond die eerst af of trek haar in.")
@@ -207,4 +209,5 @@ def close(ctx: Context, casus_id: uuid.UUID, reden: str) -> CasusOut:
     casus.afsluitreden = ctx.kluis(casus.formulierversie).seal_text(casus.id, AFSLUITREDEN, reden)
     ctx.session.add(casus)
     ctx.session.flush()
+    invite_professionals(ctx, casus, Moment.AFSLUITING)
     return _out(ctx, casus)

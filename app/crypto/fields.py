@@ -43,7 +43,9 @@ def encrypt_document(
     """A copy with every sensitive value sealed; the input is plaintext and stays untouched."""
 
     def seal(veld: Veld, path: str, value: Any) -> Any:
-        if not is_sensitive(veld):
+        # A blank value holds nothing to protect; left as is, emptiness stays visible without
+        # a key (research counts filled-in steps without ever opening a document).
+        if not is_sensitive(veld) or (isinstance(value, str) and not value.strip()):
             return copy.deepcopy(value)
         plaintext = json.dumps(value, ensure_ascii=False).encode("utf-8")
         return keyring.encrypt(plaintext, aad_for(casus_id, path))

@@ -30,6 +30,8 @@ from app.db import unit_of_work
 from app.form.definition import Formulieren
 from app.handreiking.models import Mdo, Revisie
 from app.regie.models import Overdracht
+from app.research.models import VragenlijstAntwoord
+from app.research.vragenlijst_service import open_veld
 
 _SQLITE_GUARD = "revisie_onveranderlijk_update"
 _SQLITE_GUARD_SQL = (
@@ -136,7 +138,8 @@ def _reseal_text(kluis: Kluis, casus_id: uuid.UUID, field: str, value: str | Non
 def _reseal_side_texts(
     session: Session, keyring: KeyRing, formulieren: Formulieren, casussen: dict[uuid.UUID, Casus]
 ) -> None:
-    """Handover notes, decline reasons and MDO decisions are sealed too: rotate them as well."""
+    """Handover notes, decline reasons, MDO decisions and open answers to questionnaires are
+    sealed too: rotate them as well."""
     kluizen = {cid: Kluis(keyring, formulieren[c.formulierversie]) for cid, c in casussen.items()}
     for overdracht in session.exec(
         select(Overdracht).where(col(Overdracht.casus_id).in_(list(casussen)))
@@ -153,6 +156,17 @@ def _reseal_side_texts(
             kluizen[mdo.casus_id], mdo.casus_id, MDO_BESLUITEN, mdo.besluiten
         )
         session.add(mdo)
+    for antwoord in session.exec(
+        select(VragenlijstAntwoord).where(col(VragenlijstAntwoord.casus_id).in_(list(casussen)))
+    ):
+        kluis, cid = kluizen[antwoord.casus_id], antwoord.casus_id
+        resealed = {
+            sleutel: _reseal_text(kluis, cid, open_veld(sleutel), tekst)
+            for sleutel, tekst in antwoord.open.items()
+        }
+        if resealed != antwoord.open:
+            antwoord.open = resealed  # a new dict: JSON columns do not see changes made in place
+            session.add(antwoord)
 
 
 @contextmanager

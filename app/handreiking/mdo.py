@@ -22,6 +22,8 @@ from app.errors import Conflict, NietGevonden, Validatiefout
 from app.form.completeness import missing_required
 from app.handreiking.models import Mdo, Revisie
 from app.handreiking.schemas import AfrondenIn, MdoIn, MdoOut
+from app.research.models import Moment
+from app.research.vragenlijst_service import invite_professionals
 
 
 def open_mdo(ctx: Context, casus_id: uuid.UUID, data: MdoIn) -> MdoOut:
@@ -47,7 +49,10 @@ def open_mdo(ctx: Context, casus_id: uuid.UUID, data: MdoIn) -> MdoOut:
 
 
 def finish_mdo(ctx: Context, casus_id: uuid.UUID, mdo_id: uuid.UUID, data: AfrondenIn) -> MdoOut:
-    """Fix `data.revisie` as this MDO's agreed plan; refused while required fields are empty."""
+    """Fix `data.revisie` as this MDO's agreed plan; refused while required fields are empty.
+
+    With `data.vragenlijst`, everyone on the casus is asked the professionals' questionnaire.
+    """
     casus = authorize(ctx, Actie.MDO_BEHEREN, casus_id, handeling="mdo.afronden")
     mdo = ctx.session.exec(
         select(Mdo)
@@ -82,6 +87,8 @@ def finish_mdo(ctx: Context, casus_id: uuid.UUID, mdo_id: uuid.UUID, data: Afron
     ctx.session.add(mdo)
     ctx.session.flush()
     ctx.audit.annotate(velden=["mdo"], mdo_id=str(mdo.id), revisie=data.revisie)
+    if data.vragenlijst:
+        invite_professionals(ctx, casus, Moment.MDO, mdo_id=mdo.id)
     return _out(ctx, casus, mdo)
 
 

@@ -77,6 +77,7 @@ class AfrondenIn(BaseModel):
 
     revisie: int = Field(ge=1)
     besluiten: str | None = Field(default=None, max_length=4000)
+    vragenlijst: bool = False  # ask everyone on the casus to fill in the questionnaire
 
 
 class MdoOut(BaseModel):

@@ -1,4 +1,4 @@
-"""What waits for me: handovers to answer, casussen I joined, MDOs to prepare, overdue reviews.
+"""What waits for me: handovers, new casussen, MDOs to prepare, overdue reviews, questionnaires.
 
 Only what the actor may see anyway (casussen with an active role), and only pointers: no casus
 content leaves through the inbox, and nothing here is ever mailed.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 from sqlmodel import col, select
@@ -18,9 +19,11 @@ from app.context import Context
 from app.db import utcnow
 from app.enums import CasusStatus
 from app.regie.models import Overdracht, OverdrachtStatus
+from app.research.vragenlijst_service import open_for_account
 
 RECENT = timedelta(days=14)
 SOON = timedelta(days=14)
+NL = ZoneInfo("Europe/Amsterdam")
 
 
 class InboxItem(BaseModel):
@@ -29,6 +32,7 @@ class InboxItem(BaseModel):
     gemeente: str
     datum: date | None = None
     overdracht_id: uuid.UUID | None = None
+    uitnodiging_id: uuid.UUID | None = None
 
 
 class InboxOut(BaseModel):
@@ -49,7 +53,7 @@ def count(ctx: Context) -> int:
 
 def _items(ctx: Context) -> list[InboxItem]:
     mine = _my_open_casussen(ctx)
-    return [*_handovers(ctx), *_added(ctx, mine), *_meetings(mine)]
+    return [*_handovers(ctx), *_questionnaires(ctx), *_added(ctx, mine), *_meetings(mine)]
 
 
 def _my_open_casussen(ctx: Context) -> list[tuple[Casus, Rol]]:
@@ -102,3 +106,17 @@ def _meetings(mine: list[tuple[Casus, Rol]]) -> list[InboxItem]:
         soort = "te_laat" if when < today else "mdo_voorbereiden"
         items.append(InboxItem(soort=soort, casus_id=casus.id, gemeente=casus.gemeente, datum=when))
     return items
+
+
+def _questionnaires(ctx: Context) -> list[InboxItem]:
+    """Questionnaires I was asked to fill in (also on a closed casus); `datum` is the last day."""
+    return [
+        InboxItem(
+            soort="vragenlijst",
+            casus_id=casus.id,
+            gemeente=casus.gemeente,
+            datum=uitnodiging.verloopt_op.astimezone(NL).date(),
+            uitnodiging_id=uitnodiging.id,
+        )
+        for uitnodiging, casus in open_for_account(ctx.session, ctx.actor.account_id)
+    ]

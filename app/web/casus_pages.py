@@ -69,6 +69,11 @@ HANDELINGEN = {
     "overdracht.afwijzen": "Overdracht afgewezen",
     "overdracht.intrekken": "Overdracht ingetrokken",
     "overdrachten.lezen": "Overdrachten bekeken",
+    "vragenlijsten.lezen": "Vragenlijsten bekeken",
+    "vragenlijst.uitnodigen": "Link voor de vragenlijst van ouders gemaakt",
+    "vragenlijst.intrekken": "Link voor de vragenlijst van ouders ingetrokken",
+    "vragenlijst.lezen": "Vragenlijst geopend",
+    "vragenlijst.invullen": "Vragenlijst ingevuld",
 }
 UITKOMSTEN = {"toegestaan": "Toegestaan", "geweigerd": "Geweigerd", "mislukt": "Mislukt"}
 
@@ -315,9 +320,11 @@ def access_log(
 
 def _log_row(regel: ToegangOut) -> dict[str, Any]:
     """One event in words; a code we have no words for yet is shown as it is, never hidden."""
+    ouder = not regel.gebruikersnaam and regel.kenmerken.get("doelgroep") == "ouder"
+    wie = "Ouder, via de persoonlijke link" if ouder else regel.naam or regel.gebruikersnaam
     return {
-        "wie": regel.naam or regel.gebruikersnaam or "Onbekend",
-        "organisatie": regel.organisatie or "Onbekend",
+        "wie": wie or "Onbekend",
+        "organisatie": "Geen" if ouder else regel.organisatie or "Onbekend",
         "handeling": HANDELINGEN.get(regel.handeling, regel.handeling),
         "uitkomst": UITKOMSTEN.get(regel.uitkomst, regel.uitkomst),
         "tijdstip": regel.tijdstip,

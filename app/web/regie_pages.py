@@ -45,6 +45,7 @@ INBOX = {
     "toegevoegd": "U bent toegevoegd aan een casus",
     "mdo_voorbereiden": "Er komt een MDO aan",
     "te_laat": "Het MDO (de evaluatie) is te laat",
+    "vragenlijst": "Vul een korte vragenlijst in over de samenwerking",
 }
 
 
@@ -189,16 +190,16 @@ def finish_meeting(
     ctx: WebCtx,
     revisie: Annotated[int, Form(ge=1)],
     besluiten: Annotated[str, Form(max_length=4000)] = "",
+    vragenlijst: Annotated[str | None, Form(max_length=10)] = None,
 ) -> Response:
+    data = AfrondenIn(revisie=revisie, besluiten=besluiten or None, vragenlijst=bool(vragenlijst))
     try:
-        mdo_service.finish_mdo(
-            ctx, casus_id, mdo_id, AfrondenIn(revisie=revisie, besluiten=besluiten or None)
-        )
+        mdo_service.finish_mdo(ctx, casus_id, mdo_id, data)
     except (Validatiefout, Conflict) as exc:
         ctx.audit.failed(exc.code)
         context = _meeting_context(ctx, casus_id, request, fouten=field_errors(exc))
         return render(request, "casus/mdo.html", context, status=exc.status)
-    return _back(f"/casussen/{casus_id}/mdo", "vastgesteld")
+    return _back(f"/casussen/{casus_id}/mdo", f"vastgesteld{'-vragenlijst' if vragenlijst else ''}")
 
 
 @router.get("/casussen/{casus_id}/tijdlijn")

@@ -12,6 +12,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from app.access.policy import Actie, Policy
+from app.context import Actor
 from app.web.forms import field_id
 from app.web.labels import field_label
 from app.web.session import CSRF_FIELD, csrf_token, remember_csrf_seed
@@ -75,6 +77,18 @@ TEMPLATES.env.filters["tijdstip"] = tijdstip
 TEMPLATES.env.tests["voorbij"] = voorbij
 TEMPLATES.env.globals["CSRF_FIELD"] = CSRF_FIELD
 TEMPLATES.env.globals["veld_label"] = field_label
+
+
+def may(request: Request, actor: Actor | None, actie: str) -> bool:
+    """Whether the menu offers a system action (e.g. "casus.aanmaken"): the policy decides,
+    and the action is authorized again when it is carried out (showing is not allowing)."""
+    if actor is None:
+        return False
+    policy: Policy = request.app.state.policy
+    return policy.system_allows(set(actor.systeemrollen), Actie(actie))
+
+
+TEMPLATES.env.globals["systeem_mag"] = may
 
 
 def render(

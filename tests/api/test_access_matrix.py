@@ -142,6 +142,16 @@ MATRIX: dict[Actie, Regel] = {
         voorbereiding=lambda casus, _: sluit(casus),
     ),
     Actie.ACCOUNTS_BEHEREN: Regel((Verzoek("GET", "/beheer/accounts"),)),
+    Actie.VRAGENLIJST_UITNODIGEN: Regel(
+        (Verzoek("POST", "/casussen/{id}/vragenlijsten", {"moment": "mdo"}),)
+    ),
+    Actie.ONDERZOEK_EXPORTEREN: Regel(
+        (
+            Verzoek("GET", "/onderzoek/export?formaat=csv"),
+            Verzoek("GET", "/onderzoek/export?formaat=jsonl"),
+        )
+    ),
+    Actie.ONDERZOEK_CIJFERS: Regel((Verzoek("GET", "/onderzoek/cijfers"),)),
 }
 
 

@@ -22,10 +22,12 @@ from app.cli import cli
 from app.config import Settings, get_settings
 from app.crypto.keyring import kid_of
 from app.crypto.rotation import rotate
-from app.crypto.service import keyring_for
+from app.crypto.service import Kluis, keyring_for
 from app.form.definition import load_formulieren
 from app.handreiking.models import Revisie
 from app.main import create_app
+from app.research.models import VragenlijstAntwoord
+from app.research.vragenlijst_service import open_veld
 from tests.canary import CanaryDocument
 from tests.factories import auth, make_account, new_casus, save
 
@@ -103,11 +105,26 @@ def _filled_casus(client: TestClient, app: Any, settings: Settings) -> dict[str,
     assert finished.status_code == 200, finished.text
     closed = client.post(f"{url}/afsluiten", json={"reden": f"{TAG}AFSLUITREDEN"}, headers=h)
     assert closed.status_code == 200
+    [uitnodiging] = client.get("/api/v1/vragenlijsten", headers=h).json()
+    answered = client.post(
+        f"/api/v1/vragenlijsten/{uitnodiging['id']}/antwoorden",
+        json={"schaal": {"rust_overzicht": 4}, "open": {"open_werkt": f"{TAG}VRAGENLIJST"}},
+        headers=h,
+    )
+    assert answered.status_code == 201, answered.text
     canaries = [
         *canary.canaries,
         *(
             f"{TAG}{s}"
-            for s in ("TOELICHTING", "NIEUW", "AFSLUITREDEN", "NOTITIE", "REDEN", "BESLUIT")
+            for s in (
+                "TOELICHTING",
+                "NIEUW",
+                "AFSLUITREDEN",
+                "NOTITIE",
+                "REDEN",
+                "BESLUIT",
+                "VRAGENLIJST",
+            )
         ),
     ]
     return {"id": casus["id"], "h": h, "url": url, "canaries": canaries, "doc": canary}
@@ -255,6 +272,8 @@ def test_key_rotation_reseals_everything_and_keeps_it_readable(
         assert {r.sleutel for r in revisies} == {new_kid}
         envelopes = [r.toelichting for r in revisies if r.toelichting]
         assert {kid_of(e) for e in envelopes} == {new_kid}
+        [antwoord] = session.exec(select(VragenlijstAntwoord)).all()
+        assert kid_of(antwoord.open["open_werkt"]) == new_kid
         assert chain.verify(session) is None
         last = session.exec(
             select(AuditGebeurtenis).order_by(col(AuditGebeurtenis.volgnummer).desc())
@@ -266,6 +285,12 @@ def test_key_rotation_reseals_everything_and_keeps_it_readable(
     with TestClient(rotated) as fresh:
         current = fresh.get(f"{casus['url']}/handreiking", headers=casus["h"]).json()
         assert current["inhoud"]["situatie"]["zorgen"] == f"{TAG}NIEUW"
+    with Session(rotated.state.engine) as session:
+        [antwoord] = session.exec(select(VragenlijstAntwoord)).all()
+        kluis = Kluis(rotated.state.keyring, rotated.state.formulieren["twente-2020.1"])
+        sealed = antwoord.open["open_werkt"]
+        opened = kluis.open_text(antwoord.casus_id, open_veld("open_werkt"), sealed)
+        assert opened == f"{TAG}VRAGENLIJST"
     rotated.state.engine.dispose()
 
 

@@ -79,6 +79,7 @@ DEMO_NAMES = {
     "c.visser": "Carla Visser",
     "d.smit": "Dirk Smit",
     "e.mulder": "Eva Mulder",
+    "o.kennis": "Olaf Kennis",
 }
 
 _browser_status: dict[str, str] = {}

@@ -42,7 +42,15 @@ PAGES = [
     ("mdo", "a.jansen", "/casussen/{sem}/mdo"),
     ("overdracht", "a.jansen", "/casussen/{sem}/overdracht"),
     ("inbox", "a.jansen", "/inbox"),
+    ("onderzoek", "o.kennis", "/onderzoek"),
+    ("vragenlijsten-casus", "a.jansen", "/casussen/{sem}/vragenlijsten"),
+    ("vragenlijsten-afgesloten", "c.visser", "/casussen/{noah}/vragenlijsten"),
+    ("vragenlijst-link-onbekend", None, "/vragenlijst/bestaat-niet"),
 ]
+
+
+# Pages that answer with an error status on purpose, still as a full, accessible page.
+STATUS = {"/vragenlijst/bestaat-niet": 404}
 
 
 @pytest.mark.parametrize(
@@ -54,10 +62,32 @@ def test_page_has_no_wcag_violations(
     page = look_as(wie)
     url = adres.format(sem=live.sem, lotte=live.lotte, noah=live.noah)
     response = page.goto(url)
-    assert response is not None and response.status == 200, (
+    assert response is not None and response.status == STATUS.get(adres, 200), (
         f"{url}: HTTP {response and response.status}"
     )
     assert_accessible(page, url)
+
+
+def test_questionnaires_are_accessible_with_and_without_errors(open_as: OpenAs, live: Live) -> None:
+    """The professional's closing questionnaire (from the inbox) and an ouder's personal link,
+    on a phone-sized screen for the ouder, both also after a refused submit."""
+    with live.api("c.visser") as api:
+        mine = api.get("/api/v1/vragenlijsten").json()
+        link = api.post(
+            f"/api/v1/casussen/{live.noah}/vragenlijsten", json={"moment": "afsluiting"}
+        )
+    assert mine and link.status_code == 201, link.text
+    page = open_as("c.visser")
+    page.goto(f"/vragenlijsten/{mine[0]['id']}")
+    assert_accessible(page, "vragenlijst professional")
+    page.get_by_role("button", name="Versturen").click()
+    assert_accessible(page, "vragenlijst professional met fout")
+    ouder = open_as(None)
+    ouder.set_viewport_size({"width": 375, "height": 740})
+    ouder.goto(link.json()["link"])
+    assert_accessible(ouder, "vragenlijst ouder")
+    ouder.get_by_role("button", name="Versturen").click()
+    assert_accessible(ouder, "vragenlijst ouder met fout")
 
 
 @pytest.mark.parametrize(

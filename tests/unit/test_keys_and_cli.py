@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jose import jwk, jwt
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import Session, col, select
 from typer.testing import CliRunner, Result
 
 from app.accounts.models import Account
@@ -24,6 +24,7 @@ from app.casus.models import Casus
 from app.cli import cli
 from app.config import Settings, get_settings
 from app.db import make_engine, unit_of_work
+from app.generator import aantal_gegenereerd
 from app.main import create_app
 
 # --- load_keyset -------------------------------------------------------------------------------
@@ -231,3 +232,25 @@ def test_demo_is_idempotent(demo_db: tuple[Path, str]) -> None:
     assert result.exit_code == 0, (result.output, result.exception)
     assert "al geladen" in result.stdout
     assert _counts(url) == before
+
+
+def test_demo_generates_up_to_n_casussen_behind_accounts_nobody_signs_in_with(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'regie.db'}"
+    assert _invoke(["migrate"], env="dev", data_dir=tmp_path, database_url=url).exit_code == 0
+    for _ in range(2):
+        result = _invoke(
+            ["demo", "--genereer", "30"], env="dev", data_dir=tmp_path, database_url=url
+        )
+        assert result.exit_code == 0, (result.output, result.exception)
+    engine = make_engine(url)
+    try:
+        assert aantal_gegenereerd(engine) == 30
+        with Session(engine) as session:
+            generated = session.exec(
+                select(Account).where(col(Account.gebruikersnaam).startswith("gen."))
+            ).all()
+            assert generated and not any(a.actief for a in generated)
+    finally:
+        engine.dispose()

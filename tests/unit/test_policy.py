@@ -187,9 +187,16 @@ def test_the_real_policy_grants_what_the_domain_brief_says() -> None:
         assert not acties & CASUS_ACTIES, rol
     makers = {rol for rol, acties in policy.systeemrollen.items() if Actie.CASUS_AANMAKEN in acties}
     assert makers == {Systeemrol.PROFESSIONAL}
-    # A closed casus is read-only: every change is refused, reading is not.
+    # A closed casus is read-only: every change is refused, reading is not. Its closing
+    # questionnaire is asked after closing, so inviting ouders to it stays possible.
     reading = {Actie.CASUS_LEZEN, Actie.TOEGANGSLOG_LEZEN}
-    assert policy.alleen_open_casus == CASUS_ACTIES - reading - {Actie.CASUS_HEROPENEN}
+    na_afsluiten = {Actie.CASUS_HEROPENEN, Actie.VRAGENLIJST_UITNODIGEN}
+    assert policy.alleen_open_casus == CASUS_ACTIES - reading - na_afsluiten
+    # Researchers get the export and the figures, and nobody else does.
+    onderzoek = {Actie.ONDERZOEK_EXPORTEREN, Actie.ONDERZOEK_CIJFERS}
+    assert policy.systeemrollen[Systeemrol.ONDERZOEKER] == onderzoek
+    for rol, acties in policy.systeemrollen.items():
+        assert rol is Systeemrol.ONDERZOEKER or not acties & onderzoek, rol
 
 
 def test_policy_answers_for_the_union_of_roles() -> None:

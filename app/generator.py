@@ -1,0 +1,272 @@
+"""Generated casussen at regional scale, for benchmarks and load: fictitious, and fast.
+
+Goes around the services on purpose: bulk inserts of rows shaped exactly as the services write
+them (sealed content, blind indexes, one active regievoerder, revisions 1..N), so 100,000
+casussen take minutes instead of hours. Every name and text is made up from word lists.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, func, insert
+from sqlmodel import Session, col, select
+
+from app.accounts.models import Account, Organisatie
+from app.casus.models import Casus, Rol
+from app.crypto.keyring import KeyRing
+from app.crypto.service import AFSLUITREDEN, OVERDRACHT_TOELICHTING, TOELICHTING, Kluis, search_keys
+from app.db import unit_of_work
+from app.enums import CasusRol, CasusStatus, OrganisatieType, Systeemrol
+from app.form.definition import Formulier, Veld, VeldType
+from app.handreiking.models import Mdo, Revisie
+from app.regie.models import Overdracht, OverdrachtStatus
+from app.research.models import Moment, VragenlijstAntwoord
+from app.research.vragenlijst import Doelgroep, Vragenlijsten
+
+_WOORDEN = (
+    "afspraak gezin school hulp ouders jeugdige zorg overleg plan doel week contact rust "
+    "veiligheid begeleiding thuis dagbesteding behandeling netwerk oma buurman sport "
+    "vriend huiswerk slapen boosheid angst vertrouwen samen duidelijk stap evaluatie "
+    "signaal"
+)
+WOORDEN = tuple(_WOORDEN.split())
+_VOORNAMEN = "Sem Lotte Daan Noor Finn Sara Luuk Evi Milan Tess Jesse Fenna Bram Isa"
+VOORNAMEN = tuple(_VOORNAMEN.split())
+_ACHTERNAMEN = "Dekker Jansen Bakker Visser Smit Meijer Mulder Bos Vos Peters Hendriks"
+ACHTERNAMEN = tuple(_ACHTERNAMEN.split())
+POOL = 240
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class Omgeving:
+    """What generation needs: the form, keys, questionnaires and the account pool."""
+
+    formulier: Formulier
+    keyring: KeyRing
+    vragenlijsten: Vragenlijsten
+    accounts: list[uuid.UUID]
+
+
+def genereer(
+    engine: Engine,
+    formulier: Formulier,
+    keyring: KeyRing,
+    vragenlijsten: Vragenlijsten,
+    aantal: int,
+    *,
+    seed: int = 7,
+    voortgang: Callable[[int], None] | None = None,
+) -> None:
+    """Insert `aantal` casussen in batches, each batch in its own transaction."""
+    rnd = random.Random(seed)  # noqa: S311 - made-up data, not secrets
+    omgeving = Omgeving(formulier, keyring, vragenlijsten, _account_pool(engine))
+    gedaan = 0
+    while gedaan < aantal:
+        n = min(BATCH, aantal - gedaan)
+        rows = _Rijen()
+        for _ in range(n):
+            _casus(rnd, omgeving, rows)
+        with unit_of_work(engine) as session:
+            rows.insert(session)
+        gedaan += n
+        if voortgang is not None:
+            voortgang(n)
+
+
+def aantal_gegenereerd(engine: Engine) -> int:
+    """How many generated casussen there are (their regievoerder is a generated account)."""
+    with Session(engine) as session:
+        return session.exec(
+            select(func.count())
+            .select_from(Rol)
+            .join(Account, col(Account.id) == col(Rol.account_id))
+            .where(
+                col(Account.gebruikersnaam).startswith("gen."),
+                col(Rol.rol) == CasusRol.REGIEVOERDER,
+            )
+        ).one()
+
+
+def _account_pool(engine: Engine) -> list[uuid.UUID]:
+    """A fixed pool of fictitious professionals across all kinds of organisation (made once)."""
+    with unit_of_work(engine) as session:
+        bestaand = list(
+            session.exec(select(Account.id).where(col(Account.gebruikersnaam).startswith("gen.")))
+        )
+        if bestaand:
+            return bestaand
+        typen = list(OrganisatieType)
+        organisaties = [
+            Organisatie(naam=f"Gegenereerd {t.value} {i}", type=t) for i in range(12) for t in typen
+        ]
+        session.add_all(organisaties)
+        session.flush()
+        accounts = [
+            Account(
+                gebruikersnaam=f"gen.{i:04d}",
+                naam=f"{VOORNAMEN[i % len(VOORNAMEN)]} {ACHTERNAMEN[i % len(ACHTERNAMEN)]}",
+                organisatie_id=organisaties[i % len(organisaties)].id,
+                systeemrollen=[Systeemrol.PROFESSIONAL.value],
+                # Load accounts, not people: nobody signs in as one (nor sees them in the
+                # dev sign-in list), while their casussen count in figures and benchmarks.
+                actief=False,
+            )
+            for i in range(POOL)
+        ]
+        session.add_all(accounts)
+        session.flush()
+        return [a.id for a in accounts]
+
+
+class _Rijen:
+    """Rows of one batch, per table, inserted in foreign-key order."""
+
+    def __init__(self) -> None:
+        self.tables: dict[type[Any], list[dict[str, Any]]] = {
+            t: [] for t in (Casus, Rol, Mdo, Revisie, Overdracht, VragenlijstAntwoord)
+        }
+
+    def add(self, table: type[Any], **values: Any) -> None:
+        self.tables[table].append(values)
+
+    def insert(self, session: Session) -> None:
+        for table, rows in self.tables.items():
+            if rows:
+                session.execute(insert(table), rows)
+
+
+def _casus(rnd: random.Random, omgeving: Omgeving, rows: _Rijen) -> None:
+    casus_id = uuid.uuid4()
+    start = datetime(2016, 1, 1, tzinfo=UTC) + timedelta(days=rnd.randrange(3650))
+    gesloten = rnd.random() < 0.4
+    einde = start + timedelta(days=rnd.randrange(60, 900))
+    kluis = Kluis(omgeving.keyring, omgeving.formulier)
+    inhoud = _document(rnd, omgeving.formulier)
+    mensen = rnd.sample(omgeving.accounts, rnd.randrange(3, 13))
+    revisies = rnd.randrange(2, 8)
+    rows.add(
+        Casus,
+        id=casus_id,
+        formulierversie=omgeving.formulier.versie,
+        gemeente=inhoud["kop"]["gemeente"],
+        status=CasusStatus.AFGESLOTEN if gesloten else CasusStatus.ACTIEF,
+        revisie=revisies,
+        aangemaakt_op=start,
+        gewijzigd_op=einde,
+        afgesloten_op=einde if gesloten else None,
+        afsluitreden=kluis.seal_text(casus_id, AFSLUITREDEN, _zin(rnd, 12)) if gesloten else None,
+        volgende_mdo=None if gesloten else einde.date() + timedelta(weeks=6),
+        **search_keys(omgeving.keyring, inhoud["kop"]),
+    )
+    for i, account in enumerate(mensen):
+        rol = (
+            CasusRol.REGIEVOERDER if i == 0 else rnd.choice((CasusRol.BETROKKENE, CasusRol.VOLGER))
+        )
+        rows.add(
+            Rol, id=uuid.uuid4(), casus_id=casus_id, account_id=account, rol=rol,
+            functietitel=None, sinds=start, tot=None, toegevoegd_door_id=mensen[0],
+        )  # fmt: skip
+    sealed = kluis.seal(casus_id, inhoud)
+    for nummer in range(1, revisies + 1):
+        rows.add(
+            Revisie, id=uuid.uuid4(), casus_id=casus_id, nummer=nummer,
+            formulierversie=omgeving.formulier.versie, inhoud=sealed, auteur_id=rnd.choice(mensen),
+            tijdstip=start + (einde - start) * nummer / revisies,
+            toelichting=kluis.seal_text(casus_id, TOELICHTING, _zin(rnd, 6)),
+            sleutel=omgeving.keyring.current, mdo_id=None,
+        )  # fmt: skip
+    _meetings(rnd, rows, casus_id, mensen[0], start, einde)
+    _handovers(rnd, rows, kluis, casus_id, mensen, einde)
+    if gesloten:
+        _answers(rnd, rows, omgeving.vragenlijsten, casus_id, len(mensen), einde.date())
+
+
+def _meetings(
+    rnd: random.Random, rows: _Rijen, casus_id: uuid.UUID, door: uuid.UUID, start: datetime,
+    einde: datetime,
+) -> None:  # fmt: skip
+    datum = start.date()
+    for _ in range(rnd.randrange(1, 6)):
+        datum += timedelta(days=rnd.randrange(21, 84))
+        rows.add(
+            Mdo, id=uuid.uuid4(), casus_id=casus_id, datum=datum, aanwezigen=[],
+            ouders_aanwezig=rnd.random() < 0.7, jeugdige_aanwezig=rnd.random() < 0.4,
+            geopend_door_id=door, geopend_op=start, afgerond_op=einde, vastgestelde_revisie=1,
+            besluiten=None,
+        )  # fmt: skip
+
+
+def _handovers(
+    rnd: random.Random, rows: _Rijen, kluis: Kluis, casus_id: uuid.UUID, mensen: list[uuid.UUID],
+    einde: datetime,
+) -> None:  # fmt: skip
+    for _ in range(rnd.choice((0, 0, 0, 1, 1, 2))):
+        rows.add(
+            Overdracht, id=uuid.uuid4(), casus_id=casus_id, voorgesteld_door_id=mensen[0],
+            opvolger_id=mensen[1], status=OverdrachtStatus.GEACCEPTEERD, verlaat_casus=False,
+            toelichting=kluis.seal_text(casus_id, OVERDRACHT_TOELICHTING, _zin(rnd, 20)),
+            reden=None, aangemaakt_op=einde, afgehandeld_op=einde,
+        )  # fmt: skip
+
+
+def _answers(
+    rnd: random.Random, rows: _Rijen, vragenlijsten: Vragenlijsten, casus_id: uuid.UUID,
+    mensen: int, datum: date,
+) -> None:  # fmt: skip
+    for doelgroep, aantal in (
+        (Doelgroep.PROFESSIONAL, rnd.randrange(mensen)),
+        (Doelgroep.OUDER, rnd.randrange(3)),
+    ):
+        vragenlijst = vragenlijsten.huidige(doelgroep)
+        for _ in range(aantal):
+            rows.add(
+                VragenlijstAntwoord, id=uuid.uuid4(), casus_id=casus_id, doelgroep=doelgroep,
+                moment=Moment.AFSLUITING, vragenlijstversie=vragenlijst.versie, datum=datum,
+                schaal={v.sleutel: rnd.randint(1, 5) for v in vragenlijst.schaalvragen}, open={},
+            )  # fmt: skip
+
+
+def _document(rnd: random.Random, formulier: Formulier) -> dict[str, Any]:
+    """A plausible, fully filled handreiking (texts of realistic length, made-up names)."""
+    return {s.sleutel: _object(rnd, formulier, s.velden) for s in formulier.secties}
+
+
+def _object(rnd: random.Random, formulier: Formulier, velden: tuple[Veld, ...]) -> dict[str, Any]:
+    return {v.sleutel: _value(rnd, formulier, v) for v in velden if v.type is not VeldType.ROLLEN}
+
+
+def _value(rnd: random.Random, formulier: Formulier, veld: Veld) -> Any:
+    if veld.type is VeldType.GROEP:
+        return _object(rnd, formulier, veld.velden)
+    if veld.type is VeldType.LIJST:
+        aantal = rnd.randrange(1, min(veld.max_items or 1, 6) + 1)
+        return [_object(rnd, formulier, veld.velden) for _ in range(aantal)]
+    keuzes = formulier.vocabulaires.get(veld.keuzes or "", ())
+    maken: dict[VeldType, Callable[[], Any]] = {
+        VeldType.KEUZE: lambda: rnd.choice(keuzes),
+        VeldType.MEERKEUZE: lambda: sorted(set(rnd.sample(keuzes, rnd.randrange(1, 3)))),
+        VeldType.JANEE: lambda: rnd.random() < 0.5,
+        VeldType.DATUM: lambda: (
+            date(2010, 1, 1) + timedelta(days=rnd.randrange(5000))
+        ).isoformat(),
+        VeldType.GETAL: lambda: rnd.randrange(10),
+        VeldType.BSN: lambda: None,
+        VeldType.TEKST: lambda: _naam(rnd) if veld.sleutel in ("naam", "wie") else _zin(rnd, 5),
+        VeldType.LANGETEKST: lambda: _zin(rnd, min((veld.max_lengte or 400) // 8, 60)),
+    }
+    return maken[veld.type]()
+
+
+def _naam(rnd: random.Random) -> str:
+    return f"{rnd.choice(VOORNAMEN)} {rnd.choice(ACHTERNAMEN)}"
+
+
+def _zin(rnd: random.Random, woorden: int) -> str:
+    return " ".join(rnd.choices(WOORDEN, k=woorden)).capitalize() + "."

@@ -1,0 +1,1 @@
+"""Research without exposure: questionnaires, the anonymised export and aggregate figures."""
