@@ -24,9 +24,8 @@ from app.errors import NietGeauthenticeerd, RegieFout
 from app.form.definition import load_formulieren
 from app.generator import aantal_gegenereerd as generated_count
 from app.generator import genereer as generate
-from app.research.bestand import record_cli_export, side_file, write_export
+from app.research.bestand import export_to_file, side_file
 from app.research.export import Formaat
-from app.research.service import Onderzoek, open_export
 from app.research.vragenlijst import load_vragenlijsten
 
 cli = typer.Typer(help="Regie: de levende handreiking.", no_args_is_help=True, add_completion=False)
@@ -117,22 +116,15 @@ def export(
     """Write the anonymised research export, and beside it what was generalised and suppressed."""
     settings = get_settings()
     engine = make_engine(settings.database_url)
-    formulieren = load_formulieren(settings.extra_form_dir, settings.form_version)
     try:
-        bestand = open_export(
-            engine,
-            Onderzoek.laad(settings),
-            formulieren,
-            load_vragenlijsten(),
-            formaat=formaat,
-            project=project,
+        toelichting = export_to_file(
+            engine, settings, formaat=formaat, project=project, uit=uit, progress=_progress
         )
     except RegieFout as exc:
         typer.echo(f"Geweigerd: {exc.detail}", err=True)
         raise typer.Exit(2) from None
-    record_cli_export(engine, bestand)
-    toelichting = write_export(bestand, uit, _progress)
-    engine.dispose()
+    finally:
+        engine.dispose()
     typer.echo(
         f"{toelichting['rijen']} casussen geschreven naar {uit} "
         f"({toelichting['onderdrukt']} onderdrukt); toelichting in {side_file(uit)}."

@@ -65,6 +65,18 @@ class Settings(BaseSettings):
             )
         if not self.is_dev and self.publieke_url and not self.publieke_url.startswith("https://"):
             raise ValueError("REGIE_PUBLIEKE_URL moet in productie met https:// beginnen")
+        # A closing invitation must not outlive the casus' visibility: after
+        # afgesloten_zichtbaar_dagen the casus is gone for everyone but its regievoerder, and
+        # an invitation that still worked would show (and accept answers on) a casus the
+        # professional can no longer see.
+        if self.vragenlijst_geldig_dagen > self.afgesloten_zichtbaar_dagen:
+            raise ValueError(
+                f"REGIE_VRAGENLIJST_GELDIG_DAGEN ({self.vragenlijst_geldig_dagen}) mag niet groter "
+                f"zijn dan REGIE_AFGESLOTEN_ZICHTBAAR_DAGEN ({self.afgesloten_zichtbaar_dagen}): "
+                "een vragenlijst bij het afsluiten moet verlopen voordat de afgesloten casus uit "
+                "beeld verdwijnt. Verlaag REGIE_VRAGENLIJST_GELDIG_DAGEN of verhoog "
+                "REGIE_AFGESLOTEN_ZICHTBAAR_DAGEN."
+            )
         return self
 
     @property

@@ -14,6 +14,7 @@ from sqlmodel import Session
 from app.audit.recorder import AuditRecorder
 from app.auth.tokens import load_actor, verify_claims
 from app.context import Actor, Context
+from app.db import snapshot_session
 from app.errors import NietGeauthenticeerd
 
 log = logging.getLogger("regie")
@@ -116,3 +117,16 @@ def get_context(request: Request, uow: UowDep, actor: ActorDep) -> Context:
 
 
 Ctx = Annotated[Context, Depends(get_context)]
+
+
+def get_snapshot(request: Request) -> Iterator[Session]:
+    """A read-only snapshot for long reads (the research export), closed after the response
+    has been sent, streamed or broken off, and on every error path before it."""
+    session = snapshot_session(request.app.state.engine)
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+SnapshotDep = Annotated[Session, Depends(get_snapshot)]

@@ -3,6 +3,10 @@
 Goes around the services on purpose: bulk inserts of rows shaped exactly as the services write
 them (sealed content, blind indexes, one active regievoerder, revisions 1..N), so 100,000
 casussen take minutes instead of hours. Every name and text is made up from word lists.
+
+Audit events are chained exactly as `app.audit.chain.append` chains them (the same hash
+function, the same head row, locked), only inserted in bulk, so `regie audit verify` walks a
+generated trail as it walks a real one.
 """
 
 from __future__ import annotations
@@ -12,12 +16,16 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Engine, func, insert
 from sqlmodel import Session, col, select
 
 from app.accounts.models import Account, Organisatie
+from app.audit.chain import event_hash
+from app.audit.models import AuditGebeurtenis, AuditKeten
+from app.audit.recorder import Uitkomst
 from app.casus.models import Casus, Rol
 from app.crypto.keyring import KeyRing
 from app.crypto.service import AFSLUITREDEN, OVERDRACHT_TOELICHTING, TOELICHTING, Kluis, search_keys
@@ -26,6 +34,7 @@ from app.enums import CasusRol, CasusStatus, OrganisatieType, Systeemrol
 from app.form.definition import Formulier, Veld, VeldType
 from app.handreiking.models import Mdo, Revisie
 from app.regie.models import Overdracht, OverdrachtStatus
+from app.research.kenmerken import kenmerken
 from app.research.models import Moment, VragenlijstAntwoord
 from app.research.vragenlijst import Doelgroep, Vragenlijsten
 
@@ -42,6 +51,22 @@ _ACHTERNAMEN = "Dekker Jansen Bakker Visser Smit Meijer Mulder Bos Vos Peters He
 ACHTERNAMEN = tuple(_ACHTERNAMEN.split())
 POOL = 240
 BATCH = 500
+AUDIT_BATCH = 10_000
+# What members mostly do on a casus: read its handreiking, and now and then its other pages.
+LEESACTIES = (
+    ("handreiking.lezen",) * 6
+    + ("casus.lezen",) * 2
+    + ("revisies.lezen", "betrokkenen.lezen", "mdos.lezen", "tijdlijn.lezen")
+)
+
+
+@dataclass(frozen=True)
+class Lid:
+    """A generated professional as the audit trail names them (the recorder's identity)."""
+
+    account_id: uuid.UUID
+    gebruikersnaam: str
+    organisatie: str
 
 
 @dataclass(frozen=True)
@@ -52,6 +77,7 @@ class Omgeving:
     keyring: KeyRing
     vragenlijsten: Vragenlijsten
     accounts: list[uuid.UUID]
+    leden: dict[uuid.UUID, Lid]
 
 
 def genereer(
@@ -62,17 +88,23 @@ def genereer(
     aantal: int,
     *,
     seed: int = 7,
+    audit_per_casus: int = 0,
     voortgang: Callable[[int], None] | None = None,
 ) -> None:
-    """Insert `aantal` casussen in batches, each batch in its own transaction."""
+    """Insert `aantal` casussen in batches, each batch in its own transaction.
+
+    With `audit_per_casus`, each casus also gets that many reads by its members in the audit
+    trail (appended to the chain with the batch), so a trail grows along with its casussen.
+    """
     rnd = random.Random(seed)  # noqa: S311 - made-up data, not secrets
-    omgeving = Omgeving(formulier, keyring, vragenlijsten, _account_pool(engine))
+    leden = {lid.account_id: lid for lid in _account_pool(engine)}
+    omgeving = Omgeving(formulier, keyring, vragenlijsten, list(leden), leden)
     gedaan = 0
     while gedaan < aantal:
         n = min(BATCH, aantal - gedaan)
         rows = _Rijen()
         for _ in range(n):
-            _casus(rnd, omgeving, rows)
+            _casus(rnd, omgeving, rows, audit_per_casus)
         with unit_of_work(engine) as session:
             rows.insert(session)
         gedaan += n
@@ -94,14 +126,103 @@ def aantal_gegenereerd(engine: Engine) -> int:
         ).one()
 
 
-def _account_pool(engine: Engine) -> list[uuid.UUID]:
+def audit_gebeurtenissen(
+    engine: Engine,
+    aantal: int,
+    *,
+    seed: int = 7,
+    voortgang: Callable[[int], None] | None = None,
+) -> None:
+    """Append `aantal` reads of existing casussen by their members to the audit trail, fast.
+
+    The readers are a sample of the people on casussen (by random role id, so a region of
+    100,000 casussen is not loaded whole); each batch extends the chain in its own transaction.
+    """
+    rnd = random.Random(seed)  # noqa: S311 - made-up data, not secrets
+    with Session(engine) as session:
+        leden = session.exec(
+            select(Rol.casus_id, Account.id, Account.gebruikersnaam, Organisatie.naam)
+            .join(Account, col(Account.id) == col(Rol.account_id))
+            .join(Organisatie, col(Organisatie.id) == col(Account.organisatie_id))
+            .where(col(Rol.tot).is_(None))
+            .order_by(col(Rol.id))
+            .limit(50_000)
+        ).all()
+        # Carry on from the last event, so the trail stays in time order as it grows.
+        laatste = session.exec(
+            select(AuditGebeurtenis.tijdstip).join(
+                AuditKeten, col(AuditKeten.volgnummer) == col(AuditGebeurtenis.volgnummer)
+            )
+        ).first()
+    if not leden:
+        raise ValueError("geen casussen met betrokkenen om auditgebeurtenissen bij te maken")
+    tijdstip = laatste or datetime(2026, 1, 1, tzinfo=UTC)
+    gedaan = 0
+    while gedaan < aantal:
+        n = min(AUDIT_BATCH, aantal - gedaan)
+        events = []
+        for _ in range(n):
+            casus_id, account_id, gebruikersnaam, organisatie = rnd.choice(leden)
+            tijdstip += timedelta(microseconds=rnd.randrange(1, 30_000_000))
+            lid = Lid(account_id, gebruikersnaam, organisatie)
+            events.append(_lezing(rnd, casus_id, lid, tijdstip))
+        with unit_of_work(engine) as session:
+            _keten(session, events)
+        gedaan += n
+        if voortgang is not None:
+            voortgang(n)
+
+
+def _lezing(
+    rnd: random.Random, casus_id: uuid.UUID, lid: Lid, tijdstip: datetime
+) -> dict[str, Any]:
+    """One allowed read as `AuditRecorder.record` would write it, still without its link."""
+    return {
+        "tijdstip": tijdstip,
+        "account_id": lid.account_id,
+        "gebruikersnaam": lid.gebruikersnaam,
+        "organisatie": lid.organisatie,
+        "casus_id": casus_id,
+        "actie": rnd.choice(LEESACTIES),
+        "uitkomst": Uitkomst.TOEGESTAAN.value,
+        "clientadres": f"10.{rnd.randrange(256)}.{rnd.randrange(256)}.{rnd.randrange(1, 255)}",
+        "request_id": str(uuid.UUID(int=rnd.getrandbits(128), version=4)),
+        "velden": [],
+        "kenmerken": {},
+    }
+
+
+def _keten(session: Session, events: list[dict[str, Any]]) -> None:
+    """Number, link and insert events as `chain.append` does, as plain rows instead of objects.
+
+    The same head row is locked and moved, and `event_hash` itself computes every hash, so the
+    generated trail cannot drift from what `chain.verify` checks.
+    """
+    if not events:
+        return
+    head = session.exec(select(AuditKeten).where(AuditKeten.id == 1).with_for_update()).one()
+    nummer, vorige = head.volgnummer, head.hash
+    for values in events:
+        nummer += 1
+        values["volgnummer"], values["vorige_hash"] = nummer, vorige
+        vorige = values["hash"] = event_hash(SimpleNamespace(**values), vorige)
+    for start in range(0, len(events), 2_000):
+        session.execute(insert(AuditGebeurtenis), events[start : start + 2_000])
+    head.volgnummer, head.hash = nummer, vorige
+    session.add(head)
+    session.flush()
+
+
+def _account_pool(engine: Engine) -> list[Lid]:
     """A fixed pool of fictitious professionals across all kinds of organisation (made once)."""
     with unit_of_work(engine) as session:
-        bestaand = list(
-            session.exec(select(Account.id).where(col(Account.gebruikersnaam).startswith("gen.")))
-        )
+        bestaand = session.exec(
+            select(Account.id, Account.gebruikersnaam, Organisatie.naam)
+            .join(Organisatie, col(Organisatie.id) == col(Account.organisatie_id))
+            .where(col(Account.gebruikersnaam).startswith("gen."))
+        ).all()
         if bestaand:
-            return bestaand
+            return [Lid(*rij) for rij in bestaand]
         typen = list(OrganisatieType)
         organisaties = [
             Organisatie(naam=f"Gegenereerd {t.value} {i}", type=t) for i in range(12) for t in typen
@@ -122,7 +243,8 @@ def _account_pool(engine: Engine) -> list[uuid.UUID]:
         ]
         session.add_all(accounts)
         session.flush()
-        return [a.id for a in accounts]
+        naam = {o.id: o.naam for o in organisaties}
+        return [Lid(a.id, a.gebruikersnaam, naam[a.organisatie_id]) for a in accounts]
 
 
 class _Rijen:
@@ -132,6 +254,7 @@ class _Rijen:
         self.tables: dict[type[Any], list[dict[str, Any]]] = {
             t: [] for t in (Casus, Rol, Mdo, Revisie, Overdracht, VragenlijstAntwoord)
         }
+        self.audit: list[dict[str, Any]] = []
 
     def add(self, table: type[Any], **values: Any) -> None:
         self.tables[table].append(values)
@@ -140,9 +263,10 @@ class _Rijen:
         for table, rows in self.tables.items():
             if rows:
                 session.execute(insert(table), rows)
+        _keten(session, self.audit)
 
 
-def _casus(rnd: random.Random, omgeving: Omgeving, rows: _Rijen) -> None:
+def _casus(rnd: random.Random, omgeving: Omgeving, rows: _Rijen, audit: int) -> None:
     casus_id = uuid.uuid4()
     start = datetime(2016, 1, 1, tzinfo=UTC) + timedelta(days=rnd.randrange(3650))
     gesloten = rnd.random() < 0.4
@@ -163,6 +287,7 @@ def _casus(rnd: random.Random, omgeving: Omgeving, rows: _Rijen) -> None:
         afgesloten_op=einde if gesloten else None,
         afsluitreden=kluis.seal_text(casus_id, AFSLUITREDEN, _zin(rnd, 12)) if gesloten else None,
         volgende_mdo=None if gesloten else einde.date() + timedelta(weeks=6),
+        kenmerken=kenmerken(omgeving.formulier, inhoud),
         **search_keys(omgeving.keyring, inhoud["kop"]),
     )
     for i, account in enumerate(mensen):
@@ -186,6 +311,10 @@ def _casus(rnd: random.Random, omgeving: Omgeving, rows: _Rijen) -> None:
     _handovers(rnd, rows, kluis, casus_id, mensen, einde)
     if gesloten:
         _answers(rnd, rows, omgeving.vragenlijsten, casus_id, len(mensen), einde.date())
+    # In time order within the casus, so its toegangslog (newest first by volgnummer) reads right.
+    for tijdstip in sorted(start + (einde - start) * rnd.random() for _ in range(audit)):
+        lid = omgeving.leden[rnd.choice(mensen)]
+        rows.audit.append(_lezing(rnd, casus_id, lid, tijdstip))
 
 
 def _meetings(

@@ -5,7 +5,7 @@ from app.audit.models import AuditGebeurtenis, AuditKeten
 from app.casus.models import Casus, Rol
 from app.handreiking.models import Mdo, Revisie
 from app.regie.models import Overdracht
-from app.research.models import VragenlijstAntwoord, VragenlijstUitnodiging
+from app.research.models import Onderzoeksplan, VragenlijstAntwoord, VragenlijstUitnodiging
 
 __all__ = [
     "Account",
@@ -13,6 +13,7 @@ __all__ = [
     "AuditKeten",
     "Casus",
     "Mdo",
+    "Onderzoeksplan",
     "Organisatie",
     "Overdracht",
     "Revisie",

@@ -1,4 +1,5 @@
-"""`make bench`: run the scenarios and write benchmarks/report.md and report.json."""
+"""`make bench`: every scenario on SQLite and PostgreSQL, at growing sizes, against its floor
+measured in the same run; writes benchmarks/report.md (people) and report.json (tools)."""
 
 from __future__ import annotations
 
@@ -6,43 +7,106 @@ import argparse
 import json
 import platform
 import tempfile
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from types import ModuleType
 
-from benchmarks import export
+from app.config import Settings
+from app.crypto.service import keyring_for
+from app.db import make_engine
+from app.form.definition import load_formulieren
+from app.generator import genereer
+from app.research.vragenlijst import load_vragenlijsten
+from benchmarks import audit, export, rotatie
+from benchmarks.common import Omgeving, Resultaat, database, drop_database
 
 HERE = Path(__file__).parent
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+# Each scenario module has `meet(Omgeving) -> list[Resultaat]` and may have
+# `oordeel(list[Resultaat]) -> list[Resultaat]` for targets across sizes.
+SCENARIOS: tuple[ModuleType, ...] = (export, audit, rotatie)
 
 
-def report(metingen: list[export.Meting], uit: Path) -> None:
-    """Markdown for people, JSON for tools; both name the machine and the moment."""
+def run(
+    backends: Sequence[str],
+    sizes: Sequence[int],
+    workdir: Path,
+    pg_admin: str,
+    *,
+    naam: str = "regie_bench",
+    scenarios: Sequence[ModuleType] = SCENARIOS,
+    log: Callable[[str], None] = print,
+) -> list[Resultaat]:
+    """Grow one database per backend through the sizes, running every scenario at each."""
+    resultaten: list[Resultaat] = []
+    for backend in backends:
+        url = database(backend, workdir, pg_admin, naam)
+        settings = Settings(data_dir=workdir, database_url=url)
+        formulieren = load_formulieren(None, settings.form_version)
+        engine = make_engine(url)
+        gehad = 0
+        try:
+            for size in sorted(sizes):
+                log(f"{backend}: {size} casussen genereren")
+                genereer(
+                    engine,
+                    formulieren[formulieren.standaard],
+                    keyring_for(settings),
+                    load_vragenlijsten(),
+                    size - gehad,
+                    seed=size,
+                )
+                gehad = size
+                omgeving = Omgeving(backend, settings, engine, size, workdir)
+                for scenario in scenarios:
+                    log(f"{backend}: {scenario.__name__.rsplit('.', 1)[-1]} bij {size}")
+                    resultaten += scenario.meet(omgeving)
+        finally:
+            engine.dispose()
+            if backend == "postgresql":
+                drop_database(pg_admin, naam)
+    for scenario in scenarios:
+        if hasattr(scenario, "oordeel"):
+            resultaten += scenario.oordeel(resultaten)
+    return resultaten
+
+
+def _getal(waarde: float | None) -> str:
+    return "" if waarde is None else f"{waarde:.3g}" if waarde < 10 else f"{waarde:.0f}"
+
+
+def report(resultaten: list[Resultaat], uit: Path) -> None:
+    """One table per scenario: every figure with its floor, ratio, target and verdict."""
     gemeten = datetime.now(UTC).isoformat(timespec="seconds")
     regels = [
         "# Regie benchmarks",
         "",
-        f"Gemeten op {gemeten}, {platform.machine()}, Python {platform.python_version()}.",
-        "",
-        "## Anonieme export (issue 7): `regie export` tegen de vloer in dezelfde run",
-        "",
-        "Vloer: dezelfde rijen (casus + huidige revisie) uit dezelfde database streamen met kale "
-        "SQL (`COPY … TO STDOUT` op PostgreSQL, een cursor op SQLite). Geheugen: piek-RSS van "
-        "het proces.",
-        "",
-        "| backend | casussen | Regie (s) | vloer (s) | verhouding | Regie piek (MB) "
-        "| vloer piek (MB) |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-        *(
-            f"| {m.backend} | {m.casussen} | {m.regie_s:.1f} | {m.vloer_s:.1f} | {m.ratio:.1f}× "
-            f"| {m.regie_mb:.0f} | {m.vloer_mb:.0f} |"
-            for m in metingen
-        ),
-        "",
-        *export.oordeel(metingen),
+        f"Gemeten op {gemeten}, {platform.machine()}, Python {platform.python_version()}, "
+        "`make bench`. Elke vloer is in dezelfde run gemeten op dezelfde database.",
         "",
     ]
+    for scenario in SCENARIOS:
+        naam = getattr(scenario, "SCENARIO", scenario.__name__)
+        eigen = [r for r in resultaten if r.scenario == naam]
+        regels += [
+            f"## {naam}",
+            "",
+            (scenario.__doc__ or "").split("\n\n", 1)[-1].replace("\n", " ").strip(),
+            "",
+            "| maat | backend | casussen | Regie | vloer | verhouding | doel | gehaald |",
+            "|---|---|---:|---:|---:|---:|---|---|",
+        ]
+        for r in eigen:
+            ratio = r.ratio
+            regels.append(
+                f"| {r.maat} | {r.backend} | {r.casussen} | {_getal(r.regie)} {r.eenheid} "
+                f"| {_getal(r.vloer)} | {'' if ratio is None else f'{ratio:.1f}×'} | {r.doel} "
+                f"| {'—' if r.gehaald is None else 'ja' if r.gehaald else '**nee**'} |"
+            )
+        regels.append("")
     (uit / "report.md").write_text("\n".join(regels), encoding="utf-8")
-    data = {"gemeten_op": gemeten, "export": [export.as_dict(m) for m in metingen]}
+    data = {"gemeten_op": gemeten, "resultaten": [r.as_dict() for r in resultaten]}
     (uit / "report.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
@@ -54,8 +118,8 @@ def main() -> None:
     parser.add_argument("--pg-admin", default=PG_ADMIN)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="regie-bench-") as workdir:
-        metingen = export.run(args.backends, args.sizes, Path(workdir), args.pg_admin)
-    report(metingen, args.uit)
+        resultaten = run(args.backends, args.sizes, Path(workdir), args.pg_admin)
+    report(resultaten, args.uit)
     print((args.uit / "report.md").read_text(encoding="utf-8"))
 
 

@@ -8,13 +8,19 @@ import base64
 import binascii
 import html
 import json
+import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, quote_plus
 
 from fastapi.testclient import TestClient
+from sqlalchemy import update
+from sqlmodel import col
 
+from app.casus.models import Casus
 from app.config import Settings
+from app.db import unit_of_work
 from app.enums import OrganisatieType
 from tests.canary import CanaryDocument
 from tests.factories import add_role, auth, make_account, new_casus, save
@@ -63,6 +69,7 @@ def bouw(client: TestClient, app: Any, settings: Settings, aantal: int) -> Popul
         )
         cid = casus["id"]
         pop.casussen.append(cid)
+        _started(app, cid, i)
         document = CanaryDocument(formulier, f"CNRY{i:03d}D")
         document.inhoud["kop"].update(gemeente=GEMEENTEN[i % 3], indicaties=INDICATIES[i % 2])
         pop.canaries.extend(document.canaries)
@@ -125,6 +132,15 @@ def _ouder_answers(
         },
     )
     assert answer.status_code == 303, answer.text
+
+
+def _started(app: Any, cid: str, i: int) -> None:
+    """Spread the casussen over two years, so start months and durations differ."""
+    begin = datetime(2024 + i % 2, 1 + i % 12, 15, tzinfo=UTC)
+    with unit_of_work(app.state.engine) as session:
+        session.execute(
+            update(Casus).where(col(Casus.id) == uuid.UUID(cid)).values(aangemaakt_op=begin)
+        )
 
 
 def _mdo(client: TestClient, headers: dict[str, str], cid: str, pop: Populatie) -> None:

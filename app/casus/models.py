@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Column, Index, Text, text
+from sqlalchemy import JSON, Column, Index, Text, text
 from sqlmodel import Field, SQLModel
 
 from app.db import enum_column, utc_column, utcnow
@@ -20,7 +21,9 @@ class Casus(SQLModel, table=True):
 
     `gemeente` repeats the header's value for listing and research without decrypting content.
     `zoek_*` are blind indexes (keyed HMACs) of the jeugdige's name and date of birth: members
-    can find a casus by them, but the database holds neither in plaintext.
+    can find a casus by them, but the database holds neither in plaintext. `kenmerken` is the
+    research projection of the current revision (app.research.kenmerken): vocabulary values and
+    counts only, kept here so the export never reads a document.
     """
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -35,6 +38,7 @@ class Casus(SQLModel, table=True):
     zoek_naam: str | None = Field(default=None, max_length=64, index=True)
     zoek_geboortedatum: str | None = Field(default=None, max_length=64, index=True)
     volgende_mdo: date | None = Field(default=None, index=True)
+    kenmerken: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class Rol(SQLModel, table=True):

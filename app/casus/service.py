@@ -24,6 +24,7 @@ from app.errors import Conflict, Validatiefout
 from app.form.validation import Fout, validate
 from app.handreiking.models import Revisie
 from app.regie.queries import handover_open
+from app.research.kenmerken import kenmerken
 from app.research.models import Moment
 from app.research.vragenlijst_service import invite_professionals
 
@@ -43,6 +44,7 @@ def create(ctx: Context, data: CasusCreate) -> CasusOut:
         gemeente=data.gemeente,
         status=CasusStatus.AANGEMAAKT,
         revisie=1,
+        kenmerken=kenmerken(formulier, {"kop": kop}),
         **search_keys(ctx.keyring, kop),
     )
     ctx.session.add(casus)

@@ -157,6 +157,9 @@ class Formulieren:
     def __getitem__(self, versie: str) -> Formulier:
         return self._by_version[versie]
 
+    def alle(self) -> list[Formulier]:
+        return sorted(self._by_version.values(), key=lambda f: f.versie)
+
 
 def load_formulieren(extra_dir: Path | None, standaard: str) -> Formulieren:
     """Load the shipped definitions plus an optional folder of newer ones."""

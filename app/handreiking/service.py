@@ -34,6 +34,7 @@ from app.handreiking.schemas import (
     Voortgang,
     Wijziging,
 )
+from app.research.kenmerken import kenmerken
 
 
 def read(ctx: Context, casus_id: uuid.UUID) -> HandreikingOut:
@@ -117,10 +118,12 @@ class _Stale(Exception):
 def _casus_changes(
     ctx: Context, casus: Casus, nummer: int, inhoud: dict[str, Any]
 ) -> dict[str, Any]:
-    """The casus row follows its newest revision: number, status, gemeente and search keys."""
+    """The casus row follows its newest revision: number, status, gemeente, search keys and the
+    research projection."""
     changes: dict[str, Any] = {"revisie": nummer, "gewijzigd_op": utcnow()}
     changes.update(search_keys(ctx.keyring, inhoud.get("kop")))
     changes["volgende_mdo"] = _next_meeting(inhoud)
+    changes["kenmerken"] = kenmerken(ctx.formulieren[casus.formulierversie], inhoud)
     if casus.status is CasusStatus.AANGEMAAKT:
         changes["status"] = CasusStatus.ACTIEF
     gemeente = (inhoud.get("kop") or {}).get("gemeente")

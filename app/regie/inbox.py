@@ -1,4 +1,4 @@
-"""What waits for me: handovers, new casussen, MDOs to prepare, overdue reviews, questionnaires.
+"""What waits for me: handovers, casussen I joined, MDOs, overdue reviews, questionnaires.
 
 Only what the actor may see anyway (casussen with an active role), and only pointers: no casus
 content leaves through the inbox, and nothing here is ever mailed.
@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel
 from sqlmodel import col, select
 
+from app.access.service import visible_clause
 from app.audit.recorder import Uitkomst
 from app.casus.models import Casus, Rol
 from app.context import Context
@@ -118,5 +119,7 @@ def _questionnaires(ctx: Context) -> list[InboxItem]:
             datum=uitnodiging.verloopt_op.astimezone(NL).date(),
             uitnodiging_id=uitnodiging.id,
         )
-        for uitnodiging, casus in open_for_account(ctx.session, ctx.actor.account_id)
+        for uitnodiging, casus in open_for_account(
+            ctx.session, ctx.actor.account_id, zichtbaar=visible_clause(ctx)
+        )
     ]

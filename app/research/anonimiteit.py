@@ -35,6 +35,7 @@ class Ladder:
     kolom: str
     niveaus: tuple[str, ...]
     grof: Callable[[str, int], str]
+    voorkeur: int = 0  # on a tie, the ladder with the lowest number is coarsened first
     _cache: dict[tuple[str, int], str] = field(default_factory=dict, compare=False, repr=False)
 
     def op(self, waarde: str, niveau: int) -> str:
@@ -88,14 +89,33 @@ def _gemeente(regio_van: Mapping[str, str]) -> Callable[[str, int], str]:
     return grof
 
 
+def _alleen_weglaten(waarde: str, niveau: int) -> str:
+    return waarde if niveau == 0 else WEGGELATEN
+
+
+def _aantal(waarde: str, niveau: int) -> str:
+    if niveau == 0:
+        return waarde
+    if niveau == 1:
+        n = int(waarde)
+        return "10+" if n >= 10 else f"{(n - 1) // 3 * 3 + 1}-{(n - 1) // 3 * 3 + 3}"
+    return WEGGELATEN
+
+
 def ladders(regio_van: Mapping[str, str]) -> tuple[Ladder, ...]:
-    """The quasi-identifiers, in the order the plan prefers to coarsen them (gemeente last:
-    it is what the region's research questions are asked per)."""
+    """The quasi-identifiers: what someone who knows a family could know about its casus.
+
+    In the order of `export.combinatie`; `voorkeur` says which to coarsen first on a tie
+    (gemeente last: it is what the region's research questions are asked per).
+    """
     return (
-        Ladder("startmaand", ("maand", "kwartaal", "jaar", "weggelaten"), _maand),
-        Ladder("indicaties", ("exact", "hoofdgroep", "weggelaten"), _indicaties),
-        Ladder("organisatietypen", ("exact", "aantal", "weggelaten"), _organisatietypen),
-        Ladder("gemeente", ("gemeente", "regio", "Twente"), _gemeente(regio_van)),
+        Ladder("startmaand", ("maand", "kwartaal", "jaar", "weggelaten"), _maand, 0),
+        Ladder("indicaties", ("exact", "hoofdgroep", "weggelaten"), _indicaties, 2),
+        Ladder("organisatietypen", ("exact", "aantal", "weggelaten"), _organisatietypen, 3),
+        Ladder("gemeente", ("gemeente", "regio", "Twente"), _gemeente(regio_van), 6),
+        Ladder("status", ("exact", "weggelaten"), _alleen_weglaten, 5),
+        Ladder("formulierversie", ("exact", "weggelaten"), _alleen_weglaten, 4),
+        Ladder("aantal_betrokkenen", ("exact", "klasse", "weggelaten"), _aantal, 1),
     )
 
 
@@ -120,6 +140,13 @@ class Plan:
         grof = self.generaliseer(combinatie)
         return grof if self.klassen[grof] >= self.k else None
 
+    def niveau(self, kolom: str) -> str:
+        """The rung a column was generalised to, by name (e.g. "kwartaal")."""
+        for ladder, niveau in zip(self.ladders, self.niveaus, strict=True):
+            if ladder.kolom == kolom:
+                return ladder.niveaus[niveau]
+        raise KeyError(kolom)
+
     @property
     def onderdrukt(self) -> int:
         return sum(n for n in self.klassen.values() if n < self.k)
@@ -136,37 +163,62 @@ class Plan:
                 ladder.kolom: ladder.niveaus[niveau]
                 for ladder, niveau in zip(self.ladders, self.niveaus, strict=True)
             },
+            "duur_weken_afgerond_op": duur_eenheid(self.niveau("startmaand")),
             "casussen": self.totaal,
             "rijen": self.rijen,
             "onderdrukt": self.onderdrukt,
         }
 
 
+def duur_eenheid(startniveau: str) -> int:
+    """Weeks the export's duration is rounded down to, as coarse as the start month."""
+    return {"maand": 4, "kwartaal": 13, "jaar": 52}.get(startniveau, 52)
+
+
 def maak_plan(
-    ladders: Sequence[Ladder], basis: Counter[Combinatie], *, k: int, max_aandeel: float
+    ladders: Sequence[Ladder],
+    basis: Counter[Combinatie],
+    *,
+    k: int,
+    max_aandeel: float,
+    minimum: Sequence[int] | None = None,
 ) -> Plan:
     """Climb the ladders until at most `max_aandeel` of the casussen sit in groups below k,
-    then step back down every rung that turned out not to be needed."""
+    then step back down every rung that turned out not to be needed.
+
+    `minimum` is where each ladder starts and below which it never steps back: a research
+    project's earlier exports, so joining two of them on the pseudonym gives nothing finer
+    than either.
+    """
     if k < 2:
         raise ValueError("k moet minstens 2 zijn")
     ladders = tuple(ladders)
     totaal = sum(basis.values())
     budget = math.floor(totaal * max_aandeel)
-    niveaus = [0] * len(ladders)
+    vloer = list(minimum) if minimum is not None else [0] * len(ladders)
+    niveaus = list(vloer)
     klassen = _klassen(ladders, basis, niveaus)
     while _te_klein(klassen, k) > budget:
         opties = [i for i, ladder in enumerate(ladders) if niveaus[i] < len(ladder.niveaus) - 1]
         if not opties:
             break
-        proeven = {i: _klassen(ladders, basis, _hoger(niveaus, i)) for i in opties}
         # Fewest casussen left in small groups; on a tie, the column with the most distinct
-        # values now (it splits the casussen most), then the preferred order.
-        beste = min(
-            opties,
-            key=lambda i: (_te_klein(proeven[i], k), -_verschillend(klassen, i), i),
-        )
-        niveaus, klassen = _hoger(niveaus, beste), proeven[beste]
-    niveaus, klassen = _terug(ladders, basis, niveaus, klassen, k=k, budget=budget)
+        # values now (it splits the casussen most), then the preferred order. One trial at a
+        # time, keeping only the best, so memory holds at most three sets of counts.
+        verschillend = {i: _verschillend(klassen, i) for i in opties}
+        del klassen
+        beste: tuple[tuple[int, int, int], list[int], Counter[Combinatie]] | None = None
+        for i in opties:
+            proef_niveaus = _hoger(niveaus, i)
+            proef = _klassen(ladders, basis, proef_niveaus)
+            score = (_te_klein(proef, k), -verschillend[i], ladders[i].voorkeur)
+            if beste is None or score < beste[0]:
+                beste = (score, proef_niveaus, proef)
+            del proef
+        assert beste is not None
+        _, niveaus, klassen = beste
+        del beste
+    niveaus, klassen = _terug(ladders, basis, niveaus, klassen, k=k, budget=budget, vloer=vloer)
     return Plan(ladders, tuple(niveaus), k, klassen, totaal)
 
 
@@ -178,15 +230,16 @@ def _terug(
     *,
     k: int,
     budget: int,
+    vloer: list[int],
 ) -> tuple[list[int], Counter[Combinatie]]:
-    """Undo rungs that are not needed to stay within the budget (gemeente first)."""
+    """Undo rungs that are not needed to stay within the budget (most preferred first)."""
     if _te_klein(klassen, k) > budget:
         return niveaus, klassen
     veranderd = True
     while veranderd:
         veranderd = False
-        for i in reversed(range(len(ladders))):
-            if niveaus[i] == 0:
+        for i in sorted(range(len(ladders)), key=lambda j: -ladders[j].voorkeur):
+            if niveaus[i] <= vloer[i]:
                 continue
             lager = [n - 1 if j == i else n for j, n in enumerate(niveaus)]
             proef = _klassen(ladders, basis, lager)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,8 +14,18 @@ from rich.progress import Progress
 from sqlalchemy import Engine
 
 from app.audit.recorder import AuditRecorder, Uitkomst
-from app.db import unit_of_work, utcnow
-from app.research.service import Exportbestand
+from app.config import Settings
+from app.db import snapshot_session, unit_of_work, utcnow
+from app.form.definition import load_formulieren
+from app.research.export import Formaat
+from app.research.service import (
+    Exportbestand,
+    Onderzoek,
+    open_export,
+    released_levels,
+    remember_levels,
+)
+from app.research.vragenlijst import load_vragenlijsten
 
 
 def side_file(uit: Path) -> Path:
@@ -22,13 +33,39 @@ def side_file(uit: Path) -> Path:
     return uit.with_name(uit.name + ".toelichting.json")
 
 
-def record_cli_export(engine: Engine, bestand: Exportbestand) -> None:
-    """An export from the command line is audited like one over HTTP, naming the OS user."""
-    audit = AuditRecorder(request_id=None, clientadres=None)
-    audit.gebruikersnaam = f"opdrachtregel:{getpass.getuser()}"[:100]
-    audit.record("onderzoek.exporteren", Uitkomst.TOEGESTAAN, kenmerken=bestand.kenmerken())
+def export_to_file(
+    engine: Engine,
+    settings: Settings,
+    *,
+    formaat: Formaat,
+    project: str | None,
+    uit: Path,
+    progress: Callable[[], Progress],
+) -> dict[str, Any]:
+    """The command line's export: planned on a snapshot, audited (naming the OS user) and the
+    project's floor raised before a row is written, then streamed into the file."""
+    onderzoek = Onderzoek.laad(settings)
+    gekozen = onderzoek.project(project)
+    formulieren = load_formulieren(settings.extra_form_dir, settings.form_version)
     with unit_of_work(engine) as session:
-        audit.write(session)
+        minimum = released_levels(session, onderzoek, gekozen)
+    with snapshot_session(engine) as snapshot:
+        bestand = open_export(
+            snapshot,
+            onderzoek,
+            formulieren,
+            load_vragenlijsten(),
+            formaat=formaat,
+            project=gekozen,
+            minimum=minimum,
+        )
+        audit = AuditRecorder(request_id=None, clientadres=None)
+        audit.gebruikersnaam = f"opdrachtregel:{getpass.getuser()}"[:100]
+        audit.record("onderzoek.exporteren", Uitkomst.TOEGESTAAN, kenmerken=bestand.kenmerken())
+        with unit_of_work(engine) as session:
+            remember_levels(session, gekozen, bestand.plan)
+            audit.write(session)
+        return write_export(bestand, uit, progress)
 
 
 def write_export(
@@ -44,8 +81,8 @@ def write_export(
         "gemaakt_op": utcnow().isoformat(timespec="seconds"),
         "bestand": uit.name,
     }
-    tijdelijk = uit.with_name(f".{uit.name}.deel")
-    fd = os.open(tijdelijk, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd, naam = tempfile.mkstemp(prefix=f".{uit.name}.", suffix=".deel", dir=uit.parent)
+    tijdelijk = Path(naam)
     try:
         with os.fdopen(fd, "wb") as fh, progress() as bar:
             task = bar.add_task("Exporteren", total=bestand.plan.totaal)
@@ -60,6 +97,8 @@ def write_export(
 
 
 def _write_private(path: Path, tekst: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    """Through a fresh private file moved into place: never through a planted link."""
+    fd, naam = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(tekst + "\n")
+    Path(naam).replace(path)

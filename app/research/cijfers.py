@@ -12,12 +12,21 @@ The small-cell rule, applied to every count of casussen:
 2. **Primary suppression**: a count of 1 to k-1 casussen is not shown; it reads "minder dan k".
    Zero is shown: there is nobody in it to recognise.
 3. **Secondary suppression**: wherever a total is published next to its parts (a distribution
-   and its total, a row or column of the table and its margin), a single hidden number could be
-   recovered by subtraction. So in every such sum, never exactly one number may be hidden: when
-   that happens the smallest other non-zero part is hidden too ("afgeschermd"), or the total when
-   no part is left. This is repeated until no sum has exactly one hidden number (hiding one number
-   can expose another sum, e.g. a row total in the table's margin). The overall number of
-   casussen is published on its own, so it is never the one chosen.
+   and its total), a single hidden number could be recovered by subtraction. So in every such
+   sum, never exactly one number may be hidden: when that happens the smallest other non-zero
+   part is hidden too ("afgeschermd"), or the total when no part is left. The overall number of
+   casussen is published on its own, so it is never the one chosen. This is enough for a
+   distribution: its total is one linear constraint on its own numbers, and no subtraction
+   solves one equation with two unknowns.
+3a. **The two-way table** (gemeente × start period) is different: with both margins published,
+   the row and column sums overlap, and combining them (row 3 − column 3 − column 5 + row 1,
+   say) can solve a hidden cell even when no single sum has exactly one hidden number. Choosing
+   cells so that no combination works is a hard problem of its own, so the table's inner cells
+   are published only when none of them needs hiding (every non-zero cell at least k, after
+   generalisation). Otherwise only the two margins are: per gemeente and per period, each
+   protected as a distribution with its total. They then share nothing but the total, which is
+   published anyway, so nothing can be combined across them. The figure says so when it
+   happens (`Kruistabel.cellen_weggelaten`).
 4. **Means** (of questionnaire scores, betrokkenen, time between MDOs) are shown only when they
    come from at least k casussen. A mean is a sum in disguise: next to a distribution with a
    hidden cell it could give that cell away, so the mean of a distribution is shown only when
@@ -32,7 +41,6 @@ is in the audit trail.
 
 from __future__ import annotations
 
-import itertools
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -47,7 +55,8 @@ from sqlalchemy import Engine
 from app.db import snapshot_session, utcnow
 from app.form.definition import Formulieren
 from app.research.anonimiteit import WEGGELATEN, Ladder, maak_plan
-from app.research.feiten import STAPPEN, CasusFeiten, StapStatus, iter_feiten
+from app.research.feiten import CasusFeiten, iter_feiten
+from app.research.kenmerken import STAPPEN, StapStatus
 from app.research.service import Onderzoek
 from app.research.vragenlijst import SCHAALPUNTEN, Doelgroep, Thema, Vragenlijsten
 
@@ -140,7 +149,10 @@ class Verdeling(Figuur):
 
 
 class KruisRij(BaseModel):
-    """One start period: a count per gemeente (in the order of `gemeenten`) and its total."""
+    """One start period: its total, and a count per gemeente (in the order of `gemeenten`).
+
+    `cellen` is empty when the table's inner cells are withheld (see `Kruistabel`).
+    """
 
     sleutel: str
     label: str
@@ -149,12 +161,19 @@ class KruisRij(BaseModel):
 
 
 class Kruistabel(Figuur):
-    """Casussen per gemeente and start period, after generalisation; margins included."""
+    """Casussen per gemeente and start period, after generalisation; margins included.
+
+    The inner cells are all there (`cellen_getoond`) or none is: with a small cell among them,
+    the margins could give it away in combination, so then only the margins are published and
+    `cellen_weggelaten` says why, in words for the reader (module doc, rule 3a).
+    """
 
     gegeneraliseerd: dict[str, str]
     gemeenten: list[Categorie]
     rijen: list[KruisRij]
     totaal: Telling
+    cellen_getoond: bool
+    cellen_weggelaten: str | None = None
 
 
 class OnderdeelRij(BaseModel):
@@ -215,9 +234,11 @@ class Cijfers(BaseModel):
 
     def kenmerken(self) -> dict[str, Any]:
         """For the audit event: what was asked and how it was protected, no figure itself."""
+        kruis = self.casussen_per_gemeente_en_periode
         return {
             "k": self.k,
-            "gegeneraliseerd": self.casussen_per_gemeente_en_periode.gegeneraliseerd,
+            "gegeneraliseerd": kruis.gegeneraliseerd,
+            "kruiscellen_getoond": kruis.cellen_getoond,
         }
 
 
@@ -236,6 +257,10 @@ def bescherm(
     `sommen` are (total, parts) relations that a reader of the figure can see; `vast` are
     numbers published elsewhere anyway, never chosen for secondary suppression. Ties go to the
     number that comes first in `waarden`, so the result is the same on every run.
+
+    Sound only for sums that share no hidden number: overlapping sums (the rows and columns of
+    a two-way table) can be combined to solve what each alone keeps hidden. Such a table goes
+    through `bescherm_kruistabel` instead.
     """
     volgorde = {sleutel: i for i, sleutel in enumerate(waarden)}
     sommen = list(sommen)
@@ -258,6 +283,71 @@ def bescherm(
             break
         else:
             return verborgen
+
+
+TOTAAL: tuple[str] = ("totaal",)
+
+
+@dataclass(frozen=True)
+class KruisBescherming:
+    """What of a gemeente × period table may be published.
+
+    `waarden` holds every number of the table, keyed ("cel", periode, gemeente),
+    ("periode", periode), ("gemeente", gemeente) and ("totaal",); `verborgen` the margins (and
+    total) that are hidden and why. The inner cells are published only when `cellen_getoond`.
+    """
+
+    waarden: dict[Hashable, int]
+    verborgen: dict[Hashable, Onderdrukking]
+    cellen_getoond: bool
+
+
+def bescherm_kruistabel(
+    klassen: Mapping[tuple[str, ...], int],
+    perioden: Sequence[str],
+    gemeenten: Sequence[str],
+    *,
+    k: int,
+) -> KruisBescherming:
+    """All inner cells when none needs hiding; otherwise only the two margins, each on its own.
+
+    Per-row and per-column secondary suppression is not enough once both margins are published
+    (module doc, rule 3a), and finding a safe pattern of hidden cells would take an LP solver
+    per cell. Withholding every inner cell leaves nothing to combine: a reader then has two
+    distributions that share only their total, and the never-exactly-one-hidden rule protects
+    each of them, as it does every other distribution in the figures.
+    """
+    cellen: dict[Hashable, int] = {
+        ("cel", p, g): klassen.get((p, g), 0) for p in perioden for g in gemeenten
+    }
+    per_periode: dict[Hashable, int] = {
+        ("periode", p): sum(klassen.get((p, g), 0) for g in gemeenten) for p in perioden
+    }
+    per_gemeente: dict[Hashable, int] = {
+        ("gemeente", g): sum(klassen.get((p, g), 0) for p in perioden) for g in gemeenten
+    }
+    totaal = sum(cellen.values())
+    waarden: dict[Hashable, int] = {TOTAAL: totaal, **cellen, **per_periode, **per_gemeente}
+    if not any(0 < n < k for n in cellen.values()):
+        # Every non-zero cell is at least k, so is every sum of them: nothing to hide.
+        return KruisBescherming(waarden, {}, cellen_getoond=True)
+    verborgen: dict[Hashable, Onderdrukking] = {}
+    for marge in (per_periode, per_gemeente):
+        verborgen |= bescherm(
+            {TOTAAL: totaal, **marge}, [(TOTAAL, list(marge))], k=k, vast=frozenset({TOTAAL})
+        )
+    return KruisBescherming(waarden, verborgen, cellen_getoond=False)
+
+
+def cellen_weggelaten(k: int) -> str:
+    """Why the table shows no count per gemeente and period together, for the reader."""
+    return (
+        "De aantallen per gemeente én startperiode samen tonen we niet: minstens één daarvan is "
+        f"kleiner dan {k}, ook nadat maanden en gemeenten zijn samengevoegd. Naast de totalen per "
+        "gemeente en per startperiode zou zo'n klein aantal uit te rekenen zijn door totalen bij "
+        "elkaar op te tellen en van elkaar af te trekken. Daarom tonen we alleen die totalen, "
+        "elk apart beschermd."
+    )
 
 
 def telling(aantal: int, reden: Onderdrukking | None, k: int) -> Telling:
@@ -451,23 +541,10 @@ class Teller:
         )
         perioden = sorted({p for p, _ in plan.klassen})
         gemeenten = sorted({g for _, g in plan.klassen})
-        waarden: dict[Hashable, int] = {("totaal",): self.totaal}
-        for periode, gemeente in itertools.product(perioden, gemeenten):
-            waarden[("cel", periode, gemeente)] = plan.klassen[(periode, gemeente)]
-        for periode in perioden:
-            waarden[("periode", periode)] = sum(plan.klassen[(periode, g)] for g in gemeenten)
-        for gemeente in gemeenten:
-            waarden[("gemeente", gemeente)] = sum(plan.klassen[(p, gemeente)] for p in perioden)
-        sommen: list[tuple[Hashable, Sequence[Hashable]]] = [
-            (("periode", p), [("cel", p, g) for g in gemeenten]) for p in perioden
-        ]
-        sommen += [(("gemeente", g), [("cel", p, g) for p in perioden]) for g in gemeenten]
-        sommen.append((("totaal",), [("periode", p) for p in perioden]))
-        sommen.append((("totaal",), [("gemeente", g) for g in gemeenten]))
-        verborgen = bescherm(waarden, sommen, k=k, vast=frozenset({("totaal",)}))
+        tabel = bescherm_kruistabel(plan.klassen, perioden, gemeenten, k=k)
 
         def tel(sleutel: Hashable) -> Telling:
-            return telling(waarden[sleutel], verborgen.get(sleutel), k)
+            return telling(tabel.waarden[sleutel], tabel.verborgen.get(sleutel), k)
 
         toelichting = plan.toelichting()["gegeneraliseerd"]
         return Kruistabel(
@@ -485,12 +562,14 @@ class Teller:
                 KruisRij(
                     sleutel=p,
                     label=periode_label(p),
-                    cellen=[tel(("cel", p, g)) for g in gemeenten],
+                    cellen=[tel(("cel", p, g)) for g in gemeenten] if tabel.cellen_getoond else [],
                     totaal=tel(("periode", p)),
                 )
                 for p in perioden
             ],
-            totaal=tel(("totaal",)),
+            totaal=tel(TOTAAL),
+            cellen_getoond=tabel.cellen_getoond,
+            cellen_weggelaten=None if tabel.cellen_getoond else cellen_weggelaten(k),
         )
 
     def _verdeling(

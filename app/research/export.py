@@ -11,19 +11,23 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
+import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 from statistics import fmean
 from typing import Any
 
 from sqlmodel import Session
 
 from app.form.definition import Formulieren
-from app.research.anonimiteit import SCHEIDING, Combinatie, Ladder, Plan, maak_plan
-from app.research.feiten import STAPPEN, CasusFeiten, iter_feiten
+from app.research.anonimiteit import SCHEIDING, Combinatie, Ladder, Plan, duur_eenheid, maak_plan
+from app.research.feiten import CasusFeiten, iter_feiten
+from app.research.kenmerken import STAPPEN
 from app.research.pseudonym import Pseudonimiseerder
 from app.research.vragenlijst import Doelgroep, Vragenlijsten
 
@@ -41,12 +45,26 @@ MEDIA_TYPE = {Formaat.CSV: "text/csv; charset=utf-8", Formaat.JSONL: "applicatio
 
 def combinatie(feiten: CasusFeiten) -> Combinatie:
     """The quasi-identifiers of a casus, in the ladders' order."""
+    # Interned: a hundred thousand casussen share a few hundred distinct values per column.
     return (
-        feiten.startmaand,
-        SCHEIDING.join(feiten.indicaties),
-        SCHEIDING.join(feiten.organisatietypen),
-        feiten.gemeente,
+        sys.intern(feiten.startmaand),
+        sys.intern(SCHEIDING.join(feiten.indicaties)),
+        sys.intern(SCHEIDING.join(feiten.organisatietypen)),
+        sys.intern(feiten.gemeente),
+        sys.intern(feiten.status),
+        sys.intern(feiten.formulierversie),
+        sys.intern(str(feiten.betrokkenen)),
     )
+
+
+def duur(feiten: CasusFeiten, startniveau: str) -> int | None:
+    """Weeks, rounded down as coarsely as the start month is generalised: with the day of the
+    export known, an open casus' exact duration would give its start date back. Unknown for an
+    open casus whose start month is hidden altogether."""
+    if startniveau == "weggelaten" and feiten.status != "afgesloten":
+        return None
+    eenheid = duur_eenheid(startniveau)
+    return feiten.duur_weken // eenheid * eenheid
 
 
 @dataclass(frozen=True)
@@ -58,7 +76,12 @@ class Kolommen:
 
     @classmethod
     def uit(cls, formulieren: Formulieren, vragenlijsten: Vragenlijsten) -> Kolommen:
-        onderdelen = formulieren[formulieren.standaard].vocabulaires.get("onderdeel", ())
+        # Every version's onderdelen: a casus on an older form keeps its agreements counted.
+        onderdelen: list[str] = []
+        for formulier in formulieren.alle():
+            for onderdeel in formulier.vocabulaires.get("onderdeel", ()):
+                if onderdeel not in onderdelen:
+                    onderdelen.append(onderdeel)
         vragen: dict[Doelgroep, list[str]] = {d: [] for d in Doelgroep}
         for vragenlijst in vragenlijsten.alle():
             for vraag in vragenlijst.schaalvragen:
@@ -95,24 +118,25 @@ def _afspraakkolom(onderdeel: str) -> str:
 
 
 def rij(
-    feiten: CasusFeiten, grof: Combinatie, pseudoniem: str, kolommen: Kolommen
+    feiten: CasusFeiten, grof: Combinatie, pseudoniem: str, kolommen: Kolommen, startniveau: str
 ) -> dict[str, Any]:
-    """One export row. Every value is a category, a count, a month or a mean of scale answers."""
-    startmaand, indicaties, organisatietypen, gemeente = grof
+    """One export row. Every value is a category, a count, a month or a mean of scale answers;
+    the quasi-identifiers (text) as far as the plan generalised them."""
+    startmaand, indicaties, organisatietypen, gemeente, status, versie, betrokkenen = grof
     waarden: dict[str, Any] = {
         "pseudoniem": pseudoniem,
-        "formulierversie": feiten.formulierversie,
-        "status": feiten.status,
+        "formulierversie": versie,
+        "status": status,
         "gemeente": gemeente,
         "indicaties": indicaties,
         "startmaand": startmaand,
         "organisatietypen": organisatietypen,
-        "aantal_betrokkenen": feiten.betrokkenen,
+        "aantal_betrokkenen": betrokkenen,
         "aantal_mdos": feiten.mdos,
         "aantal_mdos_afgerond": feiten.mdos_afgerond,
         "aantal_revisies": feiten.revisies,
         "aantal_overdrachten": feiten.overdrachten,
-        "duur_weken": feiten.duur_weken,
+        "duur_weken": duur(feiten, startniveau),
     }
     waarden.update({f"stap_{stap}": s for stap, s in zip(STAPPEN, feiten.stappen, strict=True)})
     waarden.update({_afspraakkolom(o): feiten.afspraken.get(o, 0) for o in kolommen.onderdelen})
@@ -146,38 +170,70 @@ class Export:
         self.pseudoniem = pseudoniem
         self.nu = nu
 
-    def _feiten(self) -> Iterator[CasusFeiten]:
-        return iter_feiten(self.session, self.formulieren, nu=self.nu)
+    def _feiten(self, *, volledig: bool = True) -> Iterator[CasusFeiten]:
+        return iter_feiten(self.session, self.formulieren, nu=self.nu, volledig=volledig)
 
-    def plan(self, *, k: int, max_aandeel: float) -> Plan:
+    def plan(self, *, k: int, max_aandeel: float, minimum: Sequence[int] | None = None) -> Plan:
         """Pass 1: count the combinations (memory grows with distinct ones, not with casussen)."""
-        basis: Counter[Combinatie] = Counter(combinatie(f) for f in self._feiten())
-        return maak_plan(self.ladders, basis, k=k, max_aandeel=max_aandeel)
+        feiten = self._feiten(volledig=False)
+        basis: Counter[Combinatie] = Counter(combinatie(f) for f in feiten)
+        return maak_plan(self.ladders, basis, k=k, max_aandeel=max_aandeel, minimum=minimum)
 
     def rijen(
         self, plan: Plan, *, voortgang: Callable[[int], None] | None = None
     ) -> Iterator[dict[str, Any]]:
-        """Pass 2: the rows the plan allows, in casus-id order (which says nothing)."""
+        """Pass 2: the rows the plan allows (in casus-id order; `blokken` reorders them)."""
+        startniveau = plan.niveau("startmaand")
         for feiten in self._feiten():
             grof = plan.toegestaan(combinatie(feiten))
             if grof is not None:
-                yield rij(feiten, grof, self.pseudoniem(feiten.casus_id), self.kolommen)
+                pseudoniem = self.pseudoniem(feiten.casus_id)
+                yield rij(feiten, grof, pseudoniem, self.kolommen, startniveau)
             if voortgang is not None:
                 voortgang(1)
 
     def blokken(
         self, plan: Plan, formaat: Formaat, *, voortgang: Callable[[int], None] | None = None
     ) -> Iterator[bytes]:
-        """The file as chunks of a couple of hundred rows: streamed, never built in memory."""
+        """The file in chunks, rows ordered by pseudonym.
+
+        In casus-id order, two projects' exports would line up row by row and their different
+        pseudonyms would protect nothing. Rows go to buckets on disk by the pseudonym's first
+        characters and each bucket is sorted on its own, so memory stays flat.
+        """
         schrijver = _CsvSchrijver(self.kolommen.namen()) if formaat is Formaat.CSV else None
-        buffer: list[str] = [schrijver.kop()] if schrijver else []
-        for waarden in self.rijen(plan, voortgang=voortgang):
-            buffer.append(schrijver.regel(waarden) if schrijver else _jsonl(waarden))
-            if len(buffer) >= RIJEN_PER_BLOK:
-                yield "".join(buffer).encode("utf-8")
-                buffer = []
-        if buffer:
-            yield "".join(buffer).encode("utf-8")
+        with tempfile.TemporaryDirectory(prefix="regie-export-") as map_:
+            emmers = _Emmers(Path(map_))
+            for waarden in self.rijen(plan, voortgang=voortgang):
+                regel = schrijver.regel(waarden) if schrijver else _jsonl(waarden)
+                emmers.voeg_toe(waarden["pseudoniem"], regel)
+            if schrijver:
+                yield schrijver.kop().encode("utf-8")
+            yield from emmers.gesorteerd()
+
+
+class _Emmers:
+    """Lines bucketed on disk by the pseudonym's first two hex digits, read back sorted."""
+
+    def __init__(self, map_: Path) -> None:
+        self.map = map_
+        self.open: dict[str, Any] = {}
+
+    def voeg_toe(self, pseudoniem: str, regel: str) -> None:
+        sleutel = pseudoniem[:2]
+        if sleutel not in self.open:
+            self.open[sleutel] = (self.map / sleutel).open("w", encoding="utf-8", newline="")
+        self.open[sleutel].write(regel)
+
+    def gesorteerd(self) -> Iterator[bytes]:
+        for bestand in self.open.values():
+            bestand.close()
+        for sleutel in sorted(self.open):
+            # Every line starts with its pseudonym (CSV's first column, JSONL's first key).
+            tekst = (self.map / sleutel).read_text(encoding="utf-8")
+            regels = sorted(tekst.splitlines(keepends=True))
+            for start in range(0, len(regels), RIJEN_PER_BLOK):
+                yield "".join(regels[start : start + RIJEN_PER_BLOK]).encode("utf-8")
 
 
 class _CsvSchrijver:

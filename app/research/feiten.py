@@ -16,26 +16,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func
+from sqlalchemy import and_, distinct, func
 from sqlmodel import Session, col, select
 
 from app.accounts.models import Account, Organisatie
 from app.casus.models import Casus, Rol
 from app.enums import OrganisatieType
-from app.form.completeness import progress
-from app.form.definition import Formulier, Formulieren, Privacy
+from app.form.definition import Formulier, Formulieren
 from app.handreiking.models import Mdo, Revisie
 from app.regie.models import Overdracht, OverdrachtStatus
+from app.research.kenmerken import STAPPEN, StapStatus, kenmerken
 from app.research.models import VragenlijstAntwoord
 from app.research.vragenlijst import Doelgroep
-
-STAPPEN = range(1, 8)
-
-
-class StapStatus:
-    LEEG = "leeg"
-    DEELS = "deels"
-    VOLLEDIG = "volledig"
 
 
 @dataclass(frozen=True)
@@ -61,35 +53,6 @@ class CasusFeiten:
     antwoorden: dict[Doelgroep, list[dict[str, int]]] = field(default_factory=dict)
 
 
-def stap_statussen(formulier: Formulier, inhoud: dict[str, Any]) -> tuple[str, ...]:
-    """Per step 1..7: empty, partly or fully filled in, decided on emptiness alone (so nothing
-    sealed is opened)."""
-    per_stap = {p["stap"]: p for p in progress(formulier, inhoud) if p["stap"] is not None}
-    return tuple(
-        StapStatus.LEEG
-        if not per_stap[stap]["ingevuld"]
-        else StapStatus.DEELS
-        if per_stap[stap]["ontbrekend"]
-        else StapStatus.VOLLEDIG
-        for stap in STAPPEN
-    )
-
-
-def categorical(
-    formulier: Formulier, inhoud: dict[str, Any], sectie: str, veld: str
-) -> tuple[str, ...]:
-    """The values of a top-level choice field, only if its privacy class lets them leave and
-    only those in its closed vocabulary: whatever is stored, nothing typed can come out."""
-    definitie = formulier.sectie(sectie)
-    veld_def = next((v for v in definitie.velden if v.sleutel == veld), None) if definitie else None
-    if veld_def is None or veld_def.privacy is not Privacy.CATEGORICAL:
-        return ()
-    woorden = set(formulier.vocabulaires.get(veld_def.keuzes or "", ()))
-    waarde = (inhoud.get(sectie) or {}).get(veld)
-    waarden = waarde if isinstance(waarde, list) else [waarde]
-    return tuple(sorted({w for w in waarden if isinstance(w, str) and w in woorden}))
-
-
 def gemeente(formulier: Formulier, casus: Casus) -> str:
     """The casus' gemeente if it is one of the form's; anything else reads "onbekend"."""
     return (
@@ -99,26 +62,23 @@ def gemeente(formulier: Formulier, casus: Casus) -> str:
     )
 
 
-def afspraken_per_onderdeel(formulier: Formulier, inhoud: dict[str, Any]) -> dict[str, int]:
-    """Count agreements per onderdeel: the onderdeel is categorical, the rest is never read."""
-    lijst = (inhoud.get("afspraken") or {}).get("afspraken") or []
-    tellingen: Counter[str] = Counter()
-    onderdelen = set(formulier.vocabulaires.get("onderdeel", ()))
-    for item in lijst:
-        onderdeel = item.get("onderdeel") if isinstance(item, dict) else None
-        if isinstance(onderdeel, str) and onderdeel in onderdelen:
-            tellingen[onderdeel] += 1
-    return dict(tellingen)
-
-
 def month(moment: datetime | date) -> str:
     return f"{moment.year:04d}-{moment.month:02d}"
 
 
 def iter_feiten(
-    session: Session, formulieren: Formulieren, *, nu: datetime, batch: int = 500
+    session: Session,
+    formulieren: Formulieren,
+    *,
+    nu: datetime,
+    batch: int = 200,
+    volledig: bool = True,
 ) -> Iterator[CasusFeiten]:
-    """Every casus in id order, a batch at a time: memory stays flat however many there are."""
+    """Every casus in id order, a batch at a time: memory stays flat however many there are.
+
+    `volledig=False` reads only what the quasi-identifiers need (the export's counting pass):
+    MDOs, handovers and questionnaire answers are then left empty.
+    """
     after: uuid.UUID | None = None
     while True:
         query = select(Casus).order_by(col(Casus.id)).limit(batch)
@@ -127,27 +87,30 @@ def iter_feiten(
         casussen = list(session.exec(query))
         if not casussen:
             return
-        yield from _batch(session, formulieren, casussen, nu)
+        yield from _batch(session, formulieren, casussen, nu, volledig=volledig)
         after = casussen[-1].id
         session.expunge_all()
 
 
-def count_casussen(session: Session) -> int:
-    return session.exec(select(func.count()).select_from(Casus)).one()
-
-
 def _batch(
-    session: Session, formulieren: Formulieren, casussen: Sequence[Casus], nu: datetime
+    session: Session,
+    formulieren: Formulieren,
+    casussen: Sequence[Casus],
+    nu: datetime,
+    *,
+    volledig: bool,
 ) -> Iterator[CasusFeiten]:
     ids = [c.id for c in casussen]
-    inhoud = _current_content(session, ids)
+    # Casussen saved before the projection was stored on the casus: derive it once from the
+    # current revision (the projection needs no key, so this reads nothing it may not).
+    oud = _current_content(session, [c.id for c in casussen if c.kenmerken is None])
     rollen = _roles(session, ids)
-    mdos = _meetings(session, ids)
-    overdrachten = _handovers(session, ids)
-    antwoorden = _answers(session, ids)
+    mdos = _meetings(session, ids) if volledig else {}
+    overdrachten = _handovers(session, ids) if volledig else {}
+    antwoorden = _answers(session, ids) if volledig else {}
     for casus in casussen:
         formulier = formulieren[casus.formulierversie]
-        document = inhoud.get(casus.id, {})
+        projectie = casus.kenmerken or kenmerken(formulier, oud.get(casus.id, {}))
         accounts, typen = rollen.get(casus.id, (0, ()))
         datums = mdos.get(casus.id, [])
         einde = casus.afgesloten_op or nu
@@ -156,7 +119,7 @@ def _batch(
             formulierversie=casus.formulierversie,
             status=casus.status.value,
             gemeente=gemeente(formulier, casus),
-            indicaties=categorical(formulier, document, "kop", "indicaties"),
+            indicaties=_vocabulary(projectie.get("indicaties"), formulier, "indicatie"),
             startmaand=month(casus.aangemaakt_op),
             organisatietypen=typen,
             betrokkenen=accounts,
@@ -166,10 +129,30 @@ def _batch(
             revisies=casus.revisie,
             overdrachten=overdrachten.get(casus.id, 0),
             duur_weken=max(0, (einde - casus.aangemaakt_op).days // 7),
-            stappen=stap_statussen(formulier, document),
-            afspraken=afspraken_per_onderdeel(formulier, document),
+            stappen=_statuses(projectie.get("stappen")),
+            afspraken=_counts(projectie.get("afspraken"), formulier),
             antwoorden=antwoorden.get(casus.id, {}),
         )
+
+
+def _vocabulary(waarden: Any, formulier: Formulier, vocabulaire: str) -> tuple[str, ...]:
+    """Stored values pass only if they are words of the vocabulary (a second, cheap guard)."""
+    woorden = set(formulier.vocabulaires.get(vocabulaire, ()))
+    return tuple(sorted({w for w in waarden or () if isinstance(w, str) and w in woorden}))
+
+
+def _statuses(waarden: Any) -> tuple[str, ...]:
+    geldig = {StapStatus.LEEG, StapStatus.DEELS, StapStatus.VOLLEDIG}
+    lijst = list(waarden or ())
+    return tuple(w if w in geldig else StapStatus.LEEG for w in lijst[: len(STAPPEN)]) + (
+        StapStatus.LEEG,
+    ) * max(0, len(STAPPEN) - len(lijst))
+
+
+def _counts(tellingen: Any, formulier: Formulier) -> dict[str, int]:
+    onderdelen = set(formulier.vocabulaires.get("onderdeel", ()))
+    items = tellingen.items() if isinstance(tellingen, dict) else ()
+    return {o: n for o, n in items if o in onderdelen and isinstance(n, int) and n > 0}
 
 
 def _current_content(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
@@ -185,19 +168,24 @@ def _current_content(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, 
 
 
 def _roles(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[int, tuple[str, ...]]]:
-    """Everyone who ever held a role: how many people, and which kinds of organisation."""
+    """Everyone who ever held a role: how many people, and which kinds of organisation.
+
+    Counted per kind in the database; an account belongs to one organisation, so the people
+    per kind add up to the people on the casus.
+    """
     rows = session.exec(
-        select(Rol.casus_id, Rol.account_id, Organisatie.type)
+        select(Rol.casus_id, Organisatie.type, func.count(distinct(col(Rol.account_id))))
         .join(Account, col(Account.id) == col(Rol.account_id))
         .join(Organisatie, col(Organisatie.id) == col(Account.organisatie_id))
         .where(col(Rol.casus_id).in_(ids))
+        .group_by(col(Rol.casus_id), col(Organisatie.type))
     )
-    accounts: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+    accounts: Counter[uuid.UUID] = Counter()
     typen: dict[uuid.UUID, set[str]] = defaultdict(set)
-    for casus_id, account_id, soort in rows:
-        accounts[casus_id].add(account_id)
+    for casus_id, soort, aantal in rows:
+        accounts[casus_id] += int(aantal)
         typen[casus_id].add(OrganisatieType(soort).value)
-    return {c: (len(accounts[c]), tuple(sorted(typen[c]))) for c in accounts}
+    return {c: (accounts[c], tuple(sorted(typen[c]))) for c in accounts}
 
 
 def _meetings(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[tuple[date, bool]]]:

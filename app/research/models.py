@@ -1,8 +1,9 @@
 """Questionnaire invitations and answers.
 
-An answer is deliberately not linked to its invitation or to an account: the team sees who was
-asked and whether they answered, never what they answered. Open answers are free text: sealed
-with the casus' data key like every other free text, and never exported.
+An answer carries no reference to its invitation or to an account: the team sees in the app who
+was asked and whether they answered, never what they answered. That is a rule of the app, not a
+guarantee of the database: see `VragenlijstAntwoord`. Open answers are free text: sealed with
+the casus' data key like every other free text, and never exported.
 """
 
 from __future__ import annotations
@@ -69,8 +70,13 @@ class VragenlijstUitnodiging(SQLModel, table=True):
 class VragenlijstAntwoord(SQLModel, table=True):
     """One filled-in questionnaire: scale answers in the clear, open answers sealed.
 
-    Only the day is kept, not the moment, so the answer cannot be matched to its invitation's
-    `beantwoord_op` to the second.
+    No column points to the invitation or the account, and the app shows the team no answer.
+    In the database, though, an answer can still be linked: whoever can query both tables can
+    match `casus_id` and `datum` against the invitations' `casus_id`, `beantwoord_op` and
+    `account_id`, and a sole respondent of a casus in that period is then known. To blur that,
+    `datum` is only the Monday of the ISO week the answer came in (never the day or the moment),
+    so it is one of everyone on the casus who answered that week; it does not help when only
+    one person did.
     """
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -81,3 +87,15 @@ class VragenlijstAntwoord(SQLModel, table=True):
     datum: date
     schaal: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     open: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Onderzoeksplan(SQLModel, table=True):
+    """Per research project, the rung each quasi-identifier has been released at so far.
+
+    Later exports of the project never go finer (app.research.anonimiteit `minimum`): joining
+    two of its exports on the stable pseudonym then gives nothing finer than either.
+    """
+
+    project: str = Field(primary_key=True, max_length=60)
+    niveaus: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    bijgewerkt_op: datetime = Field(default_factory=utcnow, sa_column=utc_column())

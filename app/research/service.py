@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlmodel import Session, col, select
 
 from app.config import Settings
-from app.db import snapshot_session, utcnow
+from app.db import utcnow
 from app.errors import NietIngericht, Validatiefout
 from app.form.definition import Formulieren
 from app.research.anonimiteit import Ladder, Plan, ladders, load_regio
 from app.research.export import MEDIA_TYPE, Export, Formaat, Kolommen
+from app.research.models import Onderzoeksplan
 from app.research.pseudonym import Pseudonimiseerder, master_secret
 from app.research.vragenlijst import Vragenlijsten
 
@@ -59,14 +60,8 @@ class Exportbestand:
     project: str
 
     def stream(self, voortgang: Callable[[int], None] | None = None) -> Iterator[bytes]:
-        """The file in chunks; the snapshot is released at the end, also when the reader stops."""
-        try:
-            yield from self.export.blokken(self.plan, self.formaat, voortgang=voortgang)
-        finally:
-            self.close()
-
-    def close(self) -> None:
-        self.export.session.close()
+        """The file in chunks (the caller owns the snapshot session and closes it)."""
+        yield from self.export.blokken(self.plan, self.formaat, voortgang=voortgang)
 
     @property
     def media_type(self) -> str:
@@ -90,34 +85,56 @@ class Exportbestand:
             "Regie-Export-Rijen": str(toelichting["rijen"]),
             "Regie-Export-Onderdrukt": str(toelichting["onderdrukt"]),
             "Regie-Export-Gegeneraliseerd": gegeneraliseerd,
+            "Regie-Export-Duur-Afgerond-Op": f"{toelichting['duur_weken_afgerond_op']} weken",
         }
 
 
 def open_export(
-    engine: Engine,
+    session: Session,
     onderzoek: Onderzoek,
     formulieren: Formulieren,
     vragenlijsten: Vragenlijsten,
     *,
     formaat: Formaat,
-    project: str | None,
+    project: str,
+    minimum: Sequence[int],
 ) -> Exportbestand:
-    """Plan the export on a snapshot that the returned stream reads on and closes when done."""
-    gekozen = onderzoek.project(project)
+    """Plan the export on `session` (a snapshot: app.db.snapshot_session), which the returned
+    stream goes on reading; the caller closes it, on every path."""
     if onderzoek.geheim is None:
         raise NietIngericht("Exporteren kan pas als REGIE_ONDERZOEK_SLEUTEL is ingesteld.")
-    session = snapshot_session(engine)
-    try:
-        export = Export(
-            session,
-            formulieren,
-            Kolommen.uit(formulieren, vragenlijsten),
-            onderzoek.ladders,
-            Pseudonimiseerder(onderzoek.geheim, gekozen),
-            nu=utcnow(),
-        )
-        plan = export.plan(k=onderzoek.k, max_aandeel=onderzoek.max_onderdrukt)
-    except BaseException:
-        session.close()
-        raise
-    return Exportbestand(export, plan, formaat, gekozen)
+    export = Export(
+        session,
+        formulieren,
+        Kolommen.uit(formulieren, vragenlijsten),
+        onderzoek.ladders,
+        Pseudonimiseerder(onderzoek.geheim, project),
+        nu=utcnow(),
+    )
+    plan = export.plan(k=onderzoek.k, max_aandeel=onderzoek.max_onderdrukt, minimum=minimum)
+    return Exportbestand(export, plan, formaat, project)
+
+
+def released_levels(session: Session, onderzoek: Onderzoek, project: str) -> list[int]:
+    """The rungs this project's earlier exports were released at: the floor for the next."""
+    opgeslagen = session.get(Onderzoeksplan, project)
+    namen = opgeslagen.niveaus if opgeslagen else {}
+    return [_rung(ladder, namen.get(ladder.kolom)) for ladder in onderzoek.ladders]
+
+
+def _rung(ladder: Ladder, naam: str | None) -> int:
+    return ladder.niveaus.index(naam) if naam in ladder.niveaus else 0
+
+
+def remember_levels(session: Session, project: str, plan: Plan) -> None:
+    """Raise the project's floor to this export's rungs (never lower it), with the audit event."""
+    opgeslagen = session.exec(
+        select(Onderzoeksplan).where(col(Onderzoeksplan.project) == project).with_for_update()
+    ).first() or Onderzoeksplan(project=project)
+    niveaus = dict(opgeslagen.niveaus)
+    for ladder, niveau in zip(plan.ladders, plan.niveaus, strict=True):
+        hoogste = max(niveau, _rung(ladder, niveaus.get(ladder.kolom)))
+        niveaus[ladder.kolom] = ladder.niveaus[hoogste]
+    opgeslagen.niveaus = niveaus
+    opgeslagen.bijgewerkt_op = utcnow()
+    session.add(opgeslagen)

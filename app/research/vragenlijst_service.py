@@ -6,9 +6,10 @@ account: the regievoerder makes a personal link, shown once. Only the SHA-256 of
 token is stored, so the database cannot give a working link back, and the token never enters
 the audit trail, a log line or an error message.
 
-An answer is stored apart from its invitation and without an account: the team sees who was
-asked and whether they answered, never what they answered. Open answers are free text, sealed
-with the casus' data key.
+An answer is stored apart from its invitation and without an account: the team sees in the app
+who was asked and whether they answered, never what they answered. The database could still
+link a sole respondent (app.research.models.VragenlijstAntwoord), so an answer keeps only the
+week it came in. Open answers are free text, sealed with the casus' data key.
 """
 
 from __future__ import annotations
@@ -21,11 +22,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
 from app.access.policy import Actie
-from app.access.service import authorize
+from app.access.service import authorize, visible_clause
 from app.audit.recorder import AuditRecorder, Uitkomst
 from app.casus.models import Casus, Rol
 from app.config import Settings
@@ -266,16 +267,26 @@ def _last_meeting(session: Session, casus_id: uuid.UUID) -> uuid.UUID | None:
 
 
 def open_for_account(
-    session: Session, account_id: uuid.UUID
+    session: Session, account_id: uuid.UUID, *, zichtbaar: ColumnElement[bool] | None = None
 ) -> list[tuple[VragenlijstUitnodiging, Casus]]:
-    """Invitations this account can still answer, on casussen it still has an active role on."""
-    mijn_casussen = select(Rol.casus_id).where(Rol.account_id == account_id, col(Rol.tot).is_(None))
+    """Invitations this account can still answer, on casussen it still has an active role on.
+
+    `zichtbaar` is `visible_clause(ctx)` (app.access.service), to leave out a casus that has
+    faded for this account, as `_mine` refuses it. Config keeps an invitation from outliving
+    the visibility period (app.config), so it only matters when that period was shortened.
+    """
+    mijn_rol = select(Rol.id).where(
+        col(Rol.casus_id) == col(Casus.id),
+        Rol.account_id == account_id,
+        col(Rol.tot).is_(None),
+        *([] if zichtbaar is None else [zichtbaar]),
+    )
     rows = session.exec(
         select(VragenlijstUitnodiging, Casus)
         .join(Casus, col(Casus.id) == col(VragenlijstUitnodiging.casus_id))
         .where(
             VragenlijstUitnodiging.account_id == account_id,
-            col(VragenlijstUitnodiging.casus_id).in_(mijn_casussen),
+            mijn_rol.exists(),
             col(VragenlijstUitnodiging.beantwoord_op).is_(None),
             col(VragenlijstUitnodiging.ingetrokken_op).is_(None),
             col(VragenlijstUitnodiging.verloopt_op) > utcnow(),
@@ -286,7 +297,7 @@ def open_for_account(
 
 
 def my_open_invitations(ctx: Context) -> list[UitnodigingOut]:
-    rows = open_for_account(ctx.session, ctx.actor.account_id)
+    rows = open_for_account(ctx.session, ctx.actor.account_id, zichtbaar=visible_clause(ctx))
     ctx.audit.record("vragenlijsten.mijn", Uitkomst.TOEGESTAAN, kenmerken={"aantal": len(rows)})
     return [_out(uitnodiging, casus) for uitnodiging, casus in rows]
 
@@ -316,7 +327,9 @@ def _mine(
     """The actor's own invitation, or a refusal (recorded): 404 when not theirs, 410 when done.
 
     Like answering a handover, who may answer is a rule on the data: the invited account, while
-    it still has an active role on the casus. Anyone else learns nothing, not even that it exists.
+    it still has an active role on the casus and the casus has not faded for it (closed longer
+    ago than REGIE_AFGESLOTEN_ZICHTBAAR_DAGEN, unless it is the regievoerder: the same rule as
+    every read, app.access.service). Anyone else learns nothing, not even that it exists.
     """
     query = (
         select(VragenlijstUitnodiging, Casus)
@@ -356,10 +369,13 @@ def _is_mine(ctx: Context, uitnodiging: VragenlijstUitnodiging) -> bool:
     if uitnodiging.account_id != ctx.actor.account_id:
         return False
     role = ctx.session.exec(
-        select(Rol.id).where(
+        select(Rol.id)
+        .join(Casus, col(Casus.id) == col(Rol.casus_id))
+        .where(
             Rol.casus_id == uitnodiging.casus_id,
             Rol.account_id == ctx.actor.account_id,
             col(Rol.tot).is_(None),
+            visible_clause(ctx),
         )
     ).first()
     return role is not None
@@ -499,7 +515,7 @@ def _store(
             doelgroep=uitnodiging.doelgroep,
             moment=uitnodiging.moment,
             vragenlijstversie=uitnodiging.vragenlijstversie,
-            datum=_today(),
+            datum=_week_of_today(),
             schaal=schaal,
             open={k: kluis.seal_text(casus_id, open_veld(k), v) for k, v in open_.items()},
         )
@@ -509,8 +525,11 @@ def _store(
     session.flush()
 
 
-def _today() -> date:
-    return datetime.now(_NL).date()
+def _week_of_today() -> date:
+    """The Monday of this ISO week (Dutch time): an answer's day would match its invitation's
+    `beantwoord_op` more closely than it needs to (see VragenlijstAntwoord)."""
+    vandaag = datetime.now(_NL).date()
+    return vandaag - timedelta(days=vandaag.weekday())
 
 
 def check_answers(

@@ -27,7 +27,7 @@ from app.form.definition import Formulier
 from app.form.validation import STAPPEN_AF
 from app.handreiking import service as handreiking_service
 from app.handreiking.schemas import Wijziging
-from app.web.deps import Csrf, WebCtx
+from app.web.deps import Csrf, PostedForm, WebCtx
 from app.web.forms import field_errors
 from app.web.labels import field_label, section_of, section_title
 from app.web.templating import render
@@ -161,8 +161,9 @@ def _betrokkenen_again(
 
 
 @router.post("/casussen/{casus_id}/betrokkenen", dependencies=[Csrf])
-async def add_betrokkene(request: Request, casus_id: uuid.UUID, ctx: WebCtx) -> Response:
-    form = await request.form()
+def add_betrokkene(
+    request: Request, casus_id: uuid.UUID, ctx: WebCtx, form: PostedForm
+) -> Response:
     waarden = {
         sleutel: str(form.get(sleutel) or "").strip()
         for sleutel in ("gebruikersnaam", "rol", "functietitel")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.datastructures import FormData
 
 from app.context import Actor, Context
 from app.deps import UowDep, actor_from_token, make_context
@@ -51,3 +52,17 @@ async def require_csrf(request: Request, uow: UowDep) -> None:
 
 
 Csrf = Depends(require_csrf)
+
+
+async def form_data(request: Request) -> FormData:
+    """The posted form, read here on the event loop (reading the body is I/O to await).
+
+    Handlers take it as `PostedForm` so that they can be plain `def`: FastAPI runs those in its
+    threadpool, where their blocking database calls stall nobody. An `async def` handler that
+    awaited the form itself would run them on the event loop and hold up every other request.
+    The form is read once per request and shared with `require_csrf` (Starlette caches it).
+    """
+    return await request.form()
+
+
+PostedForm = Annotated[FormData, Depends(form_data)]

@@ -19,7 +19,7 @@ from app.form.diff import flatten
 from app.form.validation import STAPPEN_AF
 from app.handreiking import service as handreiking_service
 from app.handreiking.schemas import HandreikingIn
-from app.web.deps import Csrf, WebCtx
+from app.web.deps import Csrf, PostedForm, WebCtx
 from app.web.forms import field_errors, parse_section
 from app.web.merge import Samenvoeging, merge, unflatten
 from app.web.templating import NL, render
@@ -112,8 +112,9 @@ def _neighbours(formulier: Formulier, sectie: Sectie) -> dict[str, Any]:
 
 
 @router.post("/casussen/{casus_id}/stap/{sleutel}", dependencies=[Csrf])
-async def save_step(request: Request, casus_id: uuid.UUID, sleutel: str, ctx: WebCtx) -> Response:
-    form = await request.form()
+def save_step(
+    request: Request, casus_id: uuid.UUID, sleutel: str, ctx: WebCtx, form: PostedForm
+) -> Response:
     autosave = request.headers.get("x-regie-autosave") == "1"
     actie = str(form.get("actie") or "")
     page = casus_page(ctx, casus_id)

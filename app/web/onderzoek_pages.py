@@ -21,6 +21,7 @@ from app.access.service import authorize_system
 from app.audit.models import AuditGebeurtenis
 from app.audit.recorder import Uitkomst
 from app.context import Context
+from app.deps import SnapshotDep
 from app.research import routes as api
 from app.research.cijfers import (
     ONDERZOEKSVRAGEN,
@@ -143,6 +144,7 @@ class Blok:
     toelichting: str
     grafieken: list[Grafiek]
     noten: list[str] = field(default_factory=list)
+    melding: str | None = None  # what the figure leaves out and why, shown before its charts
 
 
 def _verdeling(id_: str, figuur: Verdeling, kop: str, gemiddeld: str) -> Blok:
@@ -180,12 +182,8 @@ def _kruistabel(cijfers: Cijfers) -> Blok:
             voet=("Totaal", [kruis.totaal.weergave]),
         ),
     )
-    per_periode = Grafiek(
-        "perioden",
-        "Casussen per startperiode",
-        "Aantal casussen per periode waarin de casus begon.",
-        [staaf(r.label, r.totaal) for r in kruis.rijen],
-        Tabel(
+    if kruis.cellen_getoond:
+        tabel = Tabel(
             bijschrift="Casussen per startperiode en gemeente",
             koppen=["Startperiode", *[g.label for g in kruis.gemeenten], "Totaal"],
             rijen=[
@@ -196,7 +194,20 @@ def _kruistabel(cijfers: Cijfers) -> Blok:
                 [*[g.casussen.weergave for g in kruis.gemeenten], kruis.totaal.weergave],
             ),
             breed=True,
-        ),
+        )
+    else:  # only the margins: the inner cells are withheld (app.research.cijfers, rule 3a)
+        tabel = Tabel(
+            bijschrift="Casussen per startperiode",
+            koppen=["Startperiode", "Casussen"],
+            rijen=[(r.label, [r.totaal.weergave]) for r in kruis.rijen],
+            voet=("Totaal", [kruis.totaal.weergave]),
+        )
+    per_periode = Grafiek(
+        "perioden",
+        "Casussen per startperiode",
+        "Aantal casussen per periode waarin de casus begon.",
+        [staaf(r.label, r.totaal) for r in kruis.rijen],
+        tabel,
     )
     generalisatie = "; ".join(
         f"{KOLOMMEN.get(kolom, kolom)}: {NIVEAUS.get(niveau, niveau)}"
@@ -209,6 +220,7 @@ def _kruistabel(cijfers: Cijfers) -> Blok:
         kruis.toelichting,
         [per_gemeente, per_periode],
         [f"In deze tabel: {generalisatie}."],
+        melding=kruis.cellen_weggelaten,
     )
 
 
@@ -328,6 +340,13 @@ def blokken(cijfers: Cijfers) -> list[Blok]:
 @router.get("/onderzoek")
 def dashboard(request: Request, ctx: WebCtx) -> Response:
     authorize_system(ctx, Actie.ONDERZOEK_CIJFERS)
+    laatste = laatste_export(ctx)
+    # Nothing is written yet (the audit event waits in ctx.audit and is written at the end of
+    # the request): end the request's transaction, so SQLite's write lock (BEGIN IMMEDIATE,
+    # app.db) is not held through the full scan, which reads on a snapshot of its own. The
+    # request's last read (the last export, above) comes first, so no new transaction is
+    # begun until the audit event is written.
+    ctx.session.rollback()
     state = request.app.state
     cijfers = bereken_cijfers(state.engine, state.onderzoek, ctx.formulieren, ctx.vragenlijsten)
     ctx.audit.annotate(**cijfers.kenmerken())
@@ -339,7 +358,7 @@ def dashboard(request: Request, ctx: WebCtx) -> Response:
             "cijfers": cijfers,
             "blokken": blokken(cijfers),
             "vragen": ONDERZOEKSVRAGEN,
-            "laatste": laatste_export(ctx),
+            "laatste": laatste,
             "projecten": state.onderzoek.projecten,
             "export_ingericht": state.onderzoek.geheim is not None,
             "max_onderdrukt": round(state.onderzoek.max_onderdrukt * 100),
@@ -351,8 +370,9 @@ def dashboard(request: Request, ctx: WebCtx) -> Response:
 def download(
     request: Request,
     ctx: WebCtx,
+    snapshot: SnapshotDep,
     formaat: Formaat,
     project: Annotated[str | None, Query(max_length=60)] = None,
 ) -> StreamingResponse:
     """The export as a download: the very same code path, audit event included, as the API."""
-    return api.export(request, ctx, formaat=formaat, project=project)
+    return api.export(request, ctx, snapshot, formaat=formaat, project=project)

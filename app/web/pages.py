@@ -18,7 +18,7 @@ from app.config import Settings
 from app.deps import UowDep
 from app.errors import NietGevonden, Validatiefout
 from app.web import oidc
-from app.web.deps import Csrf, WebCtx
+from app.web.deps import Csrf, PostedForm, WebCtx
 from app.web.session import end_session, start_session
 from app.web.templating import render
 
@@ -160,8 +160,7 @@ def new_casus_page(request: Request, ctx: WebCtx) -> Response:
 
 
 @router.post("/casussen/nieuw", dependencies=[Csrf])
-async def create_casus(request: Request, ctx: WebCtx) -> Response:
-    form = await request.form()
+def create_casus(request: Request, ctx: WebCtx, form: PostedForm) -> Response:
     waarden = {
         "gemeente": str(form.get("gemeente") or ""),
         "naam": str(form.get("naam") or ""),

@@ -18,7 +18,7 @@ from app.regie import inbox as inbox_service
 from app.regie import service as regie_service
 from app.regie.models import OverdrachtStatus
 from app.regie.schemas import OverdrachtIn
-from app.web.deps import Csrf, WebCtx
+from app.web.deps import Csrf, PostedForm, WebCtx
 from app.web.forms import field_errors
 from app.web.handreiking import casus_page
 from app.web.templating import render
@@ -159,8 +159,7 @@ def _meeting_context(
 
 
 @router.post("/casussen/{casus_id}/mdo", dependencies=[Csrf])
-async def start_meeting(request: Request, casus_id: uuid.UUID, ctx: WebCtx) -> Response:
-    form = await request.form()
+def start_meeting(request: Request, casus_id: uuid.UUID, ctx: WebCtx, form: PostedForm) -> Response:
     try:
         data = MdoIn(
             datum=str(form.get("datum") or ""),

@@ -34,7 +34,7 @@ from app.research import vragenlijst_service as service
 from app.research.models import Moment
 from app.research.vragenlijst import Vragenlijst
 from app.research.vragenlijst_schemas import AntwoordIn
-from app.web.deps import Csrf, WebCtx
+from app.web.deps import Csrf, PostedForm, WebCtx
 from app.web.forms import field_errors
 from app.web.session import CSRF_FIELD, csrf_valid
 from app.web.templating import render
@@ -129,8 +129,7 @@ def ouder_page(request: Request, token: str, uow: UowDep) -> Response:
 
 
 @router.post("/vragenlijst/{token}")
-async def ouder_answer(request: Request, token: str, uow: UowDep) -> Response:
-    form = await request.form()
+def ouder_answer(request: Request, token: str, uow: UowDep, form: PostedForm) -> Response:
     link = _link(request, uow)
     data, waarden = _answers(form)
     submitted = form.get(CSRF_FIELD)
@@ -195,8 +194,10 @@ def professional_page(request: Request, uitnodiging_id: uuid.UUID, ctx: WebCtx) 
 
 
 @router.post("/vragenlijsten/{uitnodiging_id}", dependencies=[Csrf])
-async def professional_answer(request: Request, uitnodiging_id: uuid.UUID, ctx: WebCtx) -> Response:
-    data, waarden = _answers(await request.form())
+def professional_answer(
+    request: Request, uitnodiging_id: uuid.UUID, ctx: WebCtx, form: PostedForm
+) -> Response:
+    data, waarden = _answers(form)
     if data is None:
         fouten, status = _ONLEESBAAR, 422
     else:

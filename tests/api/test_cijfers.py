@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine, event
 from sqlmodel import Session, col, select
 
 from app.accounts.models import Account
@@ -20,8 +22,11 @@ from app.db import unit_of_work, utcnow
 from app.enums import OrganisatieType
 from app.handreiking.models import Mdo
 from app.main import create_app
+from app.research import routes
+from app.research.cijfers import bereken_cijfers
 from app.research.models import Moment, VragenlijstAntwoord
 from app.research.vragenlijst import Doelgroep
+from app.web import onderzoek_pages
 from tests.factories import add_role, auth, make_account, new_casus, save
 
 PROFESSIONAL = {
@@ -186,17 +191,20 @@ def test_figures_on_a_known_population(maak_client: Any, settings: Settings) -> 
     assert kruis["onderzoeksvraag"] == 1 and kruis["titel"]
     assert kruis["gegeneraliseerd"] == {"startmaand": "maand", "gemeente": "gemeente"}
     assert [g["label"] for g in kruis["gemeenten"]] == ["Enschede", "Hengelo", "Losser"]
-    # Losser (2) is below k; Hengelo would then follow from the month's total: afgeschermd.
+    # Losser (2) is below k, so the inner cells are withheld and only the margins are shown.
+    assert kruis["cellen_getoond"] is False
+    assert "niet" in kruis["cellen_weggelaten"] and "kleiner dan 5" in kruis["cellen_weggelaten"]
     assert [r["sleutel"] for r in kruis["rijen"]] == [maand]
-    assert waarden(kruis["rijen"][0]["cellen"]) == [6, AFGESCHERMD, KLEIN]
+    assert kruis["rijen"][0]["cellen"] == []
     assert kruis["rijen"][0]["totaal"]["aantal"] == 13
+    # In the gemeente margin Hengelo would follow from the total: afgeschermd.
     assert per_sleutel(kruis["gemeenten"]) == {
         "Enschede": 6,
         "Hengelo": AFGESCHERMD,
         "Losser": KLEIN,
     }
     assert kruis["totaal"]["aantal"] == 13
-    klein = kruis["rijen"][0]["cellen"][2]
+    klein = kruis["gemeenten"][2]["casussen"]
     assert klein == {"aantal": None, "onderdrukt": KLEIN, "weergave": "minder dan 5"}
 
     betrokkenen = uit["betrokkenen_per_casus"]
@@ -254,6 +262,7 @@ def test_generalises_before_it_suppresses(client: TestClient, app: Any, settings
     mensen = bevolking(client, app, settings)
     kruis = cijfers(client, mensen.onderzoeker)["casussen_per_gemeente_en_periode"]
     assert kruis["gegeneraliseerd"]["gemeente"] != "gemeente"
+    assert kruis["cellen_getoond"] is True and kruis["cellen_weggelaten"] is None
     for rij in kruis["rijen"]:
         assert all(c["onderdrukt"] is None for c in [*rij["cellen"], rij["totaal"]])
         assert all(c["aantal"] == 0 or c["aantal"] >= 5 for c in rij["cellen"])
@@ -266,6 +275,7 @@ def test_k_comes_from_the_settings(maak_client: Any, settings: Settings) -> None
     uit = cijfers(client, mensen.onderzoeker)
     assert uit["k"] == 2
     kruis = uit["casussen_per_gemeente_en_periode"]
+    assert kruis["cellen_getoond"] is True
     assert waarden(kruis["rijen"][0]["cellen"]) == [6, 5, 2]
     betrokkenen = uit["betrokkenen_per_casus"]
     assert per_sleutel(betrokkenen["categorieen"])["3"] == 2
@@ -318,4 +328,79 @@ def test_only_the_onderzoeker_gets_figures_and_every_call_is_audited(
     ]
     assert events[0].kenmerken["k"] == 5
     assert events[0].kenmerken["gegeneraliseerd"].keys() == {"startmaand", "gemeente"}
+    assert events[0].kenmerken["kruiscellen_getoond"] is True
     assert events[0].casus_id is None
+
+
+# The long read and the write lock ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Toestand:
+    """What held at the moment the figures started to be computed."""
+
+    open_transacties: int  # connections of the app's engine inside a transaction
+    schrijver_kan: bool  # another writer got the write lock at once (always True off SQLite)
+
+
+def _schrijver_kan(engine: Engine) -> bool:
+    """Whether another writer gets SQLite's write lock right now, without waiting for it."""
+    if engine.dialect.name != "sqlite":
+        return True
+    assert engine.url.database
+    verbinding = sqlite3.connect(engine.url.database, timeout=0, isolation_level=None)
+    try:
+        verbinding.execute("BEGIN IMMEDIATE")
+        verbinding.execute("ROLLBACK")
+    except sqlite3.OperationalError:  # "database is locked": a transaction holds it
+        return False
+    finally:
+        verbinding.close()
+    return True
+
+
+def bij_berekenen(app: Any, monkeypatch: pytest.MonkeyPatch) -> list[Toestand]:
+    """Record, each time the figures start to be computed, whether a transaction is open.
+
+    `bereken_cijfers` is wrapped where the API and the page call it; the wrapper looks before
+    the real computation opens its own snapshot, while the request waits for it. Deterministic:
+    nothing runs in between. Before the fix the request's own transaction (SQLite: BEGIN
+    IMMEDIATE, taken when the actor was loaded) was still open here, holding the write lock.
+    The listeners stay on the app's engine, which lives as long as the test.
+    """
+    engine: Engine = app.state.engine
+    open_verbindingen: set[Connection] = set()
+    toestanden: list[Toestand] = []
+    echt = bereken_cijfers
+
+    @event.listens_for(engine, "begin")
+    def _begonnen(verbinding: Connection) -> None:
+        open_verbindingen.add(verbinding)
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _beeindigd(verbinding: Connection) -> None:
+        open_verbindingen.discard(verbinding)
+
+    def bewaakt(*args: Any, **kwargs: Any) -> Any:
+        toestanden.append(Toestand(len(open_verbindingen), _schrijver_kan(engine)))
+        return echt(*args, **kwargs)
+
+    monkeypatch.setattr(routes, "bereken_cijfers", bewaakt)
+    monkeypatch.setattr(onderzoek_pages, "bereken_cijfers", bewaakt)
+    return toestanden
+
+
+def test_the_long_read_does_not_hold_the_request_transaction(
+    client: TestClient, app: Any, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the figures are computed, other writers are not blocked (SQLite's write lock)."""
+    mensen = bevolking(client, app, settings)
+    toestanden = bij_berekenen(app, monkeypatch)
+    cijfers(client, mensen.onderzoeker)
+    assert toestanden == [Toestand(open_transacties=0, schrijver_kan=True)]
+    with Session(app.state.engine) as session:  # and the audit event still made it
+        gelezen = session.exec(
+            select(AuditGebeurtenis).where(AuditGebeurtenis.actie == "onderzoek.cijfers")
+        ).one()
+    assert gelezen.uitkomst == "toegestaan" and gelezen.kenmerken["k"] == 5

@@ -13,19 +13,31 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session, select
+from sqlalchemy import text, update
+from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
 from app.audit.models import AuditGebeurtenis
+from app.casus.models import Casus
 from app.cli import cli
 from app.config import Settings, get_settings
+from app.db import unit_of_work
 from app.research.export import Kolommen
+from app.research.models import Onderzoeksplan
 from tests.factories import auth, make_account
 from tests.populatie import Populatie, bouw, lekken
 from tests.web.test_steps import sign_in
 
 K = 3
-QI = ("gemeente", "indicaties", "startmaand", "organisatietypen")
+QI = (
+    "gemeente",
+    "indicaties",
+    "startmaand",
+    "organisatietypen",
+    "status",
+    "formulierversie",
+    "aantal_betrokkenen",
+)
 
 
 @pytest.fixture
@@ -83,6 +95,13 @@ def test_no_canary_leaves_in_any_export_figure_or_page(
         response = browser.get(pagina)
         assert response.status_code == 200, pagina
         assert lekken(response.text, populatie.canaries) == [], pagina
+    # What the audit trail keeps of these requests holds no canary either.
+    with Session(app.state.engine) as session:
+        events = session.exec(
+            select(AuditGebeurtenis).where(col(AuditGebeurtenis.actie).startswith("onderzoek"))
+        ).all()
+    assert len(events) >= 6
+    assert lekken(json.dumps([e.kenmerken for e in events]), populatie.canaries) == []
 
 
 def test_export_rows_hold_only_categories_counts_and_months(
@@ -98,7 +117,7 @@ def test_export_rows_hold_only_categories_counts_and_months(
         assert row["pseudoniem"] not in populatie.casussen
         assert all(isinstance(v, int | float | str | type(None)) for v in row.values())
         assert {row[f"stap_{s}"] for s in range(1, 8)} <= {"leeg", "deels", "volledig"}
-        assert row["aantal_betrokkenen"] >= 2 and row["aantal_mdos"] == 1
+        assert row["aantal_betrokkenen"] in ("2", "1-3", "*") and row["aantal_mdos"] == 1
     # The canary documents record two agreements under the first onderdeel.
     assert {r["afspraken_betrokkenheid"] for r in rows} == {2}
     assert {r["status"] for r in rows} == {"actief", "afgesloten"}
@@ -124,7 +143,8 @@ def test_every_combination_of_quasi_identifiers_is_shared_by_k(
     assert klassen and min(klassen.values()) >= K
     onderdrukt = int(response.headers["regie-export-onderdrukt"])
     assert len(rows) + onderdrukt == len(populatie.casussen)
-    assert "startmaand=" in response.headers["regie-export-gegeneraliseerd"]
+    genoemd = response.headers["regie-export-gegeneraliseerd"].split("; ")
+    assert sorted(g.split("=")[0] for g in genoemd) == sorted(QI)
 
 
 def test_small_population_is_generalised_and_then_suppressed(
@@ -301,3 +321,86 @@ def test_regie_export_writes_the_file_and_its_explanation_and_is_audited(
         ).one()
     assert event.gebruikersnaam is not None and event.gebruikersnaam.startswith("opdrachtregel:")
     assert event.kenmerken["rijen"] == len(rows)
+
+
+def test_the_stored_projection_and_the_one_derived_from_the_revision_agree(
+    client: TestClient, app: Any, populatie: Populatie, onderzoeker: dict[str, str]
+) -> None:
+    with Session(app.state.engine) as session:
+        opgeslagen = session.exec(select(Casus.kenmerken)).all()
+    assert all(k and set(k) == {"indicaties", "stappen", "afspraken"} for k in opgeslagen)
+    assert lekken(json.dumps(opgeslagen), populatie.canaries) == []
+    voor = export(client, onderzoeker, formaat="jsonl").text
+    # Casussen saved before the projection existed have none: the export derives it.
+    with unit_of_work(app.state.engine) as session:
+        session.execute(update(Casus).values(kenmerken=None))
+    assert export(client, onderzoeker, formaat="jsonl").text == voor
+
+
+def test_rows_come_in_pseudonym_order_so_projects_do_not_line_up(
+    client: TestClient, populatie: Populatie, onderzoeker: dict[str, str]
+) -> None:
+    reeksen = {}
+    for project in ("pilot-regie", "vervolgonderzoek"):
+        rows = rows_jsonl(export(client, onderzoeker, formaat="jsonl", project=project).text)
+        pseudoniemen = [r["pseudoniem"] for r in rows]
+        assert pseudoniemen == sorted(pseudoniemen)
+        reeksen[project] = [(r["gemeente"], r["status"], r["startmaand"]) for r in rows]
+    # Same casussen, independent orders: the rows do not line up position by position.
+    assert sorted(reeksen["pilot-regie"]) == sorted(reeksen["vervolgonderzoek"])
+    assert reeksen["pilot-regie"] != reeksen["vervolgonderzoek"]
+    csv_rows = rows_csv(export(client, onderzoeker, formaat="csv").text)
+    assert [r["pseudoniem"] for r in csv_rows] == sorted(r["pseudoniem"] for r in csv_rows)
+
+
+def test_duration_is_as_coarse_as_the_start_month(
+    client: TestClient, populatie: Populatie, onderzoeker: dict[str, str]
+) -> None:
+    response = export(client, onderzoeker, formaat="jsonl")
+    eenheid = int(response.headers["regie-export-duur-afgerond-op"].split()[0])
+    gegeneraliseerd = dict(
+        g.split("=") for g in response.headers["regie-export-gegeneraliseerd"].split("; ")
+    )
+    assert eenheid == {"maand": 4, "kwartaal": 13, "jaar": 52}.get(
+        gegeneraliseerd["startmaand"], 52
+    )
+    duren = [r["duur_weken"] for r in rows_jsonl(response.text)]
+    assert duren and all(d is None or d % eenheid == 0 for d in duren)
+    assert any(d for d in duren)  # the population spans two years
+
+
+def test_a_project_never_gets_finer_than_before(
+    client: TestClient, app: Any, populatie: Populatie, onderzoeker: dict[str, str]
+) -> None:
+    eerste = export(client, onderzoeker).headers["regie-export-gegeneraliseerd"]
+    # Someone raised the project's floor (as a coarser earlier export would have).
+    with unit_of_work(app.state.engine) as session:
+        plan = session.get(Onderzoeksplan, "pilot-regie")
+        assert plan is not None
+        plan.niveaus = {**plan.niveaus, "startmaand": "weggelaten", "status": "weggelaten"}
+        session.add(plan)
+    tweede = export(client, onderzoeker).headers["regie-export-gegeneraliseerd"]
+    assert "startmaand=weggelaten" in tweede and "status=weggelaten" in tweede
+    assert eerste != tweede
+    # Another project keeps its own floor.
+    ander = export(client, onderzoeker, project="vervolgonderzoek")
+    assert ander.headers["regie-export-gegeneraliseerd"] == eerste
+
+
+def test_no_export_leaves_a_transaction_open(
+    client: TestClient, app: Any, populatie: Populatie, onderzoeker: dict[str, str]
+) -> None:
+    if app.state.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL shows its open transactions in pg_stat_activity")
+    export(client, onderzoeker)
+    client.get("/api/v1/onderzoek/export", params={"project": "onbekend"}, headers=onderzoeker)
+    with client.stream("GET", "/api/v1/onderzoek/export", headers=onderzoeker) as response:
+        next(response.iter_bytes())  # the reader stops half-way
+    with app.state.engine.connect() as connection:
+        open_ = connection.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND state LIKE 'idle in transaction%'"
+            )
+        ).scalar_one()
+    assert open_ == 0

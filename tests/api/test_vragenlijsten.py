@@ -10,8 +10,9 @@ import hashlib
 import json
 import re
 import uuid
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -20,8 +21,10 @@ from sqlalchemy import text, update
 from sqlmodel import Session, col, select
 
 from app.audit.models import AuditGebeurtenis
+from app.casus.models import Casus
 from app.config import Settings
 from app.db import utcnow
+from app.research import vragenlijst_service
 from app.research.models import VragenlijstAntwoord, VragenlijstUitnodiging
 from tests.canary import CanaryDocument
 from tests.factories import add_role, auth, make_account, new_casus, save
@@ -96,6 +99,11 @@ def expire(app: Any, uitnodiging_id: str) -> None:
             .where(col(VragenlijstUitnodiging.id) == uuid.UUID(uitnodiging_id))
             .values(verloopt_op=utcnow() - timedelta(minutes=1))
         )
+
+
+def this_monday() -> date:
+    vandaag = datetime.now(ZoneInfo("Europe/Amsterdam")).date()
+    return vandaag - timedelta(days=vandaag.weekday())
 
 
 def problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
@@ -210,12 +218,16 @@ def test_a_professional_answers_once_without_a_link_to_the_account(
     assert len(vragenlijst["schaal"]) == 5
     assert {v["sleutel"] for v in vragenlijst["vragen"]} >= {"rust_overzicht", "open_werkt"}
 
+    week_ervoor = this_monday()
     answered = client.post(f"{url}/antwoorden", json=PROFESSIONAL, headers=casus["bram"])
     assert answered.status_code == 201, answered.text
     assert answered.json()["uitnodiging_id"] == uitnodiging["id"]
 
     [antwoord] = rows(app, VragenlijstAntwoord)
     assert str(antwoord.casus_id) == casus["id"]
+    # Only the week (its Monday) is kept, not the day the invitation's beantwoord_op shows.
+    assert antwoord.datum in {week_ervoor, this_monday()}
+    assert antwoord.datum.weekday() == 0
     assert (antwoord.doelgroep, antwoord.moment) == ("professional", "afsluiting")
     assert antwoord.schaal == PROFESSIONAL["schaal"]
     assert antwoord.open["open_werkt"].startswith("enc:")
@@ -296,6 +308,37 @@ def test_an_expired_invitation_is_gone(client: TestClient, app: Any, casus: dict
     assert rows(app, VragenlijstAntwoord) == []
 
 
+def test_an_invitation_on_a_faded_casus_is_not_found(
+    client: TestClient, app: Any, casus: dict[str, Any]
+) -> None:
+    """Closed longer ago than REGIE_AFGESLOTEN_ZICHTBAAR_DAGEN, the casus is gone for all but
+    its regievoerder; so is an invitation on it that is still valid (the period was shortened
+    after the invitations were made: config no longer lets one outlive it otherwise)."""
+    close(client, casus)
+    [van_anna], [van_bram] = mine(client, casus["anna"]), mine(client, casus["bram"])
+    dagen = app.state.settings.afgesloten_zichtbaar_dagen
+    with app.state.engine.begin() as connection:
+        connection.execute(
+            update(Casus)
+            .where(col(Casus.id) == uuid.UUID(casus["id"]))
+            .values(afgesloten_op=utcnow() - timedelta(days=dagen, minutes=1))
+        )
+    url = f"/api/v1/vragenlijsten/{van_bram['id']}"
+    problem(client.get(url, headers=casus["bram"]), 404, "niet_gevonden")
+    problem(
+        client.post(f"{url}/antwoorden", json=PROFESSIONAL, headers=casus["bram"]),
+        404,
+        "niet_gevonden",
+    )
+    assert mine(client, casus["bram"]) == []
+    assert rows(app, VragenlijstAntwoord) == []
+    # The regievoerder still sees the casus, so may still answer.
+    assert mine(client, casus["anna"]) == [van_anna]
+    url = f"/api/v1/vragenlijsten/{van_anna['id']}/antwoorden"
+    answered = client.post(url, json=PROFESSIONAL, headers=casus["anna"])
+    assert answered.status_code == 201, answered.text
+
+
 @pytest.mark.parametrize(
     ("body", "pad"),
     [
@@ -359,12 +402,57 @@ def test_an_ouder_link_is_shown_once_answered_once_and_never_stored(
 
     again = browser.get(f"/vragenlijst/{token}")
     assert again.status_code == 410
-    assert browser.post(f"/vragenlijst/{token}", data=OUDER).status_code == 410
     assert len(rows(app, VragenlijstAntwoord)) == 1
     [regel] = client.get(f"{casus['url']}/vragenlijsten", headers=casus["anna"]).json()["ouders"]
     assert regel["status"] == "beantwoord"
     withdraw = client.delete(f"{casus['url']}/vragenlijsten/{link['id']}", headers=casus["anna"])
     problem(withdraw, 409, "conflict")
+
+
+class _Woensdag(datetime):
+    """Wednesday 4 March 2026, noon, in whatever zone is asked for."""
+
+    @classmethod
+    def now(cls, tz: Any = None) -> _Woensdag:
+        return cls(2026, 3, 4, 12, tzinfo=tz)
+
+
+def test_an_answer_keeps_only_the_monday_of_its_week(
+    client: TestClient, app: Any, casus: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = new_link(client, casus)["token"]
+    monkeypatch.setattr(vragenlijst_service, "datetime", _Woensdag)
+    assert ouder_answers(ouder_browser(app), token, OUDER).status_code == 303
+    [antwoord] = rows(app, VragenlijstAntwoord)
+    assert antwoord.datum == date(2026, 3, 2)
+
+
+def test_an_ouder_link_takes_one_answer_even_from_two_valid_forms(
+    client: TestClient, app: Any, casus: dict[str, Any]
+) -> None:
+    """The link opened on two devices (two browsers, each its own valid CSRF token): the first
+    answer is stored, the second is refused as already answered, not as a stale form."""
+    token = new_link(client, casus)["token"]
+    telefoon, laptop = ouder_browser(app), ouder_browser(app)
+    forms = [telefoon.get(f"/vragenlijst/{token}"), laptop.get(f"/vragenlijst/{token}")]
+    tokens = []
+    for form in forms:
+        assert form.status_code == 200, form.text
+        found = CSRF.search(form.text)
+        assert found is not None
+        tokens.append(found.group(1))
+    assert tokens[0] != tokens[1]  # each browser its own seed, so its own token
+    first = telefoon.post(f"/vragenlijst/{token}", data={"csrf_token": tokens[0], **OUDER})
+    assert first.status_code == 303, first.text
+    second = laptop.post(f"/vragenlijst/{token}", data={"csrf_token": tokens[1], **OUDER})
+    assert second.status_code == 410, second.text
+    assert "Deze vragenlijst is al ingevuld" in second.text
+    assert len(rows(app, VragenlijstAntwoord)) == 1
+    invullen = [e for e in events(app) if e.actie == "vragenlijst.invullen"]
+    assert [(e.uitkomst, e.kenmerken.get("code")) for e in invullen] == [
+        ("toegestaan", None),
+        ("geweigerd", "verlopen"),  # not "csrf": the token was valid
+    ]
 
 
 def test_a_withdrawn_or_expired_link_no_longer_works(

@@ -10,7 +10,8 @@ from app.crypto.fields import encrypt_document
 from app.crypto.keyring import KeyRing
 from app.enums import CasusStatus
 from app.form.definition import load_formulieren
-from app.research.feiten import afspraken_per_onderdeel, categorical, gemeente, stap_statussen
+from app.research.feiten import gemeente
+from app.research.kenmerken import afspraken_per_onderdeel, categorical, stap_statussen
 
 FORMULIER = load_formulieren(None, "twente-2020.1")["twente-2020.1"]
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from app.audit.models import AuditGebeurtenis
 from app.config import Settings
-from tests.api.test_cijfers import NAAM, bevolking
+from app.main import create_app
+from tests.api.test_cijfers import NAAM, Toestand, bevolking, bij_berekenen
 from tests.web.test_steps import sign_in
 
 
@@ -100,3 +102,49 @@ def test_others_are_refused_and_see_no_menu_item(
         "onderzoek.exporteren",
         "onderzoek.exporteren",
     ]
+
+
+def test_a_table_with_a_small_cell_shows_only_its_margins_and_says_why(settings: Settings) -> None:
+    """Losser has 2 casussen (k is 5): no count per gemeente and period together, only totals."""
+    app = create_app(settings.model_copy(update={"onderzoek_max_onderdrukt": 0.5}))
+    try:
+        with TestClient(app, raise_server_exceptions=False) as client:
+            bevolking(client, app, settings)
+            olaf, _ = sign_in(app, "olaf")
+            html = olaf.get("/onderzoek").text
+    finally:
+        app.state.engine.dispose()
+    blok = html[html.index('id="gemeente-periode"') : html.index('id="betrokkenen"')]
+    assert "<strong>Let op:</strong> De aantallen per gemeente én startperiode samen" in blok
+    assert "kleiner dan 5" in blok
+    assert "Casussen per startperiode en gemeente" not in blok
+    periode = blok[blok.index(">Casussen per startperiode</caption>") :]
+    periode = periode[: periode.index("</table>")]
+    assert "Enschede" not in periode and "Losser" not in periode  # no gemeente columns
+    assert ">13<" in periode  # the period's total, and the grand total
+    gemeenten = blok[blok.index(">Casussen per gemeente</caption>") :]
+    gemeenten = gemeenten[: gemeenten.index("</table>")]
+    assert "minder dan 5" in gemeenten and "afgeschermd" in gemeenten
+
+
+def test_the_page_computes_its_figures_outside_the_request_transaction(
+    client: TestClient, app: Any, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No write lock held through the long read; the last export is still read, the event
+    still written."""
+    bevolking(client, app, settings)
+    olaf, _ = sign_in(app, "olaf")
+    assert olaf.get("/onderzoek/export.csv").status_code == 200
+    toestanden = bij_berekenen(app, monkeypatch)
+    page = olaf.get("/onderzoek")
+    assert page.status_code == 200, page.text
+    assert toestanden == [Toestand(open_transacties=0, schrijver_kan=True)]
+    assert "<dt>Bestand</dt><dd>CSV, project pilot-regie</dd>" in page.text
+    with Session(app.state.engine) as session:
+        gezien = session.exec(
+            select(AuditGebeurtenis.uitkomst).where(
+                AuditGebeurtenis.actie == "onderzoek.cijfers",
+                AuditGebeurtenis.gebruikersnaam == "olaf",
+            )
+        ).all()
+    assert gezien == ["toegestaan"]

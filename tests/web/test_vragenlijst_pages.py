@@ -3,13 +3,17 @@ from the inbox, and the regievoerder's links on the casus."""
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import re
 from typing import Any
 
 import pytest
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from app.config import Settings
+from app.research import vragenlijst_service
 from tests.canary import CanaryDocument
 from tests.factories import add_role, auth, make_account, new_casus, save
 from tests.web.test_steps import sign_in
@@ -232,3 +236,58 @@ def test_finishing_an_mdo_can_ask_for_the_questionnaire(
     )
     bram, _ = sign_in(app, "bram")
     assert "Vul een korte vragenlijst in over de samenwerking" in bram.get("/inbox").text
+
+
+# Blocking database work stays off the event loop ---------------------------------------------
+
+
+def _on_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def test_no_handler_runs_its_database_work_on_the_event_loop(app: Any) -> None:
+    """Handlers are plain `def` (FastAPI runs them in its threadpool); forms come in through
+    the async `PostedForm` dependency. An `async def` handler would block every request."""
+    asynchroon = [
+        f"{sorted(route.methods or ())} {route.path}"
+        for route in app.routes
+        if isinstance(route, APIRoute) and inspect.iscoroutinefunction(route.endpoint)
+    ]
+    assert asynchroon == []
+
+
+def test_questionnaire_answers_are_stored_off_the_event_loop(
+    app: Any, client: TestClient, setup: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The services that write the answer run in a worker thread, not on the event loop."""
+    gezien: list[tuple[str, bool]] = []
+    for naam in ("answer_by_link", "answer_as_professional"):
+        echt = getattr(vragenlijst_service, naam)
+
+        def bewaakt(*args: Any, _echt: Any = echt, _naam: str = naam, **kwargs: Any) -> Any:
+            gezien.append((_naam, _on_event_loop()))
+            return _echt(*args, **kwargs)
+
+        monkeypatch.setattr(vragenlijst_service, naam, bewaakt)
+
+    _, token = link(client, setup)
+    ouder = TestClient(app, follow_redirects=False)
+    form = ouder.get(f"/vragenlijst/{token}").text
+    sent = ouder.post(
+        f"/vragenlijst/{token}", data={"csrf_token": csrf(form), "schaal.rust_overzicht": "3"}
+    )
+    assert sent.status_code == 303, sent.text
+    closed = client.post(
+        f"{setup['api']}/afsluiten", json={"reden": "Klaar"}, headers=setup["anna"]
+    )
+    assert closed.status_code == 200
+    bram, csrf_token = sign_in(app, "bram")
+    found = re.search(r'href="(/vragenlijsten/[0-9a-f-]{36})"', bram.get("/inbox").text)
+    assert found is not None
+    sent = bram.post(found.group(1), data={"csrf_token": csrf_token, "schaal.rust_overzicht": "4"})
+    assert sent.status_code == 303, sent.text
+    assert gezien == [("answer_by_link", False), ("answer_as_professional", False)]
