@@ -18,14 +18,14 @@ from app.db import make_engine
 from app.form.definition import load_formulieren
 from app.generator import genereer
 from app.research.vragenlijst import load_vragenlijsten
-from benchmarks import audit, export, rotatie
+from benchmarks import audit, export, requests, rotatie
 from benchmarks.common import Omgeving, Resultaat, database, drop_database
 
 HERE = Path(__file__).parent
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 # Each scenario module has `meet(Omgeving) -> list[Resultaat]` and may have
 # `oordeel(list[Resultaat]) -> list[Resultaat]` for targets across sizes.
-SCENARIOS: tuple[ModuleType, ...] = (export, audit, rotatie)
+SCENARIOS: tuple[ModuleType, ...] = (export, audit, rotatie, requests)
 
 
 def run(
@@ -60,7 +60,7 @@ def run(
                 gehad = size
                 omgeving = Omgeving(backend, settings, engine, size, workdir)
                 for scenario in scenarios:
-                    log(f"{backend}: {scenario.__name__.rsplit('.', 1)[-1]} bij {size}")
+                    log(f"{backend}: {_naam(scenario)} bij {size}")
                     resultaten += scenario.meet(omgeving)
         finally:
             engine.dispose()
@@ -88,6 +88,8 @@ def report(resultaten: list[Resultaat], uit: Path) -> None:
     ]
     for scenario in SCENARIOS:
         naam = getattr(scenario, "SCENARIO", scenario.__name__)
+        if not any(r.scenario == naam for r in resultaten):
+            continue
         eigen = [r for r in resultaten if r.scenario == naam]
         regels += [
             f"## {naam}",
@@ -104,10 +106,27 @@ def report(resultaten: list[Resultaat], uit: Path) -> None:
                 f"| {_getal(r.vloer)} | {'' if ratio is None else f'{ratio:.1f}×'} | {r.doel} "
                 f"| {'—' if r.gehaald is None else 'ja' if r.gehaald else '**nee**'} |"
             )
+        toelichtingen = [r for r in eigen if r.toelichting]
+        if toelichtingen:
+            regels += ["", "<details><summary>Toelichting (query plans, opbouw)</summary>", ""]
+            for r in toelichtingen:
+                regels += [
+                    f"**{r.maat}, {r.backend}, {r.casussen}**",
+                    "",
+                    "```",
+                    r.toelichting,
+                    "```",
+                    "",
+                ]
+            regels.append("</details>")
         regels.append("")
     (uit / "report.md").write_text("\n".join(regels), encoding="utf-8")
     data = {"gemeten_op": gemeten, "resultaten": [r.as_dict() for r in resultaten]}
     (uit / "report.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+def _naam(scenario: ModuleType) -> str:
+    return scenario.__name__.rsplit(".", 1)[-1]
 
 
 def main() -> None:
@@ -116,9 +135,13 @@ def main() -> None:
     parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
     parser.add_argument("--uit", type=Path, default=HERE)
     parser.add_argument("--pg-admin", default=PG_ADMIN)
+    parser.add_argument(
+        "--scenarios", nargs="+", choices=[_naam(s) for s in SCENARIOS], help="standaard: alle"
+    )
     args = parser.parse_args()
+    gekozen = [s for s in SCENARIOS if not args.scenarios or _naam(s) in args.scenarios]
     with tempfile.TemporaryDirectory(prefix="regie-bench-") as workdir:
-        resultaten = run(args.backends, args.sizes, Path(workdir), args.pg_admin)
+        resultaten = run(args.backends, args.sizes, Path(workdir), args.pg_admin, scenarios=gekozen)
     report(resultaten, args.uit)
     print((args.uit / "report.md").read_text(encoding="utf-8"))
 

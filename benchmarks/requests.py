@@ -1,0 +1,517 @@
+"""Scenario: Regie per request — save, read, the handreiking page, "Mijn casussen" (issue 8.3).
+
+Regie (`uvicorn app.main:create_app --factory`) and its floor (benchmarks/floor.py: a bare ASGI
+callable, no framework, doing the same storage work with plain SQL through the driver) run side
+by side under the same uvicorn on the same database; the same httpx clients take turns on them,
+and every figure is client-side latency. The account measured is a professional who is
+regievoerder of 50 open casussen (a dev token for the API, the dev sign-in page for the web).
+Save: a full handreiking (≈ 20 KB JSON, every step filled) with If-Match, round-robin over the
+account's casussen, each client on casussen of its own; the floor runs the conditional
+`UPDATE casus … WHERE id = ? AND revisie = ?` and the `INSERT INTO revisie` of the same document
+in one transaction, on as many other open casussen. Read: the current handreiking, against
+selecting the current revision's stored bytes. Page: the check-your-answers page (every step
+filled) over HTTP, against rendering the same template with the same data in-process, without
+database, access or HTTP. "Mijn casussen": the first page (20) against one indexed query; the
+EXPLAIN plans of Regie's own listing queries (captured as it sends them) and of the floor's are
+in the target column and in report.json.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import random
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import Connection, Engine, event, func, make_url, update
+from sqlmodel import Session, col, select
+from starlette.requests import Request
+
+from app import generator
+from app.accounts.models import Account, Organisatie
+from app.audit.recorder import AuditRecorder
+from app.auth.tokens import issue_dev_token, load_actor
+from app.casus import service as casus_service
+from app.casus.models import Casus, Rol
+from app.casus.schemas import Zoekvraag
+from app.config import Omgeving as Modus
+from app.config import Settings
+from app.context import Context
+from app.db import unit_of_work
+from app.enums import CasusRol, CasusStatus, Systeemrol
+from app.form.definition import load_formulieren
+from app.handreiking.models import Revisie
+from app.main import create_app
+from app.regie.inbox import count as inbox_count
+from app.web.handreiking import casus_page
+from app.web.session import CSRF_COOKIE
+from app.web.templating import render
+from benchmarks import floor
+from benchmarks.common import Omgeving, Resultaat
+from benchmarks.server import served
+
+SCENARIO = "per verzoek"
+GEBRUIKERSNAAM = "bench.regievoerder"
+MIJN = 50
+CLIENTS = (1, 16)
+DOCUMENTEN = 4
+SJABLOON = "casus/controleren.html"
+INDEX = "ix_rol_account_actief"
+SAVE_P50, SAVE_P99, READ_P50, MIJN_P50, PAGINA_RATIO = 2.0, 3.0, 2.0, 2.0, 3.0
+PAGINA_MS = 50.0
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+# Below KLEIN casussen (`make test`) a measurement only proves it works, so it stays short.
+KLEIN = 1000
+
+
+@dataclass(frozen=True)
+class Omvang:
+    """How long one measurement runs: `verzoeken` timed requests or `seconden`, whichever first,
+    after `warm` untimed ones per client (connection set-up, first-use caches)."""
+
+    verzoeken: int
+    seconden: float
+    warm: int
+
+
+VOL = Omvang(verzoeken=200, seconden=20.0, warm=3)
+PROEF = Omvang(verzoeken=12, seconden=2.0, warm=1)
+
+
+@dataclass
+class Opzet:
+    """The measured account, its casussen (Regie's), the floor's own, and current revisions."""
+
+    account: uuid.UUID
+    regie: list[uuid.UUID]
+    vloer: list[uuid.UUID]
+    revisies: dict[uuid.UUID, int]
+
+
+Stap = Callable[[httpx.Client, int, int], httpx.Response]
+
+
+def meet(omgeving: Omgeving) -> list[Resultaat]:
+    """Every per-request figure at this size, Regie and floor alternating on the same database."""
+    omvang = VOL if omgeving.casussen >= KLEIN else PROEF
+    settings = omgeving.settings.model_copy(update={"env": Modus.DEV})
+    opzet = _prepare(omgeving.engine)
+    regie_body, vloer_body = _bodies(settings)
+    sjabloon, plannen = _in_process(settings, omgeving.engine, opzet, omvang)
+    api = {"Authorization": f"Bearer {issue_dev_token(settings, GEBRUIKERSNAAM)}"}
+    env = {**omgeving.env(), "REGIE_ENV": Modus.DEV.value}
+    vloer_env = {**env, floor.DATABASE_ENV: _dsn(settings), floor.ACCOUNT_ENV: str(opzet.account)}
+    tag = f"{omgeving.backend}-{omgeving.casussen}"
+    with (
+        served("app.main:create_app", env, omgeving.workdir / f"regie-{tag}.log", factory=True)
+        as regie_url,
+        served("benchmarks.floor:app", vloer_env, omgeving.workdir / f"vloer-{tag}.log")
+        as vloer_url,
+    ):  # fmt: skip
+        regie = _Meter(regie_url, api, omvang)
+        vloer = _Meter(vloer_url, api, omvang)
+        mijn = (regie.run(_get("/api/v1/casussen")), vloer.run(_get("/casussen")))
+        lezen = (
+            regie.run(_get("/api/v1/casussen/{}/handreiking", opzet.regie)),
+            vloer.run(_get("/casussen/{}/handreiking", opzet.regie)),
+        )
+        web = _Meter(regie_url, {}, omvang, cookies=_sign_in(regie_url))
+        pagina = web.run(_get("/casussen/{}/controleren", opzet.regie))
+        opslaan = []
+        for gevraagd in CLIENTS:
+            clients = min(gevraagd, len(opzet.regie), len(opzet.vloer))
+            pad_r, pad_v = "/api/v1/casussen/{}/handreiking", "/casussen/{}/handreiking"
+            r = regie.run(_save(pad_r, opzet.regie, clients, regie_body, opzet), clients)
+            v = vloer.run(_save(pad_v, opzet.vloer, clients, vloer_body, opzet), clients)
+            opslaan.append((clients, r, v))
+    b, n = omgeving.backend, omgeving.casussen
+    uit = []
+    for clients, r, v in opslaan:
+        naam = f"{clients} client{'s' if clients > 1 else ''}"
+        uit += [
+            _ratio(f"opslaan p50, {naam}", b, n, _q(r, 0.5), _q(v, 0.5), SAVE_P50, r, v),
+            _ratio(f"opslaan p99, {naam}", b, n, _q(r, 0.99), _q(v, 0.99), SAVE_P99, r, v),
+        ]
+    lezen_r, lezen_v = lezen
+    uit.append(_ratio("handreiking lezen p50", b, n, _q(lezen_r, 0.5), _q(lezen_v, 0.5),
+                      READ_P50, lezen_r, lezen_v))  # fmt: skip
+    p95 = _q(pagina, 0.95)
+    uit += [
+        Resultaat(SCENARIO, "pagina controleren p95", b, n, p95, None, "ms",
+                  f"< {PAGINA_MS:g} ms", p95 < PAGINA_MS, _aantallen(pagina, [])),
+        _ratio("pagina p95 t.o.v. sjabloon", b, n, p95, _q(sjabloon, 0.95), PAGINA_RATIO,
+               pagina, sjabloon),
+    ]  # fmt: skip
+    mijn_r, mijn_v = mijn
+    figuur = _ratio("Mijn casussen p50", b, n, _q(mijn_r, 0.5), _q(mijn_v, 0.5), MIJN_P50,
+                    mijn_r, mijn_v)  # fmt: skip
+    index = all(INDEX in plan for plan in plannen.values())
+    uit.append(
+        replace(
+            figuur,
+            doel=f"{figuur.doel}; {INDEX} {'gebruikt' if index else 'NIET gebruikt'}: "
+            + _compact(plannen),
+            gehaald=bool(figuur.gehaald) and index,
+            toelichting="\n\n".join(
+                [figuur.toelichting, *(f"{naam}:\n{plan}" for naam, plan in plannen.items())]
+            ),
+        )
+    )
+    return uit
+
+
+def _prepare(engine: Engine) -> Opzet:
+    """The measured account and its casussen, made once per database and topped up per size.
+
+    Only open casussen whose current revision Regie sealed (the floor's have no key) become
+    the account's: saving needs an open casus, and Regie must never be measured on the floor's
+    plaintext. A tiny database (`make test`) gets closed casussen reopened until both sides have
+    some. The account takes at most half of the open casussen; the floor gets as many others.
+    """
+    with unit_of_work(engine) as session:
+        account = _account(session)
+        open_ = col(Casus.status) != CasusStatus.AFGESLOTEN
+        totaal = session.exec(select(func.count()).select_from(Casus)).one()
+        open_aantal = session.exec(select(func.count()).select_from(Casus).where(open_)).one()
+        tekort = min(totaal, 2 * MIJN) - open_aantal
+        if tekort > 0:
+            gesloten = session.exec(
+                select(Casus.id).where(~open_).order_by(col(Casus.id)).limit(tekort)
+            ).all()
+            heropend = {"status": CasusStatus.ACTIEF, "afgesloten_op": None, "afsluitreden": None}
+            session.execute(update(Casus).where(col(Casus.id).in_(gesloten)).values(heropend))
+            open_aantal += len(gesloten)
+        mijn = list(
+            session.exec(
+                select(Rol.casus_id)
+                .where(Rol.account_id == account, col(Rol.tot).is_(None))
+                .order_by(col(Rol.casus_id))
+            )
+        )
+        doel = min(MIJN, open_aantal // 2)
+        if len(mijn) < doel:
+            nieuw = list(
+                session.exec(
+                    select(Casus.id)
+                    .join(
+                        Revisie,
+                        (col(Revisie.casus_id) == col(Casus.id))
+                        & (col(Revisie.nummer) == col(Casus.revisie)),
+                    )
+                    .where(open_, col(Revisie.sleutel).is_not(None), col(Casus.id).not_in(mijn))
+                    .order_by(col(Casus.id))
+                    .limit(doel - len(mijn))
+                )
+            )
+            session.execute(
+                update(Rol)
+                .where(
+                    col(Rol.casus_id).in_(nieuw),
+                    col(Rol.rol) == CasusRol.REGIEVOERDER,
+                    col(Rol.tot).is_(None),
+                )
+                .values(account_id=account)
+            )
+            mijn += nieuw
+        vloer = list(
+            session.exec(
+                select(Casus.id)
+                .where(open_, col(Casus.id).not_in(mijn))
+                .order_by(col(Casus.id))
+                .limit(len(mijn))
+            )
+        )
+        revisies = session.exec(
+            select(Casus.id, Casus.revisie).where(col(Casus.id).in_(mijn + vloer))
+        ).all()
+    if engine.dialect.name == "postgresql":
+        # Fresh statistics, as autovacuum keeps them in production; bulk inserts just happened.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("ANALYZE")
+    return Opzet(account, mijn, vloer, dict(revisies))
+
+
+def _account(session: Session) -> uuid.UUID:
+    """An active professional of its own: generated accounts are inactive load accounts, and
+    one of them would hold thousands of casussen at 100k instead of 50."""
+    bestaand = session.exec(select(Account.id).where(Account.gebruikersnaam == GEBRUIKERSNAAM))
+    account_id = bestaand.first()
+    if account_id is not None:
+        return account_id
+    organisatie = session.exec(
+        select(Organisatie.id).where(col(Organisatie.actief)).order_by(col(Organisatie.naam))
+    ).first()
+    if organisatie is None:
+        raise RuntimeError("geen actieve organisatie: genereer eerst casussen")
+    account = Account(
+        gebruikersnaam=GEBRUIKERSNAAM,
+        naam="Bente Benchmark",
+        organisatie_id=organisatie,
+        systeemrollen=[Systeemrol.PROFESSIONAL.value],
+    )
+    session.add(account)
+    session.flush()
+    return account.id
+
+
+def _bodies(settings: Settings) -> tuple[list[bytes], list[bytes]]:
+    """Full documents (every step filled, like generated casussen), serialised once: Regie's
+    request body, and the floor's (the same document, without Regie's envelope)."""
+    formulieren = load_formulieren(settings.extra_form_dir, settings.form_version)
+    formulier = formulieren[formulieren.standaard]
+    documenten = [generator._document(random.Random(i), formulier) for i in range(DOCUMENTEN)]  # noqa: S311
+    regie = [
+        json.dumps({"inhoud": d, "toelichting": "Bijgewerkt tijdens het MDO."}).encode()
+        for d in documenten
+    ]
+    return regie, [json.dumps(d).encode() for d in documenten]
+
+
+def _dsn(settings: Settings) -> str:
+    """The database as the floor's driver names it: a SQLite file, or a libpq URL."""
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        return str(url.database)
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _in_process(
+    settings: Settings, engine: Engine, opzet: Opzet, omvang: Omvang
+) -> tuple[list[float], dict[str, str]]:
+    """The page template's floor and the query plans, both from Regie's own code in-process.
+
+    The page data comes once from the same functions the page route calls (then rolled back,
+    never audited); only rendering the template with it is timed. The plans are EXPLAINed from
+    the statements Regie itself sends for "Mijn casussen", captured as it runs them.
+    """
+    app = create_app(settings)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            ctx = _context(app, session)
+            paginas = [casus_page(ctx, casus) for casus in opzet.regie]
+            inbox = inbox_count(ctx)
+            with _captured(engine) as statements:
+                casus_service.list_mine(ctx, pagina=1, per_pagina=floor.PAGINA, zoek=Zoekvraag())
+            plannen = {
+                f"Regie ({'telling' if 'count(' in sql else 'pagina'})": _explain(
+                    session.connection(), sql, params
+                )
+                for sql, params in statements
+                if "count(" in sql or "LIMIT" in sql.upper()
+            }
+            vloer = floor.Database(_dsn(settings), str(opzet.account))
+            vloer_sql = (vloer.sql(floor.MIJN_CASUSSEN), (vloer.account,))
+            plannen["vloer"] = _explain(session.connection(), *vloer_sql)
+            session.rollback()
+        verzoeken = [_request(app, casus, inbox) for casus in opzet.regie]
+        for i in range(omvang.warm * 5):
+            render(verzoeken[i % len(verzoeken)], SJABLOON, paginas[i % len(paginas)])
+        tijden = []
+        for i in range(omvang.verzoeken):
+            request, pagina = verzoeken[i % len(verzoeken)], paginas[i % len(paginas)]
+            begin = time.perf_counter()
+            render(request, SJABLOON, pagina)
+            tijden.append((time.perf_counter() - begin) * 1000)
+    finally:
+        app.state.engine.dispose()
+    return tijden, plannen
+
+
+def _context(app: FastAPI, session: Session) -> Context:
+    state = app.state
+    return Context(
+        session=session,
+        actor=load_actor(session, GEBRUIKERSNAAM),
+        audit=AuditRecorder(request_id=None, clientadres=None),
+        policy=state.policy,
+        formulieren=state.formulieren,
+        settings=state.settings,
+        keyring=state.keyring,
+        vragenlijsten=state.vragenlijsten,
+    )
+
+
+def _request(app: FastAPI, casus: uuid.UUID, inbox: int) -> Request:
+    """The request the template sees: the page's path, a CSRF seed cookie, the app's state."""
+    pad = f"/casussen/{casus}/controleren"
+    request = Request(
+        {
+            "type": "http",
+            "method": "GET",
+            "scheme": "http",
+            "server": ("127.0.0.1", 80),
+            "path": pad,
+            "raw_path": pad.encode(),
+            "root_path": "",
+            "query_string": b"",
+            "headers": [(b"cookie", f"{CSRF_COOKIE}={'s' * 43}".encode())],
+            "app": app,
+            "state": {},
+        }
+    )
+    request.state.inbox_aantal = inbox
+    request.state.sessie_verloopt = int(time.time()) + 3600
+    return request
+
+
+@contextmanager
+def _captured(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
+    """Every statement with its driver parameters, as sent while the block runs."""
+    statements: list[tuple[str, Any]] = []
+
+    def capture(_c: Any, _cur: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+
+
+def _explain(connection: Connection, sql: str, params: Any) -> str:
+    """EXPLAIN QUERY PLAN (SQLite) or EXPLAIN (PostgreSQL) of one driver-level statement."""
+    if connection.dialect.name == "sqlite":
+        rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params).all()
+        return "\n".join(str(row[-1]) for row in rows)
+    return "\n".join(str(row[0]) for row in connection.exec_driver_sql("EXPLAIN " + sql, params))
+
+
+def _compact(plannen: dict[str, str]) -> str:
+    """The plans on one line for the report's table: node names without costs."""
+    delen = []
+    for naam, plan in plannen.items():
+        regels = plan.splitlines()
+        # PostgreSQL: the first line and every "->" node; its conditions stay in report.json.
+        knopen = [r for i, r in enumerate(regels) if i == 0 or "->" in r or "  " not in r]
+        stappen = [re.sub(r"\s*\(cost=[^)]*\)", "", k).strip().removeprefix("->").strip()
+                   for k in knopen]  # fmt: skip
+        delen.append(f"{naam}: " + " → ".join(s for s in stappen if s))
+    return "; ".join(delen).replace("|", "/")
+
+
+def _sign_in(url: str) -> httpx.Cookies:
+    """A browser session through the dev sign-in page, as a person would get one."""
+    with httpx.Client(base_url=url, follow_redirects=False, timeout=30) as browser:
+        token = CSRF.search(browser.get("/aanmelden").text)
+        if token is None:
+            raise RuntimeError("de aanmeldpagina heeft geen CSRF-token")
+        response = browser.post(
+            "/aanmelden", data={"csrf_token": token.group(1), "gebruikersnaam": GEBRUIKERSNAAM}
+        )
+        if response.status_code != 303:
+            raise RuntimeError(f"aanmelden mislukt: {response.status_code} {response.text[:300]}")
+        return browser.cookies
+
+
+def _get(pad: str, casussen: list[uuid.UUID] | None = None) -> Stap:
+    """GET one path, or one per casus round-robin (each client starting at its own)."""
+
+    def stap(http: httpx.Client, client: int, k: int) -> httpx.Response:
+        if casussen is None:
+            return http.get(pad)
+        return http.get(pad.format(casussen[(client + k) % len(casussen)]))
+
+    return stap
+
+
+def _save(
+    pad: str, casussen: list[uuid.UUID], clients: int, bodies: list[bytes], opzet: Opzet
+) -> Stap:
+    """PUT a full document on the client's own casussen, If-Match their current revision."""
+
+    def stap(http: httpx.Client, client: int, k: int) -> httpx.Response:
+        eigen = casussen[client::clients]
+        casus = eigen[k % len(eigen)]
+        response = http.put(
+            pad.format(casus),
+            content=bodies[(client + k) % len(bodies)],
+            headers={"If-Match": f'"{opzet.revisies[casus]}"', "Content-Type": "application/json"},
+        )
+        if response.status_code == 200:
+            opzet.revisies[casus] = int(response.headers["etag"].strip('"'))
+        return response
+
+    return stap
+
+
+class _Meter:
+    """Timed requests against one server: clients in threads, each with its own connection."""
+
+    def __init__(
+        self,
+        url: str,
+        headers: dict[str, str],
+        omvang: Omvang,
+        cookies: httpx.Cookies | None = None,
+    ) -> None:
+        self.url, self.headers, self.omvang, self.cookies = url, headers, omvang, cookies
+
+    def run(self, stap: Stap, clients: int = 1) -> list[float]:
+        """Latencies (ms) of up to `verzoeken` requests shared by the clients, or fewer when
+        `seconden` run out; clients start together, after their untimed warm-up requests."""
+        teller = itertools.count()
+        start = threading.Barrier(clients, timeout=120)
+
+        def client(nummer: int) -> list[float]:
+            tijden: list[float] = []
+            with httpx.Client(
+                base_url=self.url, headers=self.headers, cookies=self.cookies, timeout=120
+            ) as http:
+                for k in range(self.omvang.warm):
+                    _check(stap(http, nummer, k))
+                start.wait()
+                einde = time.perf_counter() + self.omvang.seconden
+                k = self.omvang.warm
+                while next(teller) < self.omvang.verzoeken and time.perf_counter() < einde:
+                    begin = time.perf_counter()
+                    response = stap(http, nummer, k)
+                    tijden.append((time.perf_counter() - begin) * 1000)
+                    _check(response)
+                    k += 1
+            return tijden
+
+        with ThreadPoolExecutor(clients) as pool:
+            futures = [pool.submit(client, nummer) for nummer in range(clients)]
+            return [t for future in futures for t in future.result()]
+
+
+def _check(response: httpx.Response) -> None:
+    """A measurement of failures is no measurement: stop at the first unexpected answer."""
+    if response.status_code != 200:
+        request = response.request
+        raise RuntimeError(
+            f"{request.method} {request.url}: {response.status_code} {response.text[:500]}"
+        )
+
+
+def _q(tijden: list[float], q: float) -> float:
+    """Nearest-rank quantile: the smallest latency with at least q of the sample at or below."""
+    geordend = sorted(tijden)
+    return geordend[max(0, math.ceil(q * len(geordend)) - 1)]
+
+
+def _aantallen(regie: list[float], vloer: list[float]) -> str:
+    return f"{len(regie)} verzoeken Regie" + (f", {len(vloer)} vloer" if vloer else "")
+
+
+def _ratio(
+    maat: str, backend: str, casussen: int, regie: float, vloer: float, max_ratio: float,
+    regie_tijden: list[float], vloer_tijden: list[float],
+) -> Resultaat:  # fmt: skip
+    return Resultaat(
+        SCENARIO, maat, backend, casussen, regie, vloer, "ms", f"≤ {max_ratio:g}× vloer",
+        regie <= max_ratio * vloer, _aantallen(regie_tijden, vloer_tijden),
+    )  # fmt: skip
