@@ -104,3 +104,35 @@ def drop_database(pg_admin: str, naam: str) -> None:
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{naam}" WITH (FORCE)'))
     admin.dispose()
+
+
+def geheugengroei(resultaten: list[Resultaat], scenario: str, max_groei: float) -> list[Resultaat]:
+    """Flat memory: per backend, the peak at the largest size within `max_groei` of the
+    smallest (a judgement across sizes, so it is made after all of them ran)."""
+    uit = []
+    for backend in sorted({r.backend for r in resultaten if r.scenario == scenario}):
+        reeks = sorted(
+            (
+                r
+                for r in resultaten
+                if r.scenario == scenario and r.backend == backend and r.maat == "piekgeheugen"
+            ),
+            key=lambda r: r.casussen,
+        )
+        if len(reeks) < 2:
+            continue
+        klein, groot = reeks[0], reeks[-1]
+        uit.append(
+            Resultaat(
+                scenario,
+                f"geheugengroei {klein.casussen}→{groot.casussen}",
+                backend,
+                groot.casussen,
+                regie=groot.regie,
+                vloer=klein.regie,
+                eenheid="MB",
+                doel=f"≤ +{max_groei:.0%}",
+                gehaald=groot.regie <= klein.regie * (1 + max_groei),
+            )
+        )
+    return uit

@@ -12,7 +12,7 @@ import sys
 
 from sqlalchemy import make_url
 
-from benchmarks.common import PIEK, REGIE, Omgeving, Resultaat, run_measured
+from benchmarks.common import PIEK, REGIE, Omgeving, Resultaat, geheugengroei, run_measured
 
 SCENARIO = "anonieme export"
 # The same rows the export reads (each casus with its stored research projection, the people
@@ -81,26 +81,4 @@ def meet(omgeving: Omgeving) -> list[Resultaat]:
 
 def oordeel(resultaten: list[Resultaat]) -> list[Resultaat]:
     """Flat memory: the largest size within 20% of the smallest, per backend."""
-    uit = []
-    for backend in sorted({r.backend for r in resultaten}):
-        reeks = sorted(
-            (r for r in resultaten if r.backend == backend and r.maat == "piekgeheugen"),
-            key=lambda r: r.casussen,
-        )
-        if len(reeks) < 2:
-            continue
-        klein, groot = reeks[0], reeks[-1]
-        uit.append(
-            Resultaat(
-                SCENARIO,
-                f"geheugengroei {klein.casussen}→{groot.casussen}",
-                backend,
-                groot.casussen,
-                regie=groot.regie,
-                vloer=klein.regie,
-                eenheid="MB",
-                doel=f"≤ +{MAX_GROEI:.0%}",
-                gehaald=groot.regie <= klein.regie * (1 + MAX_GROEI),
-            )
-        )
-    return uit
+    return geheugengroei(resultaten, SCENARIO, MAX_GROEI)
