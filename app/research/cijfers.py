@@ -92,7 +92,7 @@ BETROKKENEN_KLASSEN = (
     ("3", "3 betrokkenen", 3),
     ("4", "4 betrokkenen", 4),
     ("5", "5 betrokkenen", 5),
-    ("6-9", "6 tot 10 betrokkenen", 6),
+    ("6-9", "6 tot en met 9 betrokkenen", 6),
     ("10+", "10 of meer betrokkenen", 10),
 )
 OVERDRACHT_KLASSEN = (
