@@ -50,7 +50,7 @@ lint: install
 ## make bench: every benchmark scenario against its floor, measured in the same run, on SQLite and
 ## PostgreSQL (127.0.0.1:5432); writes benchmarks/report.md and report.json (takes a while)
 bench: install
-	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.run $(ARGS)
 
 ## make assets: front-end packages from the npm registry (package-lock.json) into app/static
 assets:
