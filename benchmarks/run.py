@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 
+from sqlalchemy import text
+
 from app.config import Settings
 from app.crypto.service import keyring_for
 from app.db import make_engine
@@ -58,6 +60,11 @@ def run(
                     seed=size,
                 )
                 gehad = size
+                if backend == "postgresql":
+                    # Bulk inserts leave no planner statistics; autovacuum would gather them.
+                    with engine.connect() as connection:
+                        connection.execute(text("ANALYZE"))
+                        connection.commit()
                 omgeving = Omgeving(backend, settings, engine, size, workdir)
                 for scenario in scenarios:
                     log(f"{backend}: {_naam(scenario)} bij {size}")
