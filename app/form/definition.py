@@ -7,8 +7,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Self
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from app.versioned import load_versioned
 
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"
 
@@ -133,13 +134,7 @@ class DefinitieFout(Exception):
 
 
 def load_formulier(path: Path) -> Formulier:
-    try:
-        formulier = Formulier.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError, ValidationError) as exc:
-        raise DefinitieFout(f"formulierdefinitie {path} is ongeldig: {exc}") from exc
-    if path.stem != formulier.versie:
-        raise DefinitieFout(f"{path}: bestandsnaam moet de versie zijn ({formulier.versie})")
-    return formulier
+    return load_versioned(path, Formulier, DefinitieFout, "formulierdefinitie")
 
 
 class Formulieren:

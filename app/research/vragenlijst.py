@@ -6,8 +6,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Self
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from app.versioned import load_versioned
 
 VRAGENLIJSTEN_DIR = Path(__file__).parent / "vragenlijsten"
 
@@ -98,13 +99,7 @@ class VragenlijstFout(Exception):
 
 
 def load_vragenlijst(path: Path) -> Vragenlijst:
-    try:
-        vragenlijst = Vragenlijst.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError, ValidationError) as exc:
-        raise VragenlijstFout(f"vragenlijst {path} is ongeldig: {exc}") from exc
-    if path.stem != vragenlijst.versie:
-        raise VragenlijstFout(f"{path}: bestandsnaam moet de versie zijn ({vragenlijst.versie})")
-    return vragenlijst
+    return load_versioned(path, Vragenlijst, VragenlijstFout, "vragenlijst")
 
 
 class Vragenlijsten:
