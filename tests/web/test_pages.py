@@ -16,7 +16,6 @@ from app.db import unit_of_work
 from tests.factories import add_role, auth, make_account, new_casus, save
 from tests.web.test_steps import sign_in
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 MAIN = re.compile(r"<main.*?</main>", re.DOTALL)
 TITLE = re.compile(r"<title>(.*?)</title>", re.DOTALL)
 

@@ -16,9 +16,8 @@ from app.config import Settings
 from app.research import vragenlijst_service
 from tests.canary import CanaryDocument
 from tests.factories import add_role, auth, make_account, new_casus, save
-from tests.web.test_steps import sign_in
+from tests.web.test_steps import CSRF, sign_in
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 TITLE = re.compile(r"<title>(.*?)</title>", re.DOTALL)
 LINK = re.compile(r'id="nieuwe-link" value="([^"]+)"')
 
