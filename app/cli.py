@@ -3,30 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
-from alembic import command
-from alembic.config import Config
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from sqlmodel import Session
 
-from app.audit import chain
-from app.auth.tokens import DevModeVereist, issue_dev_token, load_actor
 from app.config import get_settings
-from app.crypto.keyring import add_key_to_file, generate_index_key, generate_key_line
-from app.crypto.rotation import count_casussen, rotate
-from app.crypto.service import key_file_in_use, keyring_for
-from app.db import make_engine, unit_of_work
-from app.demo import load_demo
-from app.errors import NietGeauthenticeerd, RegieFout
-from app.form.definition import load_formulieren
-from app.generator import aantal_gegenereerd as generated_count
-from app.generator import genereer as generate
-from app.research.bestand import export_to_file, side_file
+from app.db import make_engine, snapshot_session
 from app.research.export import Formaat
-from app.research.vragenlijst import load_vragenlijsten
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Each command imports what it alone needs: `regie audit verify` should not wait for the web
+# app, Alembic, the research export or the crypto to load. Typer does need Formaat up front.
 
 cli = typer.Typer(help="Regie: de levende handreiking.", no_args_is_help=True, add_completion=False)
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +24,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 def alembic_config(url: str) -> Config:
     """Alembic pointed at our migrations and at the given database."""
+    from alembic.config import Config
+
     config = Config(str(PROJECT_ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -46,12 +38,16 @@ def serve(
     port: Annotated[int, typer.Option(help="Poort")] = 8000,
 ) -> None:
     """Start the web application (uvicorn)."""
+    import uvicorn
+
     uvicorn.run("app.main:create_app", factory=True, host=host, port=port, proxy_headers=False)
 
 
 @cli.command()
 def migrate() -> None:
     """Bring the database schema up to date (alembic upgrade head)."""
+    from alembic import command
+
     command.upgrade(alembic_config(get_settings().database_url), "head")
 
 
@@ -63,6 +59,15 @@ def demo(
     ] = 0,
 ) -> None:
     """Load the fictitious demo data (idempotent), and make sure N generated casussen exist."""
+    from alembic import command
+
+    from app.crypto.service import keyring_for
+    from app.demo import load_demo
+    from app.form.definition import load_formulieren
+    from app.generator import aantal_gegenereerd as generated_count
+    from app.generator import genereer as generate
+    from app.research.vragenlijst import load_vragenlijsten
+
     settings = get_settings()
     if reset:
         config = alembic_config(settings.database_url)
@@ -91,6 +96,10 @@ def demo(
 @cli.command()
 def token(gebruikersnaam: str) -> None:
     """Print a bearer token for an existing account (dev mode only, valid one hour)."""
+    from app.auth.tokens import DevModeVereist, issue_dev_token, load_actor
+    from app.db import unit_of_work
+    from app.errors import NietGeauthenticeerd
+
     settings = get_settings()
     if not settings.is_dev:
         typer.echo("Geweigerd: regie token werkt alleen met REGIE_ENV=dev.", err=True)
@@ -114,6 +123,9 @@ def export(
     project: Annotated[str | None, typer.Option(help="Onderzoeksproject (pseudoniemen)")] = None,
 ) -> None:
     """Write the anonymised research export, and beside it what was generalised and suppressed."""
+    from app.errors import RegieFout
+    from app.research.bestand import export_to_file, side_file
+
     settings = get_settings()
     engine = make_engine(settings.database_url)
     try:
@@ -137,10 +149,16 @@ cli.add_typer(audit_cli, name="audit")
 
 @audit_cli.command("verify")
 def audit_verify() -> None:
-    """Walk the hash chain; exit 1 naming the first broken event."""
+    """Walk the hash chain; exit 1 naming the first broken event.
+
+    In one read-only snapshot: the count, every event and the head belong together, and a walk
+    over millions of events must not hold the write lock from people saving meanwhile.
+    """
+    from app.audit import chain
+
     settings = get_settings()
     engine = make_engine(settings.database_url)
-    with Session(engine) as session, _progress() as progress:
+    with snapshot_session(engine) as session, _progress() as progress:
         task = progress.add_task("Audittrail controleren", total=chain.count(session))
         breuk = chain.verify(session, lambda n: progress.advance(task, n))
         total = progress.tasks[0].completed
@@ -165,6 +183,11 @@ def keys_rotate(
     batch: Annotated[int, typer.Option(min=1, max=5000, help="Casussen per transactie")] = 200,
 ) -> None:
     """Add a new data key (key file) and re-encrypt everything with it, in batches."""
+    from app.crypto.keyring import add_key_to_file
+    from app.crypto.rotation import count_casussen, rotate
+    from app.crypto.service import key_file_in_use, keyring_for
+    from app.form.definition import load_formulieren
+
     settings = get_settings()
     key_file = key_file_in_use(settings)
     if not hervat and key_file is not None:
@@ -193,6 +216,8 @@ def keys_new(
     ] = False,
 ) -> None:
     """Print a new `kid:key` entry for REGIE_DATA_KEYS, or with --index a REGIE_INDEX_KEY."""
+    from app.crypto.keyring import generate_index_key, generate_key_line
+
     typer.echo(generate_index_key() if index else generate_key_line())
 
 

@@ -12,6 +12,12 @@ encryption, audit and the framework cost on top of the database:
 - `GET /casussen`: one indexed query for the first page of the account's casussen (what
   "Mijn casussen" shows, through `ix_rol_account_actief`), rows serialised with json.dumps.
 
+Every request also writes what Regie must store for it in the same transaction: its audit
+events (one per request, plus one per listed casus, as Regie records them), linked into the
+hash chain under the locked chain head. An audit row is storage work the brief demands of every
+read, so a floor without it would measure a program Regie is not allowed to be. The hash is the
+chain's own `event_hash` (hashlib over the canonical row), so the trail stays verifiable.
+
 Blocking database calls run in the same worker-thread pool Regie's plain `def` routes use
 (anyio's), one connection per thread, so concurrent clients overlap the same way. SQLite
 connections get Regie's settings (foreign keys, busy timeout, secure delete; the file is WAL)
@@ -31,10 +37,13 @@ import threading
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import anyio.to_thread
 import psycopg
+
+from app.audit.chain import event_hash
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -64,6 +73,17 @@ MIJN_CASUSSEN = (
     "FROM rol r JOIN casus c ON c.id = r.casus_id "
     "WHERE r.account_id = %s AND r.tot IS NULL ORDER BY c.gewijzigd_op DESC, c.id LIMIT 20"
 )
+ACCOUNT = (
+    "SELECT a.gebruikersnaam, o.naam FROM account a "
+    "JOIN organisatie o ON o.id = a.organisatie_id WHERE a.id = %s"
+)
+KETENKOP = "SELECT volgnummer, hash FROM auditketen WHERE id = 1{lock}"
+KETENKOP_ZETTEN = "UPDATE auditketen SET volgnummer = %s, hash = %s WHERE id = 1"
+AUDIT = (
+    "INSERT INTO auditgebeurtenis (volgnummer, tijdstip, account_id, gebruikersnaam, "
+    "organisatie, casus_id, actie, uitkomst, clientadres, request_id, velden, kenmerken, "
+    "vorige_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
 _HANDREIKING = re.compile(r"^/casussen/([0-9a-fA-F-]{32,36})/handreiking$")
 _ETAG = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
 
@@ -77,6 +97,18 @@ class Database:
         self.account = self.uuid(account)
         self.begin = "BEGIN" if self.postgres else "BEGIN IMMEDIATE"
         self._local = threading.local()
+        self.wie = self._who()
+
+    def _who(self) -> tuple[str, str]:
+        """The fixed account's name and organisation, as its audit events carry them."""
+        conn = self._connect()
+        try:
+            row = conn.execute(self.sql(ACCOUNT), (self.account,)).fetchone()
+        finally:
+            conn.close()
+        if row is None:
+            raise RuntimeError("vloer: het account bestaat niet")
+        return row[0], row[1]
 
     def sql(self, statement: str) -> str:
         return statement if self.postgres else statement.replace("%s", "?")
@@ -88,7 +120,9 @@ class Database:
 
     def now(self) -> Any:
         """A timestamp as SQLAlchemy stores it: timestamptz, or text without zone on SQLite."""
-        moment = datetime.now(UTC)
+        return self.timestamp(datetime.now(UTC))
+
+    def timestamp(self, moment: datetime) -> Any:
         return moment if self.postgres else moment.strftime("%Y-%m-%d %H:%M:%S.%f")
 
     def connection(self) -> Any:
@@ -108,6 +142,33 @@ class Database:
         return conn
 
 
+def audit(db: Database, conn: Any, acties: list[tuple[str, Any]]) -> None:
+    """Append one event per (actie, casus id as text or UUID) to the chain, inside the
+    caller's transaction."""
+    lock = " FOR UPDATE" if db.postgres else ""
+    nummer, vorige = conn.execute(db.sql(KETENKOP.format(lock=lock))).fetchone()
+    request_id = str(uuid.uuid4())
+    for actie, casus in acties:
+        nummer += 1
+        tijdstip = datetime.now(UTC)
+        velden = {
+            "volgnummer": nummer, "tijdstip": tijdstip, "account_id": uuid.UUID(db.account),
+            "gebruikersnaam": db.wie[0], "organisatie": db.wie[1],
+            "casus_id": None if casus is None else uuid.UUID(str(casus)), "actie": actie,
+            "uitkomst": "toegestaan", "clientadres": "127.0.0.1", "request_id": request_id,
+            "velden": [], "kenmerken": {"recht": actie},
+        }  # fmt: skip
+        hash_ = event_hash(SimpleNamespace(**velden), vorige)
+        rij = (
+            nummer, db.timestamp(tijdstip), db.account, *db.wie,
+            None if casus is None else db.uuid(str(casus)), actie, "toegestaan",
+            "127.0.0.1", request_id, "[]", json.dumps(velden["kenmerken"]), vorige, hash_,
+        )  # fmt: skip
+        conn.execute(db.sql(AUDIT), rij)
+        vorige = hash_
+    conn.execute(db.sql(KETENKOP_ZETTEN), (nummer, vorige))
+
+
 def save(db: Database, casus: str, basis: int, body: bytes) -> Antwoord:
     """Revision basis+1 with the body as its content, or 412 when basis is not current."""
     conn = db.connection()
@@ -120,6 +181,7 @@ def save(db: Database, casus: str, basis: int, body: bytes) -> Antwoord:
             return 412, [], b""
         revisie = (db.uuid(str(uuid.uuid4())), casus, basis + 1, row[0])
         conn.execute(db.sql(REVISIE), (*revisie, body.decode(), db.account, now))
+        audit(db, conn, [("handreiking.opslaan", casus)])
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
@@ -130,15 +192,32 @@ def save(db: Database, casus: str, basis: int, body: bytes) -> Antwoord:
 def read(db: Database, casus: str) -> Antwoord:
     """The current revision's stored bytes (text of the JSON column, as stored)."""
     sql = LEZEN.format(tekst="::text" if db.postgres else "")
-    row = db.connection().execute(db.sql(sql), (casus,)).fetchone()
-    if row is None:
-        return 404, [], b""
+    conn = db.connection()
+    conn.execute(db.begin)
+    try:
+        row = conn.execute(db.sql(sql), (casus,)).fetchone()
+        if row is None:
+            conn.execute("ROLLBACK")
+            return 404, [], b""
+        audit(db, conn, [("handreiking.lezen", casus)])
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
     return 200, [(b"etag", f'"{row[0]}"'.encode())], row[1].encode()
 
 
 def mine(db: Database) -> Antwoord:
     """The first page of the account's casussen: one query, rows as JSON."""
-    rows = db.connection().execute(db.sql(MIJN_CASUSSEN), (db.account,)).fetchall()
+    conn = db.connection()
+    conn.execute(db.begin)
+    try:
+        rows = conn.execute(db.sql(MIJN_CASUSSEN), (db.account,)).fetchall()
+        audit(db, conn, [("casussen.lijst", None)] + [("casus.in_lijst", r[0]) for r in rows])
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
     return 200, [], json.dumps([list(row) for row in rows], default=str).encode()
 
 

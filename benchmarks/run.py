@@ -127,9 +127,59 @@ def report(resultaten: list[Resultaat], uit: Path) -> None:
                 ]
             regels.append("</details>")
         regels.append("")
+    regels += _schaal(resultaten)
     (uit / "report.md").write_text("\n".join(regels), encoding="utf-8")
     data = {"gemeten_op": gemeten, "resultaten": [r.as_dict() for r in resultaten]}
     (uit / "report.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+# A per-request figure counts as flat when the largest size is within this factor of the
+# smallest: more data must not make one request slower (indexes, not scans).
+VLAK = 1.5
+
+
+def _schaal(resultaten: list[Resultaat]) -> list[str]:
+    """How every figure measured at more than one size grows with the number of casussen."""
+    reeksen: dict[tuple[str, str, str], dict[int, Resultaat]] = {}
+    for r in resultaten:
+        reeksen.setdefault((r.scenario, r.maat, r.backend), {})[r.casussen] = r
+    maten = sorted({n for reeks in reeksen.values() if len(reeks) > 1 for n in reeks})
+    if not maten:
+        return []
+    regels = [
+        "## Schaal",
+        "",
+        "Elk cijfer dat bij meer dan één omvang is gemeten, per omvang (Regie, tussen haakjes de "
+        "verhouding tot de vloer), en de groei van de kleinste naar de grootste omvang. "
+        f"Cijfers per verzoek heten vlak als de groei hoogstens {VLAK:g}× is.",
+        "",
+        "| scenario | maat | backend | " + " | ".join(str(n) for n in maten) + " | groei |",
+        "|---|---|---|" + "---:|" * len(maten) + "---|",
+    ]
+    for (scenario, maat, backend), reeks in reeksen.items():
+        if len(reeks) < 2:
+            continue
+        cellen = []
+        for n in maten:
+            cel = reeks.get(n)
+            ratio = None if cel is None else cel.ratio
+            cellen.append(
+                ""
+                if cel is None
+                else f"{_getal(cel.regie)} {cel.eenheid}"
+                + ("" if ratio is None else f" ({ratio:.1f}×)")
+            )
+        klein, groot = reeks[min(reeks)], reeks[max(reeks)]
+        groei = groot.regie / klein.regie if klein.regie else float("nan")
+        oordeel = ""
+        if scenario == requests.SCENARIO:
+            oordeel = " vlak" if groei <= VLAK else " **niet vlak**"
+        regels.append(
+            f"| {scenario} | {maat} | {backend} | "
+            + " | ".join(cellen)
+            + f" | {groei:.2f}×{oordeel} |"
+        )
+    return [*regels, ""]
 
 
 def _naam(scenario: ModuleType) -> str:

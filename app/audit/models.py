@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -47,3 +48,35 @@ class AuditKeten(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     volgnummer: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
     hash: str = Field(default=GENESIS_HASH, max_length=64)
+
+
+@dataclass(slots=True)
+class Gebeurtenis:
+    """An event waiting for its place in the chain, as a plain object.
+
+    A request can record dozens of events (a list records every casus it shows); building a
+    validated table model for each cost more than the request's own work. `chain.append`
+    numbers, links and inserts them as rows of AuditGebeurtenis.
+    """
+
+    tijdstip: datetime
+    actie: str
+    uitkomst: str
+    account_id: uuid.UUID | None = None
+    gebruikersnaam: str | None = None
+    organisatie: str | None = None
+    casus_id: uuid.UUID | None = None
+    clientadres: str | None = None
+    request_id: str | None = None
+    velden: list[str] = field(default_factory=list)
+    kenmerken: dict[str, Any] = field(default_factory=dict)
+    volgnummer: int = 0
+    vorige_hash: str = ""
+    hash: str = ""
+
+    def as_row(self) -> dict[str, Any]:
+        """The values for one INSERT into auditgebeurtenis (shallow: the event is done)."""
+        return {name: getattr(self, name) for name in _KOLOMMEN}
+
+
+_KOLOMMEN = tuple(f.name for f in fields(Gebeurtenis))

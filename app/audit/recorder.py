@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.audit.chain import append
-from app.audit.models import AuditGebeurtenis
+from app.audit.models import Gebeurtenis
 from app.db import unit_of_work, utcnow
 from app.errors import RegieFout
 
@@ -39,7 +39,7 @@ class AuditRecorder:
     account_id: uuid.UUID | None = None
     gebruikersnaam: str | None = None
     organisatie: str | None = None
-    pending: list[AuditGebeurtenis] = field(default_factory=list)
+    pending: list[Gebeurtenis] = field(default_factory=list)
 
     def identify(self, *, account_id: uuid.UUID, gebruikersnaam: str, organisatie: str) -> None:
         self.account_id, self.gebruikersnaam, self.organisatie = (
@@ -57,7 +57,7 @@ class AuditRecorder:
         kenmerken: dict[str, Any] | None = None,
     ) -> None:
         self.pending.append(
-            AuditGebeurtenis(
+            Gebeurtenis(
                 tijdstip=utcnow(),
                 account_id=self.account_id,
                 gebruikersnaam=self.gebruikersnaam,
@@ -68,8 +68,6 @@ class AuditRecorder:
                 clientadres=self.clientadres,
                 request_id=self.request_id,
                 kenmerken=kenmerken or {},
-                vorige_hash="",
-                hash="",
             )
         )
 

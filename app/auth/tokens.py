@@ -76,18 +76,23 @@ def verify_claims(token: str, keyset: KeySet, settings: Settings) -> dict[str, A
 
 def load_actor(session: Session, gebruikersnaam: str) -> Actor:
     """The active account named by a verified token; an unknown or inactive one is refused."""
+    # Columns, not entities: every request runs this, and nothing here is changed.
     row = session.exec(
-        select(Account, Organisatie)
+        select(Account.id, Account.naam, Account.systeemrollen, Organisatie.naam)
         .join(Organisatie, col(Organisatie.id) == col(Account.organisatie_id))
-        .where(Account.gebruikersnaam == gebruikersnaam)
+        .where(
+            Account.gebruikersnaam == gebruikersnaam,
+            col(Account.actief),
+            col(Organisatie.actief),
+        )
     ).first()
-    if row is None or not row[0].actief or not row[1].actief:
+    if row is None:
         raise NietGeauthenticeerd("Het token is ongeldig.")
-    account, organisatie = row
+    account_id, naam, systeemrollen, organisatie = row
     return Actor(
-        account_id=account.id,
-        gebruikersnaam=account.gebruikersnaam,
-        naam=account.naam,
-        organisatie=organisatie.naam,
-        systeemrollen=frozenset(Systeemrol(r) for r in account.systeemrollen),
+        account_id=account_id,
+        gebruikersnaam=gebruikersnaam,
+        naam=naam,
+        organisatie=organisatie,
+        systeemrollen=frozenset(Systeemrol(r) for r in systeemrollen),
     )

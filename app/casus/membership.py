@@ -50,7 +50,7 @@ def regievoerders(session: Session, casus_ids: Sequence[uuid.UUID]) -> dict[uuid
     if not casus_ids:
         return {}
     rows = session.exec(
-        select(Rol.casus_id, Account, Organisatie)
+        select(Rol.casus_id, Account.gebruikersnaam, Account.naam, Organisatie.naam)
         .join(Account, col(Account.id) == col(Rol.account_id))
         .join(Organisatie, col(Organisatie.id) == col(Account.organisatie_id))
         .where(
@@ -60,10 +60,8 @@ def regievoerders(session: Session, casus_ids: Sequence[uuid.UUID]) -> dict[uuid
         )
     ).all()
     return {
-        casus_id: PersoonOut(
-            gebruikersnaam=account.gebruikersnaam, naam=account.naam, organisatie=organisatie.naam
-        )
-        for casus_id, account, organisatie in rows
+        casus_id: PersoonOut(gebruikersnaam=gebruikersnaam, naam=naam, organisatie=organisatie)
+        for casus_id, gebruikersnaam, naam, organisatie in rows
     }
 
 

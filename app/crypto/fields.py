@@ -41,14 +41,15 @@ def encrypt_document(
     formulier: Formulier, inhoud: Mapping[str, Any], *, keyring: KeyRing, casus_id: uuid.UUID
 ) -> dict[str, Any]:
     """A copy with every sensitive value sealed; the input is plaintext and stays untouched."""
+    binding = _binding(casus_id)
 
     def seal(veld: Veld, path: str, value: Any) -> Any:
         # A blank value holds nothing to protect; left as is, emptiness stays visible without
         # a key (research counts filled-in steps without ever opening a document).
         if not is_sensitive(veld) or (isinstance(value, str) and not value.strip()):
-            return copy.deepcopy(value)
+            return _copy(value)
         plaintext = json.dumps(value, ensure_ascii=False).encode("utf-8")
-        return keyring.encrypt(plaintext, aad_for(casus_id, path))
+        return keyring.encrypt(plaintext, binding + path.encode())
 
     return _map_document(formulier, inhoud, seal)
 
@@ -57,20 +58,52 @@ def decrypt_document(
     formulier: Formulier, inhoud: Mapping[str, Any], *, keyring: KeyRing, casus_id: uuid.UUID
 ) -> dict[str, Any]:
     """The inverse of encrypt_document; plain values (legacy documents) are returned as is."""
+    binding = _binding(casus_id)
 
     def open_(_: Veld, path: str, value: Any) -> Any:
         if not is_envelope(value):
-            return copy.deepcopy(value)
-        return _loads(keyring.decrypt(value, aad_for(casus_id, path)))
+            return _copy(value)
+        return _loads(keyring.decrypt(value, binding + path.encode()))
 
     return _map_document(formulier, inhoud, open_)
 
 
+def decrypt_value(value: Any, *, keyring: KeyRing, casus_id: uuid.UUID, path: str) -> Any:
+    """One document field opened on its own, for views that show a single value (a list shows
+    the jeugdige's name only): no need to fetch or walk the whole document."""
+    if not is_envelope(value):
+        return value
+    return _loads(keyring.decrypt(value, aad_for(casus_id, path)))
+
+
+def _binding(casus_id: uuid.UUID) -> bytes:
+    """The casus part of aad_for, made once per document instead of once per field."""
+    return aad_for(casus_id, "")
+
+
 def _loads(plaintext: bytes) -> Any:
+    # Most sealed values are JSON strings without escapes: their text is the bytes between the
+    # quotes. The plaintext is authenticated output of json.dumps, which escapes every quote,
+    # backslash and control character, so no backslash means nothing to unescape.
+    if plaintext[:1] == b'"' and plaintext[-1:] == b'"' and b"\\" not in plaintext:
+        try:
+            return plaintext[1:-1].decode("utf-8")
+        except UnicodeDecodeError:
+            raise OntsleutelFout("ontsleutelde waarde is geen geldige JSON") from None
     try:
-        return json.loads(plaintext.decode("utf-8"))
+        return json.loads(plaintext)
     except ValueError:
         raise OntsleutelFout("ontsleutelde waarde is geen geldige JSON") from None
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy, short-circuited for the immutable scalars most leaves are."""
+    if value is None or type(value) in _IMMUTABLE:
+        return value
+    return copy.deepcopy(value)
+
+
+_IMMUTABLE = frozenset({str, int, float, bool})
 
 
 def _map_document(formulier: Formulier, inhoud: Mapping[str, Any], leaf: Leaf) -> dict[str, Any]:
@@ -79,33 +112,32 @@ def _map_document(formulier: Formulier, inhoud: Mapping[str, Any], leaf: Leaf) -
     for key, value in inhoud.items():
         sectie = formulier.sectie(key)
         if sectie is None:
-            result[key] = copy.deepcopy(value)
+            result[key] = _copy(value)
         else:
-            result[key] = _map_object(sectie.velden, value, key, leaf)
+            result[key] = _map_object(sectie.per_sleutel, value, key, leaf)
     return result
 
 
-def _map_object(velden: tuple[Veld, ...], value: Any, path: str, leaf: Leaf) -> Any:
+def _map_object(by_key: Mapping[str, Veld], value: Any, path: str, leaf: Leaf) -> Any:
     if not isinstance(value, dict):
-        return copy.deepcopy(value)
-    by_key = {v.sleutel: v for v in velden}
-    return {
-        key: _map_value(by_key[key], sub, f"{path}.{key}", leaf)
-        if key in by_key
-        else copy.deepcopy(sub)
-        for key, sub in value.items()
-    }
+        return _copy(value)
+    result: dict[str, Any] = {}
+    for key, sub in value.items():
+        veld = by_key.get(key)
+        result[key] = _copy(sub) if veld is None else _map_value(veld, sub, f"{path}.{key}", leaf)
+    return result
 
 
 def _map_value(veld: Veld, value: Any, path: str, leaf: Leaf) -> Any:
     if value is None:
         return None
     if veld.type is VeldType.GROEP:
-        return _map_object(veld.velden, value, path, leaf)
+        return _map_object(veld.per_sleutel, value, path, leaf)
     if veld.type is VeldType.LIJST:
         if not isinstance(value, list):
-            return copy.deepcopy(value)
-        return [_map_object(veld.velden, item, f"{path}[]", leaf) for item in value]
+            return _copy(value)
+        item = f"{path}[]"
+        return [_map_object(veld.per_sleutel, sub, item, leaf) for sub in value]
     return leaf(veld, path, value)
 
 

@@ -11,6 +11,7 @@ from app.crypto.fields import (
     birthdate_index,
     decrypt_document,
     decrypt_text,
+    decrypt_value,
     encrypt_document,
     encrypt_text,
     name_index,
@@ -57,6 +58,9 @@ class Kluis:
 
     def open(self, casus_id: uuid.UUID, inhoud: dict[str, Any]) -> dict[str, Any]:
         return decrypt_document(self.formulier, inhoud, keyring=self.keyring, casus_id=casus_id)
+
+    def open_field(self, casus_id: uuid.UUID, path: str, value: Any) -> Any:
+        return decrypt_value(value, keyring=self.keyring, casus_id=casus_id, path=path)
 
     def seal_text(self, casus_id: uuid.UUID, field: str, value: str | None) -> str | None:
         return encrypt_text(value, keyring=self.keyring, casus_id=casus_id, field=field)

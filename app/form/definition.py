@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 from typing import Self
 
@@ -75,6 +76,11 @@ class Veld(_Strict):
             raise ValueError(f"{self.sleutel}: keuzes hoort precies bij keuze en meerkeuze")
         return self
 
+    @cached_property
+    def per_sleutel(self) -> dict[str, Veld]:
+        """Nested fields by key: documents are walked per request, definitions never change."""
+        return {veld.sleutel: veld for veld in self.velden}
+
 
 class Sectie(_Strict):
     sleutel: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
@@ -82,6 +88,11 @@ class Sectie(_Strict):
     uitleg: str | None = None
     stap: int | None = Field(default=None, ge=1, le=7)
     velden: tuple[Veld, ...]
+
+    @cached_property
+    def per_sleutel(self) -> dict[str, Veld]:
+        """The section's fields by key (see Veld.per_sleutel)."""
+        return {veld.sleutel: veld for veld in self.velden}
 
 
 class Formulier(_Strict):
@@ -112,7 +123,11 @@ class Formulier(_Strict):
             yield from _walk(sectie.velden)
 
     def sectie(self, sleutel: str) -> Sectie | None:
-        return next((s for s in self.secties if s.sleutel == sleutel), None)
+        return self._secties.get(sleutel)
+
+    @cached_property
+    def _secties(self) -> dict[str, Sectie]:
+        return {sectie.sleutel: sectie for sectie in self.secties}
 
 
 def _walk(velden: tuple[Veld, ...]) -> Iterator[Veld]:

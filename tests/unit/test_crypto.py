@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.crypto import (
     CryptoFout,
@@ -27,6 +29,7 @@ from app.crypto import (
     birthdate_index,
     decrypt_document,
     decrypt_text,
+    decrypt_value,
     encrypt_document,
     encrypt_text,
     generate_index_key,
@@ -244,6 +247,31 @@ def test_a_ciphertext_moved_to_another_field_fails(
     _put(moved, target, _at(sealed, ("kop", "jeugdige", "naam")))
     with pytest.raises(OntsleutelFout):
         decrypt_document(FORM, moved, keyring=ring, casus_id=CASUS)
+
+
+def test_one_field_opens_on_its_own_and_only_at_its_path(
+    ring: KeyRing, plain: dict[str, Any], sealed: dict[str, Any]
+) -> None:
+    naam = _at(sealed, ("kop", "jeugdige", "naam"))
+    opened = decrypt_value(naam, keyring=ring, casus_id=CASUS, path="kop.jeugdige.naam")
+    assert opened == _at(plain, ("kop", "jeugdige", "naam"))
+    for casus, path in ((CASUS, "situatie.zorgen"), (OTHER_CASUS, "kop.jeugdige.naam")):
+        with pytest.raises(OntsleutelFout):
+            decrypt_value(naam, keyring=ring, casus_id=casus, path=path)
+    assert decrypt_value(None, keyring=ring, casus_id=CASUS, path="kop.jeugdige.naam") is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.text() | st.lists(st.text(), max_size=3) | st.integers())
+def test_every_value_opens_exactly_as_it_was_sealed(value: Any) -> None:
+    """Strings take a shortcut past json.loads when they hold nothing to unescape: quotes,
+    backslashes, control characters and any Unicode must still come back unchanged."""
+    ring = _ring("k1")
+    veld = FORM.sectie("situatie").per_sleutel["zorgen"]  # type: ignore[union-attr]
+    sealed = encrypt_document(FORM, {"situatie": {"zorgen": value}}, keyring=ring, casus_id=CASUS)
+    assert veld.privacy is Privacy.FREE_TEXT
+    opened = decrypt_document(FORM, sealed, keyring=ring, casus_id=CASUS)
+    assert opened == {"situatie": {"zorgen": value}}
 
 
 def test_list_items_may_be_reordered(
