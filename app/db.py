@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -49,6 +50,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# How long a writer waits for SQLite's write lock (in this process, and then in the file).
+BUSY_TIMEOUT_S = 30
+_HOLDS_WRITER = "regie_schrijft"
+
+
 def make_engine(url: str, *, foreign_keys: bool = True) -> Engine:
     """Create the engine; SQLite gets WAL, foreign keys and write-serialising transactions.
 
@@ -57,7 +63,9 @@ def make_engine(url: str, *, foreign_keys: bool = True) -> Engine:
     """
     if url.startswith("sqlite"):
         _ensure_sqlite_folder(url)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S}
+        )
         _tune_sqlite(engine, foreign_keys=foreign_keys)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
@@ -83,15 +91,43 @@ def _tune_sqlite(engine: Engine, *, foreign_keys: bool) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
         # Overwrite freed pages: no old ciphertext lingers in the file after a key rotation.
         cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
+    writer = threading.Lock()
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        snapshot = connection.get_execution_options().get(SNAPSHOT_OPTION)
-        connection.exec_driver_sql("BEGIN" if snapshot else "BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(SNAPSHOT_OPTION):
+            connection.exec_driver_sql("BEGIN")
+            return
+        # Writers of this process queue here and are woken the moment the lock is free;
+        # SQLite's own busy handler (left for other processes) polls with sleeps of up to
+        # 100 ms, which under concurrent saves turns into seconds of tail latency. A lock
+        # not freed in time is passed by, and SQLite's busy timeout still protects the file.
+        if writer.acquire(timeout=BUSY_TIMEOUT_S):
+            connection.info[_HOLDS_WRITER] = True
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _release(connection.info)
+            raise
+
+    def _release(info: dict[str, Any]) -> None:
+        if info.pop(_HOLDS_WRITER, False):
+            writer.release()
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(connection: Any) -> None:
+        _release(connection.info)
+
+    @event.listens_for(engine.pool, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        # A connection back in the pool holds no transaction, whatever path it took there.
+        _release(record.info)
 
 
 SNAPSHOT_OPTION = "regie_snapshot"
