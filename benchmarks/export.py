@@ -3,7 +3,8 @@
 Each measurement runs in its own process, so its peak memory is its own. The floor is the
 simplest program doing the same storage work: stream the same rows out of the same database
 with plain SQL, once, and throw them away — `COPY … TO STDOUT` on PostgreSQL, a plain cursor on
-SQLite. Regie's figure is `regie export` (two passes over one snapshot, then the file written).
+SQLite. Regie's figure is `regie export`, start-up included (one pass over a snapshot into
+scratch buckets, the plan, then the buckets read back into the file).
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import getitem
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,19 @@ REGIO_FILE = Path(__file__).parent / "regio.yaml"
 Combinatie = tuple[str, ...]
 
 
+class Kaart(dict[str, str]):
+    """Values to their value at one rung, each worked out once: a column has few distinct
+    values, a casus list many, and a plan generalises every combination several times over."""
+
+    def __init__(self, grof: Callable[[str], str]) -> None:
+        super().__init__()
+        self.grof = grof
+
+    def __missing__(self, waarde: str) -> str:
+        self[waarde] = uitkomst = self.grof(waarde)
+        return uitkomst
+
+
 @dataclass(frozen=True)
 class Ladder:
     """One quasi-identifier and its rungs; rung 0 is the exact value."""
@@ -36,14 +50,17 @@ class Ladder:
     niveaus: tuple[str, ...]
     grof: Callable[[str, int], str]
     voorkeur: int = 0  # on a tie, the ladder with the lowest number is coarsened first
-    _cache: dict[tuple[str, int], str] = field(default_factory=dict, compare=False, repr=False)
+    _kaarten: dict[int, Kaart] = field(default_factory=dict, compare=False, repr=False)
+
+    def kaart(self, niveau: int) -> Kaart:
+        """Exact values to this rung (memoised)."""
+        if niveau not in self._kaarten:
+            self._kaarten[niveau] = Kaart(lambda waarde: self.grof(waarde, niveau))
+        return self._kaarten[niveau]
 
     def op(self, waarde: str, niveau: int) -> str:
-        """The value at a rung (memoised: a column has few distinct values, a casus list many)."""
-        key = (waarde, niveau)
-        if key not in self._cache:
-            self._cache[key] = self.grof(waarde, niveau)
-        return self._cache[key]
+        """The value at a rung."""
+        return self.kaart(niveau)[waarde]
 
 
 def _maand(waarde: str, niveau: int) -> str:
@@ -130,10 +147,8 @@ class Plan:
     totaal: int
 
     def generaliseer(self, combinatie: Combinatie) -> Combinatie:
-        return tuple(
-            ladder.op(waarde, niveau)
-            for ladder, waarde, niveau in zip(self.ladders, combinatie, self.niveaus, strict=True)
-        )
+        kaarten = [ladder.kaart(n) for ladder, n in zip(self.ladders, self.niveaus, strict=True)]
+        return tuple(map(getitem, kaarten, combinatie))
 
     def toegestaan(self, combinatie: Combinatie) -> Combinatie | None:
         """The generalised values, or None when the casus falls in a group smaller than k."""
@@ -197,29 +212,81 @@ def maak_plan(
     budget = math.floor(totaal * max_aandeel)
     vloer = list(minimum) if minimum is not None else [0] * len(ladders)
     niveaus = list(vloer)
-    klassen = _klassen(ladders, basis, niveaus)
+    treden = _Treden(ladders, basis)
+    klassen = treden.begin(niveaus)
     while _te_klein(klassen, k) > budget:
         opties = [i for i, ladder in enumerate(ladders) if niveaus[i] < len(ladder.niveaus) - 1]
         if not opties:
             break
         # Fewest casussen left in small groups; on a tie, the column with the most distinct
         # values now (it splits the casussen most), then the preferred order. One trial at a
-        # time, keeping only the best, so memory holds at most three sets of counts.
-        verschillend = {i: _verschillend(klassen, i) for i in opties}
-        del klassen
-        beste: tuple[tuple[int, int, int], list[int], Counter[Combinatie]] | None = None
+        # time, keeping only the best one's score: with the current groups and the basis, memory
+        # holds at most three sets of counts.
+        beste: tuple[tuple[int, int, int], int] | None = None
         for i in opties:
-            proef_niveaus = _hoger(niveaus, i)
-            proef = _klassen(ladders, basis, proef_niveaus)
-            score = (_te_klein(proef, k), -verschillend[i], ladders[i].voorkeur)
-            if beste is None or score < beste[0]:
-                beste = (score, proef_niveaus, proef)
+            proef = treden.hoger(klassen, niveaus, i)
+            score = (_te_klein(proef, k), -_verschillend(klassen, i), ladders[i].voorkeur)
             del proef
+            if beste is None or score < beste[0]:
+                beste = (score, i)
         assert beste is not None
-        _, niveaus, klassen = beste
-        del beste
+        klassen = treden.hoger(klassen, niveaus, beste[1])
+        niveaus = _hoger(niveaus, beste[1])
     niveaus, klassen = _terug(ladders, basis, niveaus, klassen, k=k, budget=budget, vloer=vloer)
     return Plan(ladders, tuple(niveaus), k, klassen, totaal)
+
+
+class _Treden:
+    """One rung up a ladder, worked out from the groups at the current rungs when the ladder is
+    a hierarchy (every value at one rung has a single value one rung up, as month → quarter), so
+    each trial groups the ever fewer groups rather than every distinct combination again."""
+
+    def __init__(self, ladders: tuple[Ladder, ...], basis: Counter[Combinatie]) -> None:
+        self.ladders = ladders
+        self.basis = basis
+        self._exact: list[set[str]] | None = None
+        self._stappen: dict[tuple[int, int], dict[str, str] | None] = {}
+
+    def begin(self, niveaus: list[int]) -> Counter[Combinatie]:
+        """The groups at the starting rungs: the basis itself when they leave every value as it
+        is (a project's first export), so the largest set of counts is not held twice."""
+        exact = self._waarden()
+        if all(
+            all(ladder.op(w, n) == w for w in waarden)
+            for ladder, n, waarden in zip(self.ladders, niveaus, exact, strict=True)
+        ):
+            return self.basis
+        return _klassen(self.ladders, self.basis, niveaus)
+
+    def hoger(
+        self, klassen: Counter[Combinatie], niveaus: list[int], index: int
+    ) -> Counter[Combinatie]:
+        """The groups with ladder `index` one rung up."""
+        stap = self._stap(index, niveaus[index])
+        if stap is None:
+            return _klassen(self.ladders, self.basis, _hoger(niveaus, index))
+        hoger: Counter[Combinatie] = Counter()
+        for combinatie, aantal in klassen.items():
+            grof = (*combinatie[:index], stap[combinatie[index]], *combinatie[index + 1 :])
+            hoger[grof] = hoger.get(grof, 0) + aantal
+        return hoger
+
+    def _stap(self, index: int, niveau: int) -> dict[str, str] | None:
+        """Rung `niveau` to the next for the values in the data, or None if one value at this
+        rung would go to two (then the groups must be made from the exact values)."""
+        if (index, niveau) not in self._stappen:
+            ladder = self.ladders[index]
+            waarden = self._waarden()[index]
+            paren = {(ladder.op(w, niveau), ladder.op(w, niveau + 1)) for w in waarden}
+            stap = dict(paren)
+            self._stappen[index, niveau] = stap if len(stap) == len(paren) else None
+        return self._stappen[index, niveau]
+
+    def _waarden(self) -> list[set[str]]:
+        """Each column's distinct exact values."""
+        if self._exact is None:
+            self._exact = [{c[i] for c in self.basis} for i in range(len(self.ladders))]
+        return self._exact
 
 
 def _terug(
@@ -259,13 +326,12 @@ def _hoger(niveaus: list[int], index: int) -> list[int]:
 def _klassen(
     ladders: tuple[Ladder, ...], basis: Counter[Combinatie], niveaus: list[int]
 ) -> Counter[Combinatie]:
+    """The groups at these rungs, from the exact combinations."""
+    kaarten = [ladder.kaart(n) for ladder, n in zip(ladders, niveaus, strict=True)]
     klassen: Counter[Combinatie] = Counter()
     for combinatie, aantal in basis.items():
-        grof = tuple(
-            ladder.op(waarde, niveau)
-            for ladder, waarde, niveau in zip(ladders, combinatie, niveaus, strict=True)
-        )
-        klassen[grof] += aantal
+        grof = tuple(map(getitem, kaarten, combinatie))
+        klassen[grof] = klassen.get(grof, 0) + aantal
     return klassen
 
 

@@ -49,7 +49,8 @@ def export_to_file(
     formulieren = load_formulieren(settings.extra_form_dir, settings.form_version)
     with unit_of_work(engine) as session:
         minimum = released_levels(session, onderzoek, gekozen)
-    with snapshot_session(engine) as snapshot:
+    with snapshot_session(engine) as snapshot, progress() as bar:
+        lezen = bar.add_task("Lezen", total=None)
         bestand = open_export(
             snapshot,
             onderzoek,
@@ -58,19 +59,19 @@ def export_to_file(
             formaat=formaat,
             project=gekozen,
             minimum=minimum,
+            voortgang=lambda n: bar.advance(lezen, n),
         )
+        bar.remove_task(lezen)
         audit = AuditRecorder(request_id=None, clientadres=None)
         audit.gebruikersnaam = f"opdrachtregel:{getpass.getuser()}"[:100]
         audit.record("onderzoek.exporteren", Uitkomst.TOEGESTAAN, kenmerken=bestand.kenmerken())
         with unit_of_work(engine) as session:
             remember_levels(session, gekozen, bestand.plan)
             audit.write(session)
-        return write_export(bestand, uit, progress)
+        return write_export(bestand, uit, bar)
 
 
-def write_export(
-    bestand: Exportbestand, uit: Path, progress: Callable[[], Progress]
-) -> dict[str, Any]:
+def write_export(bestand: Exportbestand, uit: Path, bar: Progress) -> dict[str, Any]:
     """Stream into a private temporary file, then move it into place; returns the explanation.
 
     A half-written export never sits under the requested name, and neither file is readable
@@ -84,8 +85,8 @@ def write_export(
     fd, naam = tempfile.mkstemp(prefix=f".{uit.name}.", suffix=".deel", dir=uit.parent)
     tijdelijk = Path(naam)
     try:
-        with os.fdopen(fd, "wb") as fh, progress() as bar:
-            task = bar.add_task("Exporteren", total=bestand.plan.totaal)
+        with os.fdopen(fd, "wb") as fh:
+            task = bar.add_task("Schrijven", total=bestand.plan.totaal)
             for blok in bestand.stream(lambda n: bar.advance(task, n)):
                 fh.write(blok)
         _write_private(side_file(uit), json.dumps(toelichting, ensure_ascii=False, indent=2))

@@ -1,26 +1,30 @@
 """The researchers' export: one row per casus, pseudonymised, k-anonymous, streamed.
 
-Two passes over one database snapshot. The first counts the quasi-identifier combinations and
-decides what to generalise and suppress (see `anonimiteit`); the second writes the rows. Rows are
-built from `CasusFeiten` only, so no name and no free text can reach the file: not by mistake, not
-encoded, not at all.
+One pass over one database snapshot, then one over a private scratch directory. The first counts
+the quasi-identifier combinations and decides what to generalise and suppress (see
+`anonimiteit`), meanwhile putting each casus' row in a bucket on disk with everything but its
+quasi-identifiers already formatted: those stay in memory, the bucket gets only the number of
+their combination. The second reads the buckets back and writes the rows the plan allows,
+generalised, in pseudonym order. Rows are built from `CasusFeiten` only, so no name and no free
+text can reach the file: not by mistake, not encoded, not at all.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import json
+import shutil
 import sys
 import tempfile
+import weakref
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from statistics import fmean
-from typing import Any
+from typing import Any, Protocol, TextIO
 
 from sqlmodel import Session
 
@@ -32,7 +36,18 @@ from app.research.pseudonym import Pseudonimiseerder
 from app.research.vragenlijst import Doelgroep, Vragenlijsten
 
 VOORVOEGSEL = {Doelgroep.PROFESSIONAL: "professionals", Doelgroep.OUDER: "ouders"}
-RIJEN_PER_BLOK = 200
+# The quasi-identifier columns in the file's order (`combinatie` has the ladders' order).
+KWASI = (
+    "formulierversie",
+    "status",
+    "gemeente",
+    "indicaties",
+    "startmaand",
+    "organisatietypen",
+    "aantal_betrokkenen",
+)
+TELLINGEN = ("aantal_mdos", "aantal_mdos_afgerond", "aantal_revisies", "aantal_overdrachten")
+RIJEN_PER_BLOK = 1000
 
 
 class Formaat(StrEnum):
@@ -57,14 +72,23 @@ def combinatie(feiten: CasusFeiten) -> Combinatie:
     )
 
 
-def duur(feiten: CasusFeiten, startniveau: str) -> int | None:
+@dataclass(frozen=True)
+class Afronding:
     """Weeks, rounded down as coarsely as the start month is generalised: with the day of the
     export known, an open casus' exact duration would give its start date back. Unknown for an
     open casus whose start month is hidden altogether."""
-    if startniveau == "weggelaten" and feiten.status != "afgesloten":
-        return None
-    eenheid = duur_eenheid(startniveau)
-    return feiten.duur_weken // eenheid * eenheid
+
+    eenheid: int
+    open_onbekend: bool
+
+    @classmethod
+    def voor(cls, startniveau: str) -> Afronding:
+        return cls(duur_eenheid(startniveau), startniveau == "weggelaten")
+
+    def __call__(self, weken: int, *, afgesloten: bool) -> int | None:
+        if self.open_onbekend and not afgesloten:
+            return None
+        return weken // self.eenheid * self.eenheid
 
 
 @dataclass(frozen=True)
@@ -90,64 +114,33 @@ class Kolommen:
         return cls(tuple(onderdelen), {d: tuple(v) for d, v in vragen.items()})
 
     def namen(self) -> list[str]:
-        namen = [
-            "pseudoniem",
-            "formulierversie",
-            "status",
-            "gemeente",
-            "indicaties",
-            "startmaand",
-            "organisatietypen",
-            "aantal_betrokkenen",
-            "aantal_mdos",
-            "aantal_mdos_afgerond",
-            "aantal_revisies",
-            "aantal_overdrachten",
-            "duur_weken",
-        ]
-        namen += [f"stap_{stap}" for stap in STAPPEN]
+        return ["pseudoniem", *KWASI, *TELLINGEN, "duur_weken", *self.achter()]
+
+    def achter(self) -> list[str]:
+        """The columns after the duration: steps, agreements, questionnaires."""
+        namen = [f"stap_{stap}" for stap in STAPPEN]
         namen += [_afspraakkolom(o) for o in self.onderdelen]
         for doelgroep, vragen in self.schaalvragen.items():
             namen.append(f"{VOORVOEGSEL[doelgroep]}_aantal")
             namen += [f"{VOORVOEGSEL[doelgroep]}_{v}" for v in vragen]
         return namen
 
+    def waarden(self, feiten: CasusFeiten) -> list[Any]:
+        """A casus' values for `achter`: step statuses, agreements per onderdeel, and per
+        questionnaire the number of answers and the mean of each scale question."""
+        waarden: list[Any] = list(feiten.stappen)
+        waarden += [feiten.afspraken.get(o, 0) for o in self.onderdelen]
+        for doelgroep, vragen in self.schaalvragen.items():
+            antwoorden = feiten.antwoorden.get(doelgroep, [])
+            waarden.append(len(antwoorden))
+            for vraag in vragen:
+                scores = [a[vraag] for a in antwoorden if isinstance(a.get(vraag), int)]
+                waarden.append(round(fmean(scores), 2) if scores else None)
+        return waarden
+
 
 def _afspraakkolom(onderdeel: str) -> str:
     return "afspraken_" + onderdeel.replace("-", "_")
-
-
-def rij(
-    feiten: CasusFeiten, grof: Combinatie, pseudoniem: str, kolommen: Kolommen, startniveau: str
-) -> dict[str, Any]:
-    """One export row. Every value is a category, a count, a month or a mean of scale answers;
-    the quasi-identifiers (text) as far as the plan generalised them."""
-    startmaand, indicaties, organisatietypen, gemeente, status, versie, betrokkenen = grof
-    waarden: dict[str, Any] = {
-        "pseudoniem": pseudoniem,
-        "formulierversie": versie,
-        "status": status,
-        "gemeente": gemeente,
-        "indicaties": indicaties,
-        "startmaand": startmaand,
-        "organisatietypen": organisatietypen,
-        "aantal_betrokkenen": betrokkenen,
-        "aantal_mdos": feiten.mdos,
-        "aantal_mdos_afgerond": feiten.mdos_afgerond,
-        "aantal_revisies": feiten.revisies,
-        "aantal_overdrachten": feiten.overdrachten,
-        "duur_weken": duur(feiten, startniveau),
-    }
-    waarden.update({f"stap_{stap}": s for stap, s in zip(STAPPEN, feiten.stappen, strict=True)})
-    waarden.update({_afspraakkolom(o): feiten.afspraken.get(o, 0) for o in kolommen.onderdelen})
-    for doelgroep, vragen in kolommen.schaalvragen.items():
-        antwoorden = feiten.antwoorden.get(doelgroep, [])
-        prefix = VOORVOEGSEL[doelgroep]
-        waarden[f"{prefix}_aantal"] = len(antwoorden)
-        for vraag in vragen:
-            scores = [a[vraag] for a in antwoorden if isinstance(a.get(vraag), int)]
-            waarden[f"{prefix}_{vraag}"] = round(fmean(scores), 2) if scores else None
-    return waarden
 
 
 class Export:
@@ -160,6 +153,7 @@ class Export:
         kolommen: Kolommen,
         ladders: tuple[Ladder, ...],
         pseudoniem: Pseudonimiseerder,
+        formaat: Formaat,
         *,
         nu: datetime,
     ) -> None:
@@ -169,93 +163,199 @@ class Export:
         self.ladders = ladders
         self.pseudoniem = pseudoniem
         self.nu = nu
+        self.opmaak: _Opmaak = _Csv(kolommen.namen()) if formaat is Formaat.CSV else _Jsonl()
+        self._achter = kolommen.achter()
+        self._nummers: dict[Combinatie, int] = {}
+        self._emmers: _Emmers | None = None
 
-    def _feiten(self, *, volledig: bool = True) -> Iterator[CasusFeiten]:
-        return iter_feiten(self.session, self.formulieren, nu=self.nu, volledig=volledig)
-
-    def plan(self, *, k: int, max_aandeel: float, minimum: Sequence[int] | None = None) -> Plan:
-        """Pass 1: count the combinations (memory grows with distinct ones, not with casussen)."""
-        feiten = self._feiten(volledig=False)
-        basis: Counter[Combinatie] = Counter(combinatie(f) for f in feiten)
+    def plan(
+        self,
+        *,
+        k: int,
+        max_aandeel: float,
+        minimum: Sequence[int] | None = None,
+        voortgang: Callable[[int], None] | None = None,
+    ) -> Plan:
+        """Pass 1: read each casus once, count its combination (memory grows with distinct
+        ones, not with casussen) and put the rest of its row in a bucket on disk."""
+        self._emmers = emmers = _Emmers()
+        basis: Counter[Combinatie] = Counter()
+        casussen = _melden(iter_feiten(self.session, self.formulieren, nu=self.nu), voortgang)
+        try:
+            for feiten in casussen:
+                sleutel = combinatie(feiten)
+                basis[sleutel] += 1
+                nummer = self._nummers.setdefault(sleutel, len(self._nummers))
+                emmers.voeg_toe(self._kladregel(feiten, nummer))
+        except BaseException:
+            emmers.opruimen()
+            raise
+        finally:
+            emmers.sluit()
         return maak_plan(self.ladders, basis, k=k, max_aandeel=max_aandeel, minimum=minimum)
 
-    def rijen(
-        self, plan: Plan, *, voortgang: Callable[[int], None] | None = None
-    ) -> Iterator[dict[str, Any]]:
-        """Pass 2: the rows the plan allows (in casus-id order; `blokken` reorders them)."""
-        startniveau = plan.niveau("startmaand")
-        for feiten in self._feiten():
-            grof = plan.toegestaan(combinatie(feiten))
-            if grof is not None:
-                pseudoniem = self.pseudoniem(feiten.casus_id)
-                yield rij(feiten, grof, pseudoniem, self.kolommen, startniveau)
-            if voortgang is not None:
-                voortgang(1)
+    def _kladregel(self, feiten: CasusFeiten, nummer: int) -> str:
+        """A casus in a bucket: its pseudonym first (the sort key), the number of its combination,
+        its exact duration and whether it is closed (rounded once the plan is known), then its
+        counts and the columns after the duration, formatted."""
+        tellingen = (feiten.mdos, feiten.mdos_afgerond, feiten.revisies, feiten.overdrachten)
+        return "\t".join(
+            (
+                self.pseudoniem(feiten.casus_id),
+                str(nummer),
+                str(feiten.duur_weken),
+                "1" if feiten.status == "afgesloten" else "",
+                self.opmaak.velden(TELLINGEN, tellingen),
+                self.opmaak.velden(self._achter, self.kolommen.waarden(feiten)),
+            )
+        )
 
     def blokken(
-        self, plan: Plan, formaat: Formaat, *, voortgang: Callable[[int], None] | None = None
+        self, plan: Plan, *, voortgang: Callable[[int], None] | None = None
     ) -> Iterator[bytes]:
-        """The file in chunks, rows ordered by pseudonym.
+        """Pass 2: the file in chunks, rows ordered by pseudonym.
 
         In casus-id order, two projects' exports would line up row by row and their different
-        pseudonyms would protect nothing. Rows go to buckets on disk by the pseudonym's first
-        characters and each bucket is sorted on its own, so memory stays flat.
+        pseudonyms would protect nothing. Each bucket holds the pseudonyms with the same first
+        two hex digits and is sorted on its own, so memory stays flat.
         """
-        schrijver = _CsvSchrijver(self.kolommen.namen()) if formaat is Formaat.CSV else None
-        with tempfile.TemporaryDirectory(prefix="regie-export-") as map_:
-            emmers = _Emmers(Path(map_))
-            for waarden in self.rijen(plan, voortgang=voortgang):
-                regel = schrijver.regel(waarden) if schrijver else _jsonl(waarden)
-                emmers.voeg_toe(waarden["pseudoniem"], regel)
-            if schrijver:
-                yield schrijver.kop().encode("utf-8")
-            yield from emmers.gesorteerd()
+        if self._emmers is None:
+            raise RuntimeError("eerst het plan, dan de rijen")
+        # Per combination number: its generalised values, formatted, or None when suppressed.
+        kwasi = [self._kwasi(plan.toegestaan(c)) for c in self._nummers]
+        afronding = Afronding.voor(plan.niveau("startmaand"))
+        opmaak = self.opmaak
+        if kop := opmaak.kop():
+            yield kop.encode("utf-8")
+        for regels in self._emmers.gesorteerd():
+            uit = []
+            for regel in regels:
+                pseudoniem, nummer, weken, afgesloten, tellingen, achter = regel.split("\t")
+                grof = kwasi[int(nummer)]
+                if grof is not None:
+                    duur = afronding(int(weken), afgesloten=bool(afgesloten))
+                    uit.append(opmaak.regel(pseudoniem, grof, tellingen, duur, achter))
+            if voortgang is not None:
+                voortgang(len(regels))
+            if uit:
+                yield "".join(uit).encode("utf-8")
+
+    def _kwasi(self, grof: Combinatie | None) -> str | None:
+        if grof is None:
+            return None
+        startmaand, indicaties, organisatietypen, gemeente, status, versie, betrokkenen = grof
+        waarden = (versie, status, gemeente, indicaties, startmaand, organisatietypen, betrokkenen)
+        return self.opmaak.velden(KWASI, waarden)
+
+
+def _melden(
+    feiten: Iterator[CasusFeiten], voortgang: Callable[[int], None] | None
+) -> Iterator[CasusFeiten]:
+    """Report progress a block at a time: a progress bar's bookkeeping per casus would cost
+    more than the casus."""
+    if voortgang is None:
+        yield from feiten
+        return
+    gelezen = 0
+    for gelezen, casus in enumerate(feiten, 1):
+        yield casus
+        if gelezen % RIJEN_PER_BLOK == 0:
+            voortgang(RIJEN_PER_BLOK)
+    voortgang(gelezen % RIJEN_PER_BLOK)
 
 
 class _Emmers:
-    """Lines bucketed on disk by the pseudonym's first two hex digits, read back sorted."""
+    """Lines bucketed on disk by their first two characters (the pseudonym's), read back sorted.
 
-    def __init__(self, map_: Path) -> None:
-        self.map = map_
-        self.open: dict[str, Any] = {}
+    In a private temporary directory (mkdtemp: mode 0700), removed once read back, on an error,
+    or when an export is dropped unread (the finaliser).
+    """
 
-    def voeg_toe(self, pseudoniem: str, regel: str) -> None:
-        sleutel = pseudoniem[:2]
-        if sleutel not in self.open:
-            self.open[sleutel] = (self.map / sleutel).open("w", encoding="utf-8", newline="")
-        self.open[sleutel].write(regel)
+    def __init__(self) -> None:
+        self.map = Path(tempfile.mkdtemp(prefix="regie-export-"))
+        self.opruimen = weakref.finalize(self, shutil.rmtree, self.map, ignore_errors=True)
+        self.open: dict[str, TextIO] = {}
 
-    def gesorteerd(self) -> Iterator[bytes]:
+    def voeg_toe(self, regel: str) -> None:
+        sleutel = regel[:2]
+        bestand = self.open.get(sleutel)
+        if bestand is None:
+            bestand = self.open[sleutel] = (self.map / sleutel).open("w", encoding="utf-8")
+        bestand.write(regel)
+        bestand.write("\n")
+
+    def sluit(self) -> None:
         for bestand in self.open.values():
             bestand.close()
-        for sleutel in sorted(self.open):
-            # Every line starts with its pseudonym (CSV's first column, JSONL's first key).
-            tekst = (self.map / sleutel).read_text(encoding="utf-8")
-            regels = sorted(tekst.splitlines(keepends=True))
-            for start in range(0, len(regels), RIJEN_PER_BLOK):
-                yield "".join(regels[start : start + RIJEN_PER_BLOK]).encode("utf-8")
+
+    def gesorteerd(self) -> Iterator[list[str]]:
+        try:
+            for sleutel in sorted(self.open):
+                tekst = (self.map / sleutel).read_text(encoding="utf-8")
+                yield sorted(tekst.split("\n")[:-1])
+        finally:
+            self.opruimen()
 
 
-class _CsvSchrijver:
+class _Opmaak(Protocol):
+    """How one format writes a row: in the pieces the two passes make of it, then whole."""
+
+    def kop(self) -> str: ...
+
+    def velden(self, namen: Sequence[str], waarden: Iterable[Any]) -> str: ...
+
+    def regel(
+        self, pseudoniem: str, kwasi: str, tellingen: str, duur: int | None, achter: str
+    ) -> str: ...
+
+
+class _Csv:
+    """CSV as csv.writer writes it: each piece is a run of its fields, joined as it joins them.
+
+    The header ends in CRLF and the rows in LF, as the export has always written them (its
+    buckets were read back with newline translation); readers take either.
+    """
+
     def __init__(self, namen: list[str]) -> None:
         self.namen = namen
-        self._uit = io.StringIO()
-        self._csv = csv.DictWriter(self._uit, fieldnames=namen, lineterminator="\r\n")
+        self._csv = csv.writer(_Terug(), lineterminator="")
 
     def kop(self) -> str:
-        self._csv.writeheader()
-        return self._neem()
+        return self.velden(self.namen, self.namen) + "\r\n"
 
-    def regel(self, waarden: dict[str, Any]) -> str:
-        self._csv.writerow({k: "" if v is None else v for k, v in waarden.items()})
-        return self._neem()
+    def velden(self, namen: Sequence[str], waarden: Iterable[Any]) -> str:
+        tekst: str = self._csv.writerow(waarden)
+        return tekst
 
-    def _neem(self) -> str:
-        tekst = self._uit.getvalue()
-        self._uit.seek(0)
-        self._uit.truncate()
+    def regel(
+        self, pseudoniem: str, kwasi: str, tellingen: str, duur: int | None, achter: str
+    ) -> str:
+        return f"{pseudoniem},{kwasi},{tellingen},{'' if duur is None else duur},{achter}\n"
+
+
+class _Terug:
+    """A file whose write hands its text back: csv.writer's writerow then returns the line."""
+
+    def write(self, tekst: str) -> str:
         return tekst
 
 
-def _jsonl(waarden: dict[str, Any]) -> str:
-    return json.dumps(waarden, ensure_ascii=False, separators=(",", ":")) + "\n"
+class _Jsonl:
+    """One compact JSON object per line, keys in column order."""
+
+    def __init__(self) -> None:
+        self._json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+    def kop(self) -> str:
+        return ""
+
+    def velden(self, namen: Sequence[str], waarden: Iterable[Any]) -> str:
+        return self._json.encode(dict(zip(namen, waarden, strict=True)))[1:-1]
+
+    def regel(
+        self, pseudoniem: str, kwasi: str, tellingen: str, duur: int | None, achter: str
+    ) -> str:
+        tekst = "null" if duur is None else duur
+        return (
+            f'{{"pseudoniem":"{pseudoniem}",{kwasi},{tellingen},"duur_weken":{tekst},{achter}}}\n'
+        )

@@ -4,6 +4,9 @@ This module is where "anonymised by construction" starts: it has no key ring, so
 a sealed value, and from a revision it keeps only what the form's privacy classes allow:
 categorical values, counts, dates reduced to a month, and whether a step holds anything at all.
 Everything downstream (export, figures) sees only `CasusFeiten`.
+
+It runs once per casus for every casus, so it reads plain rows (no ORM objects to build and
+track), and a batch's related rows by its id range rather than by a list of its ids.
 """
 
 from __future__ import annotations
@@ -12,12 +15,13 @@ import itertools
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import and_, distinct, func
-from sqlmodel import Session, col, select
+from sqlalchemy import ColumnElement, Connection, Row, and_, distinct, func, select, type_coerce
+from sqlalchemy.types import NullType
+from sqlmodel import Session, col
 
 from app.accounts.models import Account, Organisatie
 from app.casus.models import Casus, Rol
@@ -29,10 +33,15 @@ from app.research.kenmerken import STAPPEN, StapStatus, kenmerken
 from app.research.models import VragenlijstAntwoord
 from app.research.vragenlijst import Doelgroep
 
+GELDIGE_STATUSSEN = frozenset({StapStatus.LEEG, StapStatus.DEELS, StapStatus.VOLLEDIG})
 
-@dataclass(frozen=True)
-class CasusFeiten:
-    """One casus as research sees it: no name, no free text, no date finer than a month."""
+
+class CasusFeiten(NamedTuple):
+    """One casus as research sees it: no name, no free text, no date finer than a month.
+
+    A named tuple, not a frozen dataclass: one is built for every casus, and a frozen
+    dataclass sets its seventeen fields one `object.__setattr__` at a time.
+    """
 
     casus_id: uuid.UUID
     formulierversie: str
@@ -50,10 +59,15 @@ class CasusFeiten:
     duur_weken: int
     stappen: tuple[str, ...]
     afspraken: dict[str, int]
-    antwoorden: dict[Doelgroep, list[dict[str, int]]] = field(default_factory=dict)
+    antwoorden: dict[Doelgroep, list[dict[str, int]]]
 
 
-def gemeente(formulier: Formulier, casus: Casus) -> str:
+class _MetGemeente(Protocol):
+    @property
+    def gemeente(self) -> str: ...
+
+
+def gemeente(formulier: Formulier, casus: _MetGemeente) -> str:
     """The casus' gemeente if it is one of the form's; anything else reads "onbekend"."""
     return (
         casus.gemeente
@@ -62,8 +76,22 @@ def gemeente(formulier: Formulier, casus: Casus) -> str:
     )
 
 
-def month(moment: datetime | date) -> str:
-    return f"{moment.year:04d}-{moment.month:02d}"
+@dataclass(frozen=True)
+class _Woorden:
+    """One form version's vocabularies as sets: made once per version, not once per casus."""
+
+    formulier: Formulier
+    indicaties: frozenset[str]
+    onderdelen: frozenset[str]
+
+    @classmethod
+    def van(cls, formulier: Formulier) -> _Woorden:
+        vocabulaires = formulier.vocabulaires
+        return cls(
+            formulier,
+            frozenset(vocabulaires.get("indicatie", ())),
+            frozenset(vocabulaires.get("onderdeel", ())),
+        )
 
 
 def iter_feiten(
@@ -71,93 +99,125 @@ def iter_feiten(
     formulieren: Formulieren,
     *,
     nu: datetime,
-    batch: int = 200,
-    volledig: bool = True,
+    batch: int = 1000,
 ) -> Iterator[CasusFeiten]:
-    """Every casus in id order, a batch at a time: memory stays flat however many there are.
-
-    `volledig=False` reads only what the quasi-identifiers need (the export's counting pass):
-    MDOs, handovers and questionnaire answers are then left empty.
-    """
+    """Every casus in id order, a batch at a time: memory stays flat however many there are."""
+    # Plain rows through the session's connection (its transaction, so its snapshot): the
+    # ORM's per-row bookkeeping would cost more than everything else done with a row.
+    verbinding = session.connection()
+    woorden: dict[str, _Woorden] = {}
     after: uuid.UUID | None = None
     while True:
-        query = select(Casus).order_by(col(Casus.id)).limit(batch)
+        query = _CASUS.order_by(col(Casus.id)).limit(batch)
         if after is not None:
             query = query.where(col(Casus.id) > after)
-        casussen = list(session.exec(query))
+        casussen = verbinding.execute(query).all()
         if not casussen:
             return
-        yield from _batch(session, formulieren, casussen, nu, volledig=volledig)
+        for versie in {c.formulierversie for c in casussen} - woorden.keys():
+            woorden[versie] = _Woorden.van(formulieren[versie])
+        reeks = _Reeks(after, casussen[-1].id)
+        yield from _batch(verbinding, woorden, casussen, reeks, nu)
         after = casussen[-1].id
-        session.expunge_all()
+
+
+def _sleutel(kolom: Any) -> ColumnElement[Any]:
+    """A casus id as the driver returns it, to match rows on: made into a UUID object, each of
+    the ten or so related rows of a casus would cost more to convert than to read."""
+    return type_coerce(kolom, NullType())
+
+
+# Only what research may see of a casus: no search indexes, no closing reason.
+_CASUS = select(
+    col(Casus.id),
+    _sleutel(col(Casus.id)).label("sleutel"),
+    col(Casus.formulierversie),
+    col(Casus.gemeente),
+    col(Casus.status),
+    col(Casus.revisie),
+    col(Casus.aangemaakt_op),
+    col(Casus.afgesloten_op),
+    col(Casus.kenmerken),
+)
+
+
+@dataclass(frozen=True)
+class _Reeks:
+    """A batch as an id range: casussen come in id order, so (after, last] holds exactly the
+    batch, and related rows are found by two comparisons instead of a list of a thousand ids."""
+
+    after: uuid.UUID | None
+    last: uuid.UUID
+
+    def bevat(self, casus_id: Any) -> ColumnElement[bool]:
+        tot = casus_id <= self.last
+        return tot if self.after is None else and_(casus_id > self.after, tot)
 
 
 def _batch(
-    session: Session,
-    formulieren: Formulieren,
-    casussen: Sequence[Casus],
+    verbinding: Connection,
+    woorden: dict[str, _Woorden],
+    casussen: Sequence[Row[Any]],
+    reeks: _Reeks,
     nu: datetime,
-    *,
-    volledig: bool,
 ) -> Iterator[CasusFeiten]:
-    ids = [c.id for c in casussen]
     # Casussen saved before the projection was stored on the casus: derive it once from the
     # current revision (the projection needs no key, so this reads nothing it may not).
-    oud = _current_content(session, [c.id for c in casussen if c.kenmerken is None])
-    rollen = _roles(session, ids)
-    mdos = _meetings(session, ids) if volledig else {}
-    overdrachten = _handovers(session, ids) if volledig else {}
-    antwoorden = _answers(session, ids) if volledig else {}
+    zonder = [c.id for c in casussen if c.kenmerken is None]
+    oud = _current_content(verbinding, zonder) if zonder else {}
+    rollen = _roles(verbinding, reeks)
+    mdos = _meetings(verbinding, reeks)
+    overdrachten = _handovers(verbinding, reeks)
+    antwoorden = _answers(verbinding, reeks)
     for casus in casussen:
-        formulier = formulieren[casus.formulierversie]
-        projectie = casus.kenmerken or kenmerken(formulier, oud.get(casus.id, {}))
-        accounts, typen = rollen.get(casus.id, (0, ()))
-        datums = mdos.get(casus.id, [])
+        versie = woorden[casus.formulierversie]
+        projectie = casus.kenmerken or kenmerken(versie.formulier, oud.get(casus.sleutel, {}))
+        accounts, typen = rollen.get(casus.sleutel, (0, ()))
+        datums = sorted(mdos.get(casus.sleutel, ()))
+        begin = casus.aangemaakt_op
         einde = casus.afgesloten_op or nu
         yield CasusFeiten(
-            casus_id=casus.id,
-            formulierversie=casus.formulierversie,
-            status=casus.status.value,
-            gemeente=gemeente(formulier, casus),
-            indicaties=_vocabulary(projectie.get("indicaties"), formulier, "indicatie"),
-            startmaand=month(casus.aangemaakt_op),
-            organisatietypen=typen,
-            betrokkenen=accounts,
-            mdos=len(datums),
-            mdos_afgerond=sum(1 for _, afgerond in datums if afgerond),
-            mdo_intervallen_dagen=_intervals([d for d, _ in datums]),
-            revisies=casus.revisie,
-            overdrachten=overdrachten.get(casus.id, 0),
-            duur_weken=max(0, (einde - casus.aangemaakt_op).days // 7),
-            stappen=_statuses(projectie.get("stappen")),
-            afspraken=_counts(projectie.get("afspraken"), formulier),
-            antwoorden=antwoorden.get(casus.id, {}),
+            casus.id,
+            casus.formulierversie,
+            casus.status.value,
+            gemeente(versie.formulier, casus),
+            _vocabulary(projectie.get("indicaties"), versie.indicaties),
+            f"{begin.year:04d}-{begin.month:02d}",  # the month, never the day
+            typen,
+            accounts,
+            len(datums),
+            sum(1 for _, afgerond in datums if afgerond),
+            _intervals([d for d, _ in datums]),
+            casus.revisie,
+            overdrachten.get(casus.sleutel, 0),
+            max(0, (einde - begin).days // 7),
+            _statuses(projectie.get("stappen")),
+            _counts(projectie.get("afspraken"), versie.onderdelen),
+            antwoorden.get(casus.sleutel, {}),
         )
 
 
-def _vocabulary(waarden: Any, formulier: Formulier, vocabulaire: str) -> tuple[str, ...]:
+def _vocabulary(waarden: Any, woorden: frozenset[str]) -> tuple[str, ...]:
     """Stored values pass only if they are words of the vocabulary (a second, cheap guard)."""
-    woorden = set(formulier.vocabulaires.get(vocabulaire, ()))
     return tuple(sorted({w for w in waarden or () if isinstance(w, str) and w in woorden}))
 
 
 def _statuses(waarden: Any) -> tuple[str, ...]:
-    geldig = {StapStatus.LEEG, StapStatus.DEELS, StapStatus.VOLLEDIG}
     lijst = list(waarden or ())
+    geldig = GELDIGE_STATUSSEN
     return tuple(w if w in geldig else StapStatus.LEEG for w in lijst[: len(STAPPEN)]) + (
         StapStatus.LEEG,
     ) * max(0, len(STAPPEN) - len(lijst))
 
 
-def _counts(tellingen: Any, formulier: Formulier) -> dict[str, int]:
-    onderdelen = set(formulier.vocabulaires.get("onderdeel", ()))
+def _counts(tellingen: Any, onderdelen: frozenset[str]) -> dict[str, int]:
     items = tellingen.items() if isinstance(tellingen, dict) else ()
     return {o: n for o, n in items if o in onderdelen and isinstance(n, int) and n > 0}
 
 
-def _current_content(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
-    rows = session.exec(
-        select(Revisie.casus_id, Revisie.inhoud)
+def _current_content(verbinding: Connection, ids: list[uuid.UUID]) -> dict[Any, dict[str, Any]]:
+    rows = verbinding.execute(
+        select(_sleutel(col(Revisie.casus_id)), col(Revisie.inhoud))
         .join(
             Casus,
             and_(col(Casus.id) == col(Revisie.casus_id), col(Casus.revisie) == col(Revisie.nummer)),
@@ -167,36 +227,41 @@ def _current_content(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, 
     return {casus_id: dict(inhoud) for casus_id, inhoud in rows}
 
 
-def _roles(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[int, tuple[str, ...]]]:
+def _roles(verbinding: Connection, reeks: _Reeks) -> dict[Any, tuple[int, tuple[str, ...]]]:
     """Everyone who ever held a role: how many people, and which kinds of organisation.
 
     Counted per kind in the database; an account belongs to one organisation, so the people
     per kind add up to the people on the casus.
     """
-    rows = session.exec(
-        select(Rol.casus_id, Organisatie.type, func.count(distinct(col(Rol.account_id))))
+    rows = verbinding.execute(
+        select(
+            _sleutel(col(Rol.casus_id)),
+            col(Organisatie.type),
+            func.count(distinct(col(Rol.account_id))),
+        )
         .join(Account, col(Account.id) == col(Rol.account_id))
         .join(Organisatie, col(Organisatie.id) == col(Account.organisatie_id))
-        .where(col(Rol.casus_id).in_(ids))
+        .where(reeks.bevat(col(Rol.casus_id)))
         .group_by(col(Rol.casus_id), col(Organisatie.type))
     )
-    accounts: Counter[uuid.UUID] = Counter()
-    typen: dict[uuid.UUID, set[str]] = defaultdict(set)
+    accounts: Counter[Any] = Counter()
+    typen: dict[Any, set[str]] = defaultdict(set)
     for casus_id, soort, aantal in rows:
         accounts[casus_id] += int(aantal)
         typen[casus_id].add(OrganisatieType(soort).value)
     return {c: (accounts[c], tuple(sorted(typen[c]))) for c in accounts}
 
 
-def _meetings(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[tuple[date, bool]]]:
-    rows = session.exec(
-        select(col(Mdo.casus_id), col(Mdo.datum), col(Mdo.afgerond_op))
-        .where(col(Mdo.casus_id).in_(ids))
-        .order_by(col(Mdo.datum))
+def _meetings(verbinding: Connection, reeks: _Reeks) -> dict[Any, list[tuple[date, bool]]]:
+    rows = verbinding.execute(
+        # Whether it was concluded, not when; in date order per casus, sorted by the caller.
+        select(
+            _sleutel(col(Mdo.casus_id)), col(Mdo.datum), col(Mdo.afgerond_op).is_not(None)
+        ).where(reeks.bevat(col(Mdo.casus_id)))
     )
-    out: dict[uuid.UUID, list[tuple[date, bool]]] = defaultdict(list)
-    for casus_id, datum, afgerond_op in rows:
-        out[casus_id].append((datum, afgerond_op is not None))
+    out: dict[Any, list[tuple[date, bool]]] = defaultdict(list)
+    for casus_id, datum, afgerond in rows:
+        out[casus_id].append((datum, bool(afgerond)))
     return out
 
 
@@ -204,11 +269,11 @@ def _intervals(datums: list[date]) -> tuple[int, ...]:
     return tuple((b - a).days for a, b in itertools.pairwise(datums))
 
 
-def _handovers(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
-    rows = session.exec(
-        select(Overdracht.casus_id, func.count())
+def _handovers(verbinding: Connection, reeks: _Reeks) -> dict[Any, int]:
+    rows = verbinding.execute(
+        select(_sleutel(col(Overdracht.casus_id)), func.count())
         .where(
-            col(Overdracht.casus_id).in_(ids),
+            reeks.bevat(col(Overdracht.casus_id)),
             col(Overdracht.status) == OverdrachtStatus.GEACCEPTEERD,
         )
         .group_by(col(Overdracht.casus_id))
@@ -217,17 +282,17 @@ def _handovers(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
 
 
 def _answers(
-    session: Session, ids: list[uuid.UUID]
-) -> dict[uuid.UUID, dict[Doelgroep, list[dict[str, int]]]]:
+    verbinding: Connection, reeks: _Reeks
+) -> dict[Any, dict[Doelgroep, list[dict[str, int]]]]:
     """Scale answers only: the sealed open answers are not even selected."""
-    rows = session.exec(
+    rows = verbinding.execute(
         select(
-            VragenlijstAntwoord.casus_id, VragenlijstAntwoord.doelgroep, VragenlijstAntwoord.schaal
-        ).where(col(VragenlijstAntwoord.casus_id).in_(ids))
+            _sleutel(col(VragenlijstAntwoord.casus_id)),
+            col(VragenlijstAntwoord.doelgroep),
+            col(VragenlijstAntwoord.schaal),
+        ).where(reeks.bevat(col(VragenlijstAntwoord.casus_id)))
     )
-    out: dict[uuid.UUID, dict[Doelgroep, list[dict[str, int]]]] = defaultdict(
-        lambda: defaultdict(list)
-    )
+    out: dict[Any, dict[Doelgroep, list[dict[str, int]]]] = defaultdict(lambda: defaultdict(list))
     for casus_id, doelgroep, schaal in rows:
         out[casus_id][Doelgroep(doelgroep)].append(dict(schaal))
     return out

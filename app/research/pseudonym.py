@@ -54,12 +54,16 @@ class Pseudonimiseerder:
     """Pseudonyms for one project."""
 
     def __init__(self, secret: bytes, project: str) -> None:
-        self._key = HKDF(
+        key = HKDF(
             algorithm=hashes.SHA256(),
             length=32,
             salt=None,
             info=f"regie onderzoeksproject {project}".encode(),
         ).derive(secret)
+        # Keyed once: every pseudonym copies this state instead of hashing the key again.
+        self._hmac = hmac.new(key, digestmod=hashlib.sha256)
 
     def __call__(self, casus_id: uuid.UUID) -> str:
-        return hmac.new(self._key, casus_id.bytes, hashlib.sha256).hexdigest()[:32]
+        mac = self._hmac.copy()
+        mac.update(casus_id.bytes)
+        return mac.hexdigest()[:32]

@@ -52,7 +52,7 @@ class Onderzoek:
 
 @dataclass
 class Exportbestand:
-    """An export ready to stream: its plan is fixed, its rows are not yet read."""
+    """An export ready to stream: its plan is fixed, its rows wait in scratch buckets unwritten."""
 
     export: Export
     plan: Plan
@@ -60,8 +60,8 @@ class Exportbestand:
     project: str
 
     def stream(self, voortgang: Callable[[int], None] | None = None) -> Iterator[bytes]:
-        """The file in chunks (the caller owns the snapshot session and closes it)."""
-        yield from self.export.blokken(self.plan, self.formaat, voortgang=voortgang)
+        """The file in chunks; `voortgang` hears of the casussen written or suppressed."""
+        yield from self.export.blokken(self.plan, voortgang=voortgang)
 
     @property
     def media_type(self) -> str:
@@ -98,9 +98,10 @@ def open_export(
     formaat: Formaat,
     project: str,
     minimum: Sequence[int],
+    voortgang: Callable[[int], None] | None = None,
 ) -> Exportbestand:
-    """Plan the export on `session` (a snapshot: app.db.snapshot_session), which the returned
-    stream goes on reading; the caller closes it, on every path."""
+    """Plan the export on `session` (a snapshot: app.db.snapshot_session), the one read of the
+    database; the caller closes it, on every path. `voortgang` hears of the casussen read."""
     if onderzoek.geheim is None:
         raise NietIngericht("Exporteren kan pas als REGIE_ONDERZOEK_SLEUTEL is ingesteld.")
     export = Export(
@@ -109,9 +110,12 @@ def open_export(
         Kolommen.uit(formulieren, vragenlijsten),
         onderzoek.ladders,
         Pseudonimiseerder(onderzoek.geheim, project),
+        formaat,
         nu=utcnow(),
     )
-    plan = export.plan(k=onderzoek.k, max_aandeel=onderzoek.max_onderdrukt, minimum=minimum)
+    plan = export.plan(
+        k=onderzoek.k, max_aandeel=onderzoek.max_onderdrukt, minimum=minimum, voortgang=voortgang
+    )
     return Exportbestand(export, plan, formaat, project)
 
 
