@@ -8,6 +8,7 @@ import json
 import platform
 import tempfile
 from collections.abc import Callable, Sequence
+from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
@@ -182,6 +183,13 @@ def _schaal(resultaten: list[Resultaat]) -> list[str]:
     return [*regels, ""]
 
 
+def _eerder(pad: Path) -> list[Resultaat]:
+    """The figures of an earlier run's report.json (its ratio is derived, so dropped)."""
+    data = json.loads(pad.read_text(encoding="utf-8"))
+    velden = {f.name for f in fields(Resultaat)}
+    return [Resultaat(**{k: v for k, v in r.items() if k in velden}) for r in data["resultaten"]]
+
+
 def _naam(scenario: ModuleType) -> str:
     return scenario.__name__.rsplit(".", 1)[-1]
 
@@ -195,11 +203,20 @@ def main() -> None:
     parser.add_argument(
         "--scenarios", nargs="+", choices=[_naam(s) for s in SCENARIOS], help="standaard: alle"
     )
+    parser.add_argument(
+        "--erbij",
+        type=Path,
+        help="report.json van een eerdere run: de cijfers die deze run niet opnieuw meet, "
+        "blijven in het rapport (elk met de vloer uit zijn eigen run)",
+    )
     args = parser.parse_args()
     gekozen = [s for s in SCENARIOS if not args.scenarios or _naam(s) in args.scenarios]
+    eerder = _eerder(args.erbij) if args.erbij else []
     with tempfile.TemporaryDirectory(prefix="regie-bench-") as workdir:
         resultaten = run(args.backends, args.sizes, Path(workdir), args.pg_admin, scenarios=gekozen)
-    report(resultaten, args.uit)
+    nieuw = {(r.scenario, r.maat, r.backend, r.casussen) for r in resultaten}
+    behouden = [r for r in eerder if (r.scenario, r.maat, r.backend, r.casussen) not in nieuw]
+    report(behouden + resultaten, args.uit)
     print((args.uit / "report.md").read_text(encoding="utf-8"))
 
 
