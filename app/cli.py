@@ -10,13 +10,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from app.config import get_settings
 from app.db import make_engine, snapshot_session
-from app.research.export import Formaat
+from app.enums import Formaat
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
 # Each command imports what it alone needs: `regie audit verify` should not wait for the web
-# app, Alembic, the research export or the crypto to load. Typer does need Formaat up front.
+# app, Alembic, the research export or the crypto to load (Formaat comes from app.enums).
 
 cli = typer.Typer(help="Regie: de levende handreiking.", no_args_is_help=True, add_completion=False)
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -32,3 +32,11 @@ class CasusStatus(StrEnum):
     AANGEMAAKT = "aangemaakt"
     ACTIEF = "actief"
     AFGESLOTEN = "afgesloten"
+
+
+class Formaat(StrEnum):
+    """The anonymised export's file formats (here, not in the export, so the command line can
+    offer the choice without loading the research code)."""
+
+    CSV = "csv"
+    JSONL = "jsonl"

@@ -16,8 +16,8 @@ from sqlalchemy import Engine
 from app.audit.recorder import AuditRecorder, Uitkomst
 from app.config import Settings
 from app.db import snapshot_session, unit_of_work, utcnow
+from app.enums import Formaat
 from app.form.definition import load_formulieren
-from app.research.export import Formaat
 from app.research.service import (
     Exportbestand,
     Onderzoek,

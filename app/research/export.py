@@ -21,13 +21,13 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
 from statistics import fmean
 from typing import Any, Protocol, TextIO
 
 from sqlmodel import Session
 
+from app.enums import Formaat
 from app.form.definition import Formulieren
 from app.research.anonimiteit import SCHEIDING, Combinatie, Ladder, Plan, duur_eenheid, maak_plan
 from app.research.feiten import CasusFeiten, iter_feiten
@@ -48,11 +48,6 @@ KWASI = (
 )
 TELLINGEN = ("aantal_mdos", "aantal_mdos_afgerond", "aantal_revisies", "aantal_overdrachten")
 RIJEN_PER_BLOK = 1000
-
-
-class Formaat(StrEnum):
-    CSV = "csv"
-    JSONL = "jsonl"
 
 
 MEDIA_TYPE = {Formaat.CSV: "text/csv; charset=utf-8", Formaat.JSONL: "application/jsonl"}

@@ -8,8 +8,8 @@ from fastapi.responses import StreamingResponse
 from app.access.policy import Actie
 from app.access.service import authorize_system
 from app.deps import Ctx, SnapshotDep
+from app.enums import Formaat
 from app.research.cijfers import Cijfers, bereken_cijfers
-from app.research.export import Formaat
 from app.research.service import Onderzoek, open_export, released_levels, remember_levels
 
 router = APIRouter(prefix="/onderzoek", tags=["onderzoek"])

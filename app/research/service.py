@@ -11,10 +11,11 @@ from sqlmodel import Session, col, select
 
 from app.config import Settings
 from app.db import utcnow
+from app.enums import Formaat
 from app.errors import NietIngericht, Validatiefout
 from app.form.definition import Formulieren
 from app.research.anonimiteit import Ladder, Plan, ladders, load_regio
-from app.research.export import MEDIA_TYPE, Export, Formaat, Kolommen
+from app.research.export import MEDIA_TYPE, Export, Kolommen
 from app.research.models import Onderzoeksplan
 from app.research.pseudonym import Pseudonimiseerder, master_secret
 from app.research.vragenlijst import Vragenlijsten

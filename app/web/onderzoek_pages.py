@@ -22,6 +22,7 @@ from app.audit.models import AuditGebeurtenis
 from app.audit.recorder import Uitkomst
 from app.context import Context
 from app.deps import SnapshotDep
+from app.enums import Formaat
 from app.research import routes as api
 from app.research.cijfers import (
     ONDERZOEKSVRAGEN,
@@ -32,7 +33,6 @@ from app.research.cijfers import (
     Verdeling,
     bereken_cijfers,
 )
-from app.research.export import Formaat
 from app.web.deps import WebCtx
 from app.web.templating import render
 

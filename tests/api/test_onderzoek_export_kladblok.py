@@ -16,9 +16,9 @@ from sqlmodel import Session
 from app.config import Settings
 from app.crypto.service import keyring_for
 from app.db import make_engine, snapshot_session
+from app.enums import Formaat
 from app.form.definition import load_formulieren
 from app.generator import genereer
-from app.research.export import Formaat
 from app.research.service import Exportbestand, Onderzoek, open_export
 from app.research.vragenlijst import load_vragenlijsten
 
