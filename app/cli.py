@@ -14,12 +14,24 @@ from app.enums import Formaat
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from sqlalchemy import Engine
 
 # Each command imports what it alone needs: `regie audit verify` should not wait for the web
 # app, Alembic, the research export or the crypto to load (Formaat comes from app.enums).
 
 cli = typer.Typer(help="Regie: de levende handreiking.", no_args_is_help=True, add_completion=False)
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _engine() -> Engine:
+    """The configured database, with every table mapped.
+
+    A command imports only its own modules, but the ORM resolves foreign keys (a revision's
+    author, say) against the whole model the first time it flushes.
+    """
+    import app.models  # noqa: F401 - registers every table on the metadata
+
+    return make_engine(get_settings().database_url)
 
 
 def alembic_config(url: str) -> Config:
@@ -73,7 +85,7 @@ def demo(
         config = alembic_config(settings.database_url)
         command.downgrade(config, "base")
         command.upgrade(config, "head")
-    engine = make_engine(settings.database_url)
+    engine = _engine()
     loaded = load_demo(settings, engine)
     typer.echo("Demodata geladen." if loaded else "Demodata was al geladen.")
     erbij = genereer - generated_count(engine)
@@ -105,7 +117,7 @@ def token(gebruikersnaam: str) -> None:
         typer.echo("Geweigerd: regie token werkt alleen met REGIE_ENV=dev.", err=True)
         raise typer.Exit(2)
     try:
-        with unit_of_work(make_engine(settings.database_url)) as session:
+        with unit_of_work(_engine()) as session:
             load_actor(session, gebruikersnaam)
         typer.echo(issue_dev_token(settings, gebruikersnaam))
     except NietGeauthenticeerd:
@@ -127,7 +139,7 @@ def export(
     from app.research.bestand import export_to_file, side_file
 
     settings = get_settings()
-    engine = make_engine(settings.database_url)
+    engine = _engine()
     try:
         toelichting = export_to_file(
             engine, settings, formaat=formaat, project=project, uit=uit, progress=_progress
@@ -156,8 +168,7 @@ def audit_verify() -> None:
     """
     from app.audit import chain
 
-    settings = get_settings()
-    engine = make_engine(settings.database_url)
+    engine = _engine()
     with snapshot_session(engine) as session, _progress() as progress:
         task = progress.add_task("Audittrail controleren", total=chain.count(session))
         breuk = chain.verify(session, lambda n: progress.advance(task, n))
@@ -194,7 +205,7 @@ def keys_rotate(
         typer.echo(f"Nieuwe sleutel {add_key_to_file(key_file)} toegevoegd aan {key_file}.")
     elif not hervat:
         typer.echo("Sleutels komen uit REGIE_DATA_KEYS: de laatste daarvan wordt gebruikt.")
-    engine = make_engine(settings.database_url)
+    engine = _engine()
     keyring = keyring_for(settings)
     formulieren = load_formulieren(settings.extra_form_dir, settings.form_version)
     with _progress() as progress:
