@@ -106,6 +106,9 @@ def drop_database(pg_admin: str, naam: str) -> None:
     admin.dispose()
 
 
+GROEI = "geheugengroei"
+
+
 def geheugengroei(resultaten: list[Resultaat], scenario: str, max_groei: float) -> list[Resultaat]:
     """Flat memory: per backend, the peak at the largest size within `max_groei` of the
     smallest (a judgement across sizes, so it is made after all of them ran)."""
@@ -125,7 +128,7 @@ def geheugengroei(resultaten: list[Resultaat], scenario: str, max_groei: float) 
         uit.append(
             Resultaat(
                 scenario,
-                f"geheugengroei {klein.casussen}→{groot.casussen}",
+                f"{GROEI} {klein.casussen}→{groot.casussen}",
                 backend,
                 groot.casussen,
                 regie=groot.regie,

@@ -22,7 +22,7 @@ from app.form.definition import load_formulieren
 from app.generator import genereer
 from app.research.vragenlijst import load_vragenlijsten
 from benchmarks import audit, export, requests, rotatie
-from benchmarks.common import Omgeving, Resultaat, database, drop_database
+from benchmarks.common import GROEI, Omgeving, Resultaat, database, drop_database
 
 HERE = Path(__file__).parent
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -74,10 +74,18 @@ def run(
             engine.dispose()
             if backend == "postgresql":
                 drop_database(pg_admin, naam)
-    for scenario in scenarios:
-        if hasattr(scenario, "oordeel"):
-            resultaten += scenario.oordeel(resultaten)
     return resultaten
+
+
+def oordelen(resultaten: list[Resultaat]) -> list[Resultaat]:
+    """The figures with the judgements across sizes (e.g. flat memory), made once every size
+    is in: after this run, and after an earlier run's figures were added."""
+    eerder = [r for r in resultaten if not r.maat.startswith(GROEI)]
+    uit = list(eerder)
+    for scenario in SCENARIOS:
+        if hasattr(scenario, "oordeel"):
+            uit += scenario.oordeel(eerder)
+    return uit
 
 
 def _getal(waarde: float | None) -> str:
@@ -216,7 +224,7 @@ def main() -> None:
         resultaten = run(args.backends, args.sizes, Path(workdir), args.pg_admin, scenarios=gekozen)
     nieuw = {(r.scenario, r.maat, r.backend, r.casussen) for r in resultaten}
     behouden = [r for r in eerder if (r.scenario, r.maat, r.backend, r.casussen) not in nieuw]
-    report(behouden + resultaten, args.uit)
+    report(oordelen(behouden + resultaten), args.uit)
     print((args.uit / "report.md").read_text(encoding="utf-8"))
 
 

@@ -17,11 +17,16 @@ def test_every_scenario_runs_and_reports(
 ) -> None:
     admin = request.getfixturevalue("pg_server") if backend == "postgresql" else ""
     naam = f"regie_bench_{uuid.uuid4().hex[:8]}"
-    resultaten = run.run([backend], [15, 30], tmp_path, admin, naam=naam, log=lambda _: None)
+    gemeten = run.run([backend], [15, 30], tmp_path, admin, naam=naam, log=lambda _: None)
+    resultaten = run.oordelen(gemeten)
     for scenario in run.SCENARIOS:
         eigen = [r for r in resultaten if r.scenario == scenario.SCENARIO]
         assert {r.casussen for r in eigen} >= {15, 30}, scenario.SCENARIO
         assert all(r.regie > 0 and (r.vloer is None or r.vloer > 0) for r in eigen)
+        groei = [r for r in eigen if r.maat.startswith("geheugengroei 15→30")]
+        assert len(groei) == hasattr(scenario, "oordeel"), scenario.SCENARIO
+    # Judged again over figures that already hold judgements: still one per scenario.
+    assert len(run.oordelen(resultaten)) == len(resultaten)
     run.report(resultaten, tmp_path)
     markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
     assert f"| {backend} | 30 |" in markdown and "vloer" in markdown
