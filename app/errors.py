@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
+RETRY_AFTER_S = 5
 log = logging.getLogger("regie")
 
 
@@ -81,6 +85,32 @@ class Verlopen(RegieFout):
     status, code, title = 410, "verlopen", "Deze link werkt niet meer"
 
 
+class DatabaseOnbereikbaar(RegieFout):
+    """The database did not answer (stopped, restarting, unreachable): nothing was saved, and
+    the same request may simply be sent again in a moment."""
+
+    status, code, title = 503, "database_onbereikbaar", "Even niet beschikbaar"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "De database is even niet bereikbaar. Er is niets opgeslagen; probeer het over een "
+            "paar seconden opnieuw."
+        )
+
+
+class SleutelGebruikt(RegieFout):
+    """An idempotency key sent again with other content (or by someone else): not a retry."""
+
+    status, code, title = 422, "sleutel_gebruikt", "Deze sleutel is al gebruikt"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Met deze Idempotency-Key is al een andere wijziging opgeslagen. Gebruik voor elke "
+            "nieuwe wijziging een nieuwe sleutel; stuur dezelfde sleutel alleen mee met een "
+            "herhaling van precies hetzelfde verzoek."
+        )
+
+
 class Validatiefout(RegieFout):
     """Invalid input; `errors` names each field by its path in the handreiking."""
 
@@ -91,7 +121,14 @@ class Validatiefout(RegieFout):
 
 
 def problem(
-    request: Request, *, status: int, code: str, title: str, detail: str, **extra: Any
+    request: Request,
+    *,
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
 ) -> JSONResponse:
     """Render one problem document; every error response of the API goes through here."""
     body = {
@@ -103,7 +140,7 @@ def problem(
         "instance": request.url.path,
         **extra,
     }
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {**(headers or {}), **({"WWW-Authenticate": "Bearer"} if status == 401 else {})}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -116,6 +153,7 @@ class Probleem:
     title: str
     detail: str
     extra: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 HtmlRenderer = Callable[[Request, Probleem], Awaitable[Response]]
@@ -125,13 +163,16 @@ async def _respond(request: Request, fout: Probleem) -> Response:
     """API paths always get problem+json; pages get the web layer's renderer when there is one."""
     html: HtmlRenderer | None = getattr(request.app.state, "html_error", None)
     if html is not None and not request.url.path.startswith(("/api/", "/health/")):
-        return await html(request, fout)
+        response = await html(request, fout)
+        response.headers.update(fout.headers)
+        return response
     return problem(
         request,
         status=fout.status,
         code=fout.code,
         title=fout.title,
         detail=fout.detail,
+        headers=fout.headers,
         **fout.extra,
     )
 
@@ -163,7 +204,33 @@ async def _http(request: Request, exc: Exception) -> Response:
     return await _respond(request, Probleem(exc.status_code, code, title, detail))
 
 
-async def _unexpected(request: Request, exc: Exception) -> Response:
+async def _database(request: Request, exc: Exception) -> Response:
+    """A database that does not answer is a 503 the client may retry; any other database
+    error is a fault of ours (500)."""
+    if not database_onbereikbaar(exc):
+        return await unexpected(request, exc)
+    log.warning("database onbereikbaar bij %s: %s", request.url.path, type(exc).__name__)
+    fout = DatabaseOnbereikbaar()
+    headers = {"Retry-After": str(RETRY_AFTER_S)}
+    return await _respond(
+        request, Probleem(fout.status, fout.code, fout.title, fout.detail, headers=headers)
+    )
+
+
+def database_onbereikbaar(exc: BaseException) -> bool:
+    """Whether a database error means "not reachable now" rather than "wrong query".
+
+    A dropped or refused connection (psycopg's OperationalError, or one SQLAlchemy saw
+    invalidated), and SQLite's lock wait running out; not a missing table or a constraint.
+    """
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated or isinstance(exc.orig, psycopg.OperationalError):
+        return True
+    return isinstance(exc.orig, sqlite3.OperationalError) and "locked" in str(exc.orig)
+
+
+async def unexpected(request: Request, exc: Exception) -> Response:
     """Log the trace for us, show the client nothing of it."""
     log.error("onverwachte fout bij %s", request.url.path, exc_info=exc)
     detail = "Er ging iets mis aan onze kant. Probeer het later opnieuw."
@@ -171,8 +238,9 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 
 
 def install_handlers(app: FastAPI) -> None:
-    """Map every error once: problem+json for the API, a Dutch page for the web."""
+    """Map every error once: problem+json for the API, a Dutch page for the web. Anything
+    unexpected is answered by `RequestContext` with `unexpected`, inside the request-id layer."""
     app.add_exception_handler(RegieFout, _regie_fout)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
-    app.add_exception_handler(Exception, _unexpected)
+    app.add_exception_handler(DBAPIError, _database)

@@ -17,7 +17,7 @@ from app.casus import routes as casus_routes
 from app.config import Settings, get_settings
 from app.crypto.service import keyring_for
 from app.db import make_engine
-from app.errors import install_handlers
+from app.errors import install_handlers, unexpected
 from app.form import routes as form_routes
 from app.form.definition import load_formulieren
 from app.handreiking import routes as handreiking_routes
@@ -92,5 +92,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(RequestContext)
+    app.add_middleware(RequestContext, on_error=unexpected)
     return app

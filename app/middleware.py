@@ -1,12 +1,15 @@
-"""Small ASGI layers: request id, body size limit, security headers."""
+"""Small ASGI layers: request id, safe headers and the last-resort error answer; body limit."""
 
 from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Awaitable, Callable
 
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -20,10 +23,18 @@ _PAGE_CSP = (
 
 
 class RequestContext:
-    """Give each request an id (kept from X-Request-ID when sane) and safe response headers."""
+    """Give each request an id (kept from X-Request-ID when sane) and safe response headers.
 
-    def __init__(self, app: ASGIApp) -> None:
+    It is also where an unexpected error becomes a response (`on_error`): here the response
+    still gets the request id and the headers, which Starlette's outermost error layer would
+    send without.
+    """
+
+    def __init__(
+        self, app: ASGIApp, on_error: Callable[[Request, Exception], Awaitable[Response]]
+    ) -> None:
         self.app = app
+        self.on_error = on_error
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -36,8 +47,12 @@ class RequestContext:
         is_docs = path.startswith("/api/v1/docs")
         csp = _API_CSP if path.startswith(("/api/", "/health/")) else _PAGE_CSP
 
+        started = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = MutableHeaders(scope=message)
                 headers["X-Request-ID"] = request_id
                 headers["X-Content-Type-Options"] = "nosniff"
@@ -48,7 +63,13 @@ class RequestContext:
                     headers["Content-Security-Policy"] = csp
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception as exc:
+            if started:
+                raise
+            response = await self.on_error(Request(scope, receive), exc)
+            await response(scope, receive, send_with_headers)
 
 
 class BodyLimit:

@@ -104,7 +104,7 @@ def opslaan(
     def een(ctx: Context, casus: uuid.UUID, klok: _Klok) -> None:
         with klok.stap("verzoek inlezen (JSON, schema)"):
             data = HandreikingIn.model_validate_json(body)
-        revisies[casus] = service.save(ctx, casus, basis=revisies[casus], data=data)
+        revisies[casus] = service.save(ctx, casus, basis=revisies[casus], data=data).nummer
 
     return _meet(app, engine, token, casussen, n, een)
 

@@ -21,7 +21,10 @@ class Revisie(SQLModel, table=True):
     key rotation can find what is left to re-encrypt (the one permitted update).
     """
 
-    __table_args__ = (UniqueConstraint("casus_id", "nummer", name="uq_revisie_casus_nummer"),)
+    __table_args__ = (
+        UniqueConstraint("casus_id", "nummer", name="uq_revisie_casus_nummer"),
+        Index("uq_revisie_idempotentie", "casus_id", "idempotentie_sleutel", unique=True),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     casus_id: uuid.UUID = Field(foreign_key="casus.id", ondelete="RESTRICT")
@@ -33,6 +36,7 @@ class Revisie(SQLModel, table=True):
     toelichting: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     sleutel: str | None = Field(default=None, max_length=32)
     mdo_id: uuid.UUID | None = Field(default=None, foreign_key="mdo.id", ondelete="RESTRICT")
+    idempotentie_sleutel: str | None = Field(default=None, max_length=64)
 
 
 _MDO_OPEN = text("afgerond_op IS NULL")

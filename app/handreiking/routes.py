@@ -27,6 +27,8 @@ from app.handreiking.schemas import (
 router = APIRouter(prefix="/casussen/{casus_id}", tags=["handreiking"])
 _ETAG = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
 Nummer = Annotated[int, Path(ge=1)]
+# A client's idempotency key: a UUID or any other random token of 16 to 64 safe characters.
+IDEMPOTENCY_KEY = r"^[A-Za-z0-9_-]{16,64}$"
 
 
 def parse_if_match(value: str | None) -> int:
@@ -54,10 +56,18 @@ def save_handreiking(
     ctx: Ctx,
     response: Response,
     if_match: Annotated[str | None, Header()] = None,
+    idempotency_key: Annotated[str | None, Header(pattern=IDEMPOTENCY_KEY)] = None,
 ) -> OpgeslagenOut:
-    nummer = service.save(ctx, casus_id, basis=parse_if_match(if_match), data=data)
-    response.headers["ETag"] = etag(nummer)
-    return OpgeslagenOut(revisie=nummer)
+    """Save the next revision. With an `Idempotency-Key`, repeating the same request (because
+    its answer was lost) answers with the revision the first one wrote, marked by the
+    `Idempotent-Replayed: true` header, instead of writing it twice."""
+    opgeslagen = service.save(
+        ctx, casus_id, basis=parse_if_match(if_match), data=data, sleutel=idempotency_key
+    )
+    response.headers["ETag"] = etag(opgeslagen.nummer)
+    if opgeslagen.herhaald:
+        response.headers["Idempotent-Replayed"] = "true"
+    return OpgeslagenOut(revisie=opgeslagen.nummer)
 
 
 @router.get("/revisies")

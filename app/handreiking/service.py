@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
@@ -19,7 +20,7 @@ from app.context import Context
 from app.crypto.service import TOELICHTING, search_keys
 from app.db import utcnow
 from app.enums import CasusStatus
-from app.errors import NietGevonden, Validatiefout, Versieconflict
+from app.errors import NietGevonden, SleutelGebruikt, Validatiefout, Versieconflict
 from app.form.completeness import progress
 from app.form.diff import verschil
 from app.form.validation import validate
@@ -65,14 +66,35 @@ def _current(ctx: Context, casus: Casus) -> HandreikingOut:
     )
 
 
-def save(ctx: Context, casus_id: uuid.UUID, *, basis: int, data: HandreikingIn) -> int:
+@dataclass(frozen=True)
+class Opgeslagen:
+    """The revision a save wrote, or (`herhaald`) the one an earlier try with its key wrote."""
+
+    nummer: int
+    herhaald: bool = False
+
+
+def save(
+    ctx: Context,
+    casus_id: uuid.UUID,
+    *,
+    basis: int,
+    data: HandreikingIn,
+    sleutel: str | None = None,
+) -> Opgeslagen:
     """Write revision basis+1, or refuse because someone saved after `basis`.
 
     The conditional UPDATE is the optimistic lock (it re-checks under the row lock on
     PostgreSQL); the unique (casus_id, nummer) constraint is the last line of defence.
     Identifying and free-text values are sealed before they reach the database.
+
+    `sleutel` (an idempotency key) makes a retry safe when the first answer was lost: the same
+    author sending the same content with the same key gets the revision the first try wrote,
+    not a second revision nor a conflict. The same key with other content is refused.
     """
     casus = authorize(ctx, Actie.HANDREIKING_BEWERKEN, casus_id, handeling="handreiking.opslaan")
+    if sleutel is not None and (eerder := _earlier_try(ctx, casus, sleutel, data)) is not None:
+        return eerder
     fouten = validate(ctx.formulieren[casus.formulierversie], data.inhoud)
     if fouten:
         raise Validatiefout([f.as_dict() for f in fouten])
@@ -89,6 +111,7 @@ def save(ctx: Context, casus_id: uuid.UUID, *, basis: int, data: HandreikingIn) 
         toelichting=kluis.seal_text(casus_id, TOELICHTING, data.toelichting),
         sleutel=ctx.keyring.current,
         mdo_id=_open_meeting_id(ctx, casus_id),
+        idempotentie_sleutel=sleutel,
     )
     try:
         # One savepoint for both writes: a caller that catches the conflict keeps neither.
@@ -107,8 +130,34 @@ def save(ctx: Context, casus_id: uuid.UUID, *, basis: int, data: HandreikingIn) 
                 raise _Stale
             ctx.session.add(revisie)
     except (IntegrityError, _Stale) as exc:
+        # Two tries with one key at the same moment: the one that lost sees the winner's.
+        if sleutel is not None and (eerder := _earlier_try(ctx, casus, sleutel, data)) is not None:
+            return eerder
         raise _stale(ctx, casus_id) from exc
-    return nummer
+    return Opgeslagen(nummer)
+
+
+def _earlier_try(
+    ctx: Context, casus: Casus, sleutel: str, data: HandreikingIn
+) -> Opgeslagen | None:
+    """The revision this key already wrote, when it is this author's and holds this content."""
+    eerder = ctx.session.exec(
+        select(Revisie).where(
+            col(Revisie.casus_id) == casus.id, col(Revisie.idempotentie_sleutel) == sleutel
+        )
+    ).first()
+    if eerder is None:
+        return None
+    kluis = ctx.kluis(eerder.formulierversie)
+    gelijk = (
+        eerder.auteur_id == ctx.actor.account_id
+        and kluis.open(casus.id, eerder.inhoud) == data.inhoud
+        and kluis.open_text(casus.id, TOELICHTING, eerder.toelichting) == data.toelichting
+    )
+    if not gelijk:
+        raise SleutelGebruikt()
+    ctx.audit.annotate(revisie=eerder.nummer, herhaald=True)
+    return Opgeslagen(eerder.nummer, herhaald=True)
 
 
 class _Stale(Exception):

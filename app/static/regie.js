@@ -35,6 +35,7 @@
   function autosave(form) {
     const status = form.querySelector("[data-status]");
     const basis = form.querySelector("[data-basis]");
+    const sleutel = form.querySelector("[data-opslagsleutel]");
     let dirty = false;
     let saving = false;
     let timer = null;
@@ -63,6 +64,7 @@
         if (response.ok) {
           const result = await response.json();
           if (basis) basis.value = result.revisie;
+          if (sleutel) sleutel.value = result.sleutel;
           say(`Opgeslagen om ${result.om}`);
         } else if (response.status === 409) {
           dirty = true;

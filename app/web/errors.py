@@ -1,4 +1,4 @@
-"""Errors as Dutch pages: a sign-in redirect, a kept-input page after expiry, or a plain page."""
+"""Errors as Dutch pages: a sign-in redirect, a kept-input page, or a plain page."""
 
 from __future__ import annotations
 
@@ -9,32 +9,50 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from app.errors import Probleem
 from app.web.forms import COUNT_SUFFIX
+from app.web.handreiking import SAVE_KEY_FIELD
 from app.web.session import CSRF_FIELD
 from app.web.templating import render
 
-_TECHNICAL = {CSRF_FIELD, "basis", "mdo", "actie"}
+_TECHNICAL = {CSRF_FIELD, "basis", "mdo", "actie", SAVE_KEY_FIELD}
 
 
 async def render_error(request: Request, fout: Probleem) -> Response:
-    """The web face of every error; the same 404 page for a missing and a forbidden casus."""
+    """The web face of every error; the same 404 page for a missing and a forbidden casus.
+
+    A form post that could not be handled for a passing reason (the session ended, the
+    database did not answer) gets its input back, ready to send again: nothing typed is lost.
+    """
     autosave = request.headers.get("x-regie-autosave") == "1"
     if autosave:
         return JSONResponse({"status": fout.code}, status_code=fout.status)
     if fout.status == 401:
-        return await _session_expired(request)
+        if request.method == "GET":
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/aanmelden?volgende={quote(target)}", status_code=303)
+        return await _kept_input(request, fout, titel="Uw sessie is verlopen", aanmelden=True)
+    if fout.status == 503 and request.method == "POST":
+        return await _kept_input(request, fout, titel="Niet opgeslagen: probeer het zo opnieuw")
     return render(
         request, "fout.html", {"titel": fout.title, "melding": fout.detail}, status=fout.status
     )
 
 
-async def _session_expired(request: Request) -> Response:
-    if request.method == "GET":
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/aanmelden?volgende={quote(target)}", status_code=303)
+async def _kept_input(
+    request: Request, fout: Probleem, *, titel: str, aanmelden: bool = False
+) -> Response:
+    """The posted form as hidden fields with one "Opnieuw versturen" button, and what was
+    typed shown plainly. A re-sent step carries its idempotency key, so it is saved once."""
     form = await request.form()
     velden = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
     teksten = [
         (k, v) for k, v in velden if v and k not in _TECHNICAL and not k.endswith(COUNT_SUFFIX)
     ]
-    context = {"actie": request.url.path, "velden": velden, "teksten": teksten}
-    return render(request, "sessie_verlopen.html", context, status=401)
+    context = {
+        "titel": titel,
+        "melding": fout.detail,
+        "aanmelden": aanmelden,
+        "actie": request.url.path,
+        "velden": velden,
+        "teksten": teksten,
+    }
+    return render(request, "invoer_bewaard.html", context, status=fout.status)

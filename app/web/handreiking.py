@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 import uuid
 from typing import Any
 
@@ -13,11 +15,12 @@ from app.access.service import casus_rights
 from app.casus import service as casus_service
 from app.context import Context
 from app.db import utcnow
-from app.errors import NietGevonden, Validatiefout, Versieconflict
+from app.errors import NietGevonden, SleutelGebruikt, Validatiefout, Versieconflict
 from app.form.definition import Formulier, Sectie
 from app.form.diff import flatten
 from app.form.validation import STAPPEN_AF
 from app.handreiking import service as handreiking_service
+from app.handreiking.routes import IDEMPOTENCY_KEY
 from app.handreiking.schemas import HandreikingIn
 from app.web.deps import Csrf, PostedForm, WebCtx
 from app.web.forms import field_errors, parse_section
@@ -25,6 +28,7 @@ from app.web.merge import Samenvoeging, merge, unflatten
 from app.web.templating import NL, render
 
 router = APIRouter(include_in_schema=False)
+SAVE_KEY_FIELD = "opslagsleutel"
 
 
 def casus_page(ctx: Context, casus_id: uuid.UUID) -> dict[str, Any]:
@@ -96,6 +100,7 @@ def step(
             "samenvoeging": None,
             "opgeslagen": request.query_params.get("opgeslagen"),
             "mdo": mdo,
+            "opslagsleutel": new_save_key(),
         },
     )
 
@@ -127,8 +132,9 @@ def save_step(
     mijn = _take_theirs(ctx, casus_id, sleutel, mijn, form)
     basis = _int(form.get("basis"))
     af = _steps_done(page["handreiking"].inhoud, sleutel, form.get("stap_af"))
+    poging = _save_key(form)
     try:
-        nummer = _save(ctx, casus_id, page, sleutel, mijn, af, basis)
+        nummer = _save(ctx, casus_id, page, sleutel, mijn, af, basis, poging)
     except Validatiefout as exc:
         fouten = field_errors(exc)
         ctx.audit.failed(exc.code)
@@ -140,14 +146,16 @@ def save_step(
         if autosave:
             return JSONResponse({"status": "conflict"}, status_code=409)
         samen = _merge_with_current(ctx, casus_id, sleutel, basis, mijn)
-        merged = _save_merged(ctx, casus_id, sleutel, samen, af)
+        merged = _save_merged(ctx, casus_id, sleutel, samen, af, poging)
         if merged is None:
             return _form_again(request, page, sectie, form, samen.inhoud, {}, samen, status=409)
         nummer = merged
         actie = "samengevoegd" if samen.van_anderen else actie
     if autosave:
         om = utcnow().astimezone(NL).strftime("%H:%M")
-        return JSONResponse({"status": "opgeslagen", "revisie": nummer, "om": om})
+        return JSONResponse(
+            {"status": "opgeslagen", "revisie": nummer, "om": om, "sleutel": new_save_key()}
+        )
     target = _after_save(casus_id, page["formulier"], sectie, actie)
     return RedirectResponse(target, status_code=303)
 
@@ -160,15 +168,30 @@ def _save(
     mijn: dict[str, Any],
     af: list[str],
     basis: int,
+    poging: str | None,
 ) -> int:
+    """Save the step into the current document. `poging` is the form's idempotency key: a
+    re-sent form whose first post was saved gets that revision back. When the key's save
+    holds other content, this post is a new change on top of it and is saved as one."""
     inhoud = {**page["handreiking"].inhoud, sleutel: mijn, STAPPEN_AF: af}
     if not mijn:
         inhoud.pop(sleutel)
-    return handreiking_service.save(ctx, casus_id, basis=basis, data=HandreikingIn(inhoud=inhoud))
+    data = HandreikingIn(inhoud=inhoud)
+    try:
+        return handreiking_service.save(
+            ctx, casus_id, basis=basis, data=data, sleutel=poging
+        ).nummer
+    except SleutelGebruikt:
+        return handreiking_service.save(ctx, casus_id, basis=basis, data=data).nummer
 
 
 def _save_merged(
-    ctx: Context, casus_id: uuid.UUID, sleutel: str, samen: Samenvoeging, af: list[str]
+    ctx: Context,
+    casus_id: uuid.UUID,
+    sleutel: str,
+    samen: Samenvoeging,
+    af: list[str],
+    poging: str | None,
 ) -> int | None:
     """No field was changed differently by both: save the merge at once, without asking.
 
@@ -180,7 +203,14 @@ def _save_merged(
     current = handreiking_service.read(ctx, casus_id)
     try:
         return _save(
-            ctx, casus_id, {"handreiking": current}, sleutel, samen.inhoud, af, current.revisie
+            ctx,
+            casus_id,
+            {"handreiking": current},
+            sleutel,
+            samen.inhoud,
+            af,
+            current.revisie,
+            poging,
         )
     except Versieconflict:
         ctx.audit.failed("versieconflict")
@@ -245,6 +275,7 @@ def _form_again(
             "samenvoeging": samen,
             "opgeslagen": None,
             "mdo": form.get("mdo") == "1",
+            "opslagsleutel": _save_key(form) or new_save_key(),
         },
         status=status,
     )
@@ -265,6 +296,16 @@ def _after_save(casus_id: uuid.UUID, formulier: Formulier, sectie: Sectie, actie
     if actie == "samengevoegd":  # say so: the page now also shows someone else's changes
         return f"/casussen/{casus_id}/stap/{sectie.sleutel}?opgeslagen=samengevoegd"
     return f"/casussen/{casus_id}/stap/{sectie.sleutel}?opgeslagen=1"
+
+
+def new_save_key() -> str:
+    """A fresh idempotency key for the next save of a form (22 URL-safe characters)."""
+    return secrets.token_urlsafe(16)
+
+
+def _save_key(form: FormData) -> str | None:
+    value = form.get(SAVE_KEY_FIELD)
+    return value if isinstance(value, str) and re.fullmatch(IDEMPOTENCY_KEY, value) else None
 
 
 def _int(value: Any) -> int:

@@ -70,6 +70,8 @@ def test_internal_errors_hide_the_trace(keys_dir: Path, tmp_path: Path) -> None:
     body = _is_problem(response, 500)
     assert "Traceback" not in response.text and "no such table" not in response.text
     assert body["code"] == "interne_fout"
+    # Answered inside the request-id layer: traceable, and with the same safe headers.
+    assert response.headers["x-request-id"] and response.headers["x-content-type-options"]
     broken.state.engine.dispose()
 
 
