@@ -18,7 +18,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi.testclient import TestClient
-from jose import jwt
+from jose import jwe, jwt
 from sqlalchemy import func
 from sqlmodel import select
 
@@ -59,10 +59,14 @@ def _dev_pem(settings: Settings) -> str:
 
 
 def _dev_public_pem(settings: Settings) -> bytes:
+    return _dev_public(settings, serialization.Encoding.PEM)
+
+
+def _dev_public(settings: Settings, encoding: serialization.Encoding) -> bytes:
     private = serialization.load_pem_private_key(settings.dev_key_file.read_bytes(), None)
     assert isinstance(private, rsa.RSAPrivateKey)
     return private.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        encoding, serialization.PublicFormat.SubjectPublicKeyInfo
     )
 
 
@@ -92,13 +96,33 @@ def _alg_none(settings: Settings) -> str:
     return _bearer(f"{header}.{_segment(_claims(settings))}.")
 
 
-def _hs256_with_public_key(settings: Settings) -> str:
+def _hs256_with_public_key(settings: Settings, key: bytes | None = None) -> str:
     """The key-confusion attack: HMAC keyed with the (public) RSA verification key."""
     signing_input = (
         f"{_segment({'alg': 'HS256', 'typ': 'JWT', 'kid': DEV_KID})}.{_segment(_claims(settings))}"
     )
-    mac = hmac.new(_dev_public_pem(settings), signing_input.encode(), hashlib.sha256).digest()
+    secret = _dev_public_pem(settings) if key is None else key
+    mac = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
     return _bearer(f"{signing_input}.{_b64(mac)}")
+
+
+def _hs256_with_der_public_key(settings: Settings) -> str:
+    """The same confusion with the key's DER bytes, as some libraries hold it."""
+    return _hs256_with_public_key(settings, _dev_public(settings, serialization.Encoding.DER))
+
+
+def _jwe(settings: Settings) -> str:
+    """An encrypted token (five parts, RSA-OAEP to our own public key): never accepted as a JWS,
+    whatever it decrypts to."""
+    token = jwe.encrypt(
+        json.dumps(_claims(settings)),
+        _dev_public_pem(settings).decode(),
+        algorithm="RSA-OAEP-256",
+        encryption="A256GCM",
+        kid=DEV_KID,
+    ).decode()
+    assert token.count(".") == 4
+    return _bearer(token)
 
 
 def _tampered_payload(settings: Settings) -> str:
@@ -128,9 +152,13 @@ BAD_AUTHORIZATION: list[Any] = [
     pytest.param(lambda s: "Bearer    ", id="bearer-with-blank-token"),
     pytest.param(lambda s: "Bearer not-a-jwt", id="garbage-token"),
     pytest.param(_alg_none, id="alg-none"),
-    pytest.param(_hs256_with_public_key, id="hs256-keyed-with-rsa-public-key"),
+    pytest.param(_hs256_with_public_key, id="hs256-keyed-with-rsa-public-key-pem"),
+    pytest.param(_hs256_with_der_public_key, id="hs256-keyed-with-rsa-public-key-der"),
+    pytest.param(_jwe, id="jwe-encrypted-token"),
     pytest.param(lambda s: _bearer(_signed(s, exp=int(time.time()) - 120)), id="expired"),
     pytest.param(lambda s: _bearer(_signed(s, exp=None)), id="missing-exp"),
+    pytest.param(lambda s: _bearer(_signed(s, nbf=int(time.time()) + 600)), id="not-yet-valid"),
+    pytest.param(lambda s: _bearer(_signed(s, iat="gisteren")), id="malformed-iat"),
     pytest.param(lambda s: _bearer(_signed(s, iss="iemand-anders")), id="wrong-iss"),
     pytest.param(lambda s: _bearer(_signed(s, iss=None)), id="missing-iss"),
     pytest.param(lambda s: _bearer(_signed(s, aud="andere-app")), id="wrong-aud"),
