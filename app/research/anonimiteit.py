@@ -13,13 +13,12 @@ not with the number of casussen.
 from __future__ import annotations
 
 import math
-from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableSequence, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import getitem
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import yaml
 
@@ -191,59 +190,9 @@ def duur_eenheid(startniveau: str) -> int:
     return {"maand": 4, "kwartaal": 13, "jaar": 52}.get(startniveau, 52)
 
 
-class Telling:
-    """Casussen per exact combination, counted as they are read.
-
-    Each column's values are numbered and a combination is packed into one int of BREED bits
-    per column: a hundred thousand casussen with as many distinct combinations then take a
-    third of the memory the same tuples of strings would. `combinatie` gives the values back.
-    """
-
-    BREED = 20
-
-    def __init__(self, kolommen: int) -> None:
-        self.waarden: list[list[str]] = [[] for _ in range(kolommen)]
-        self.nummers: list[dict[str, int]] = [{} for _ in range(kolommen)]
-        self.aantallen: dict[int, int] = {}
-
-    @classmethod
-    def van(cls, basis: Mapping[Combinatie, int], kolommen: int) -> Telling:
-        telling = cls(kolommen)
-        for combinatie, aantal in basis.items():
-            sleutel = telling.sleutel(combinatie)
-            telling.aantallen[sleutel] = telling.aantallen.get(sleutel, 0) + aantal
-        return telling
-
-    def tel(self, combinatie: Combinatie) -> int:
-        """Count one casus; returns its combination's key."""
-        sleutel = self.sleutel(combinatie)
-        self.aantallen[sleutel] = self.aantallen.get(sleutel, 0) + 1
-        return sleutel
-
-    def sleutel(self, combinatie: Combinatie) -> int:
-        sleutel = 0
-        for nummers, waarden, waarde in zip(self.nummers, self.waarden, combinatie, strict=True):
-            nummer = nummers.get(waarde)
-            if nummer is None:
-                nummer = nummers[waarde] = len(waarden)
-                if nummer >> self.BREED:
-                    raise ValueError("te veel verschillende waarden in één kolom")
-                waarden.append(waarde)
-            sleutel = sleutel << self.BREED | nummer
-        return sleutel
-
-    def combinatie(self, sleutel: int) -> Combinatie:
-        masker = (1 << self.BREED) - 1
-        waarden = []
-        for kolom in reversed(self.waarden):
-            waarden.append(kolom[sleutel & masker])
-            sleutel >>= self.BREED
-        return tuple(reversed(waarden))
-
-
 def maak_plan(
     ladders: Sequence[Ladder],
-    basis: Mapping[Combinatie, int] | Telling,
+    basis: Counter[Combinatie],
     *,
     k: int,
     max_aandeel: float,
@@ -254,19 +203,17 @@ def maak_plan(
 
     `minimum` is where each ladder starts and below which it never steps back: a research
     project's earlier exports, so joining two of them on the pseudonym gives nothing finer
-    than either. A `Telling` is consumed: its counts move into the plan's own compact form.
+    than either.
     """
     if k < 2:
         raise ValueError("k moet minstens 2 zijn")
     ladders = tuple(ladders)
-    telling = basis if isinstance(basis, Telling) else Telling.van(basis, len(ladders))
-    codes = _Codes(ladders, telling)
-    exact = codes.basis(telling)
-    totaal = sum(exact.values())
+    totaal = sum(basis.values())
     budget = math.floor(totaal * max_aandeel)
     vloer = list(minimum) if minimum is not None else [0] * len(ladders)
     niveaus = list(vloer)
-    klassen = codes.klassen(exact, niveaus)
+    treden = _Treden(ladders, basis)
+    klassen = treden.begin(niveaus)
     while _te_klein(klassen, k) > budget:
         opties = [i for i, ladder in enumerate(ladders) if niveaus[i] < len(ladder.niveaus) - 1]
         if not opties:
@@ -277,173 +224,84 @@ def maak_plan(
         # holds at most three sets of counts.
         beste: tuple[tuple[int, int, int], int] | None = None
         for i in opties:
-            proef = codes.hoger(exact, klassen, niveaus, i)
-            score = (_te_klein(proef, k), -codes.verschillend(klassen, i), ladders[i].voorkeur)
+            proef = treden.hoger(klassen, niveaus, i)
+            score = (_te_klein(proef, k), -_verschillend(klassen, i), ladders[i].voorkeur)
             del proef
             if beste is None or score < beste[0]:
                 beste = (score, i)
         assert beste is not None
-        klassen = codes.hoger(exact, klassen, niveaus, beste[1])
+        klassen = treden.hoger(klassen, niveaus, beste[1])
         niveaus = _hoger(niveaus, beste[1])
-    niveaus, klassen = _terug(codes, exact, niveaus, klassen, k=k, budget=budget, vloer=vloer)
-    groepen = Counter({codes.combinatie(sleutel): aantal for sleutel, aantal in klassen.items()})
-    return Plan(ladders, tuple(niveaus), k, groepen, totaal)
+    niveaus, klassen = _terug(ladders, basis, niveaus, klassen, k=k, budget=budget, vloer=vloer)
+    return Plan(ladders, tuple(niveaus), k, klassen, totaal)
 
 
-class _Groepen(Protocol):
-    """Counts per packed combination: a dict, or the basis' two arrays."""
+class _Treden:
+    """One rung up a ladder, worked out from the groups at the current rungs when the ladder is
+    a hierarchy (every value at one rung has a single value one rung up, as month → quarter), so
+    each trial groups the ever fewer groups rather than every distinct combination again."""
 
-    def items(self) -> Iterable[tuple[int, int]]: ...
-
-    def values(self) -> Iterable[int]: ...
-
-    def __iter__(self) -> Iterator[int]: ...
-
-
-@dataclass
-class _Basis:
-    """The exact combinations as two parallel arrays of machine words: no object per
-    combination, so the largest set of counts costs a few bytes each while the trials run."""
-
-    sleutels: MutableSequence[int]
-    aantallen: array[int]
-
-    def items(self) -> Iterable[tuple[int, int]]:
-        return zip(self.sleutels, self.aantallen, strict=True)
-
-    def values(self) -> Iterable[int]:
-        return self.aantallen
-
-    def __iter__(self) -> Iterator[int]:
-        return iter(self.sleutels)
-
-
-class _Codes:
-    """The plan's numbering: every value at every rung of a column numbered, and a combination
-    packed into as few bits as those numbers need (one machine word, as a rule).
-
-    A rung changes a combination by swapping one column's number for another, which is a
-    lookup and two bit operations instead of a new tuple of strings.
-    """
-
-    def __init__(self, ladders: tuple[Ladder, ...], telling: Telling) -> None:
+    def __init__(self, ladders: tuple[Ladder, ...], basis: Counter[Combinatie]) -> None:
         self.ladders = ladders
-        self.telling = telling
-        self.waarden = [list(kolom) for kolom in telling.waarden]
-        # naar[i][n][c]: the number of exact value c of column i at rung n.
-        self.naar = [
-            self._treden(ladder, kolom, dict(nummers))
-            for ladder, kolom, nummers in zip(ladders, self.waarden, telling.nummers, strict=True)
-        ]
-        self.bits = [max(1, (len(kolom) - 1).bit_length()) for kolom in self.waarden]
-        self.schuif = [sum(self.bits[i + 1 :]) for i in range(len(self.bits))]
-        self.masker = [(1 << b) - 1 for b in self.bits]
-        self._stappen: dict[tuple[int, int], dict[int, int] | None] = {}
+        self.basis = basis
+        self._exact: list[set[str]] | None = None
+        self._stappen: dict[tuple[int, int], dict[str, str] | None] = {}
 
-    @staticmethod
-    def _treden(ladder: Ladder, kolom: list[str], nummers: dict[str, int]) -> list[list[int]]:
-        """Each rung's value of each exact value, numbered; numbers new values in `kolom`."""
-        exact = kolom[:]
-        treden = []
-        for niveau in range(len(ladder.niveaus)):
-            rij = []
-            for waarde in exact:
-                grof = ladder.op(waarde, niveau)
-                if grof not in nummers:
-                    nummers[grof] = len(kolom)
-                    kolom.append(grof)
-                rij.append(nummers[grof])
-            treden.append(rij)
-        return treden
+    def begin(self, niveaus: list[int]) -> Counter[Combinatie]:
+        """The groups at the starting rungs: the basis itself when they leave every value as it
+        is (a project's first export), so the largest set of counts is not held twice."""
+        exact = self._waarden()
+        if all(
+            all(ladder.op(w, n) == w for w in waarden)
+            for ladder, n, waarden in zip(self.ladders, niveaus, exact, strict=True)
+        ):
+            return self.basis
+        return _klassen(self.ladders, self.basis, niveaus)
 
-    def basis(self, telling: Telling) -> _Basis:
-        """The telling's counts repacked into this numbering; the telling's own dict is let go."""
-        aantallen, telling.aantallen = telling.aantallen, {}
-        past = sum(self.bits) <= 64
-        sleutels: MutableSequence[int] = array("Q") if past else []
-        tellingen = array("Q")
-        breed, masker = Telling.BREED, (1 << Telling.BREED) - 1
-        for sleutel, aantal in aantallen.items():
-            smal = 0
-            for i in range(len(self.bits)):
-                nummer = sleutel >> (breed * (len(self.bits) - 1 - i)) & masker
-                smal = smal << self.bits[i] | nummer
-            sleutels.append(smal)
-            tellingen.append(aantal)
-        return _Basis(sleutels, tellingen)
-
-    def combinatie(self, sleutel: int) -> Combinatie:
-        return tuple(
-            kolom[sleutel >> schuif & masker]
-            for kolom, schuif, masker in zip(self.waarden, self.schuif, self.masker, strict=True)
-        )
-
-    def klassen(self, exact: _Basis, niveaus: Sequence[int]) -> _Groepen:
-        """The groups at these rungs, from the exact combinations (the basis itself when the
-        rungs leave every value as it is, so the largest set of counts is not held twice)."""
-        wissel = []
-        for i, niveau in enumerate(niveaus):
-            naar = self.naar[i][niveau]
-            if any(nummer != oud for oud, nummer in enumerate(naar)):
-                geschoven = [nummer << self.schuif[i] for nummer in naar]
-                wissel.append(
-                    (self.schuif[i], self.masker[i], ~(self.masker[i] << self.schuif[i]), geschoven)
-                )
-        if not wissel:
-            return exact
-        klassen: dict[int, int] = {}
-        for sleutel, aantal in exact.items():
-            grof = sleutel
-            for schuif, masker, wis, naar in wissel:
-                grof = grof & wis | naar[sleutel >> schuif & masker]
-            klassen[grof] = klassen.get(grof, 0) + aantal
-        return klassen
-
-    def hoger(self, exact: _Basis, klassen: _Groepen, niveaus: list[int], index: int) -> _Groepen:
-        """The groups with ladder `index` one rung up: from the current groups when the ladder
-        is a hierarchy (every value at one rung has a single value one rung up, as month →
-        quarter), so each trial groups the ever fewer groups rather than every combination."""
+    def hoger(
+        self, klassen: Counter[Combinatie], niveaus: list[int], index: int
+    ) -> Counter[Combinatie]:
+        """The groups with ladder `index` one rung up."""
         stap = self._stap(index, niveaus[index])
         if stap is None:
-            return self.klassen(exact, _hoger(niveaus, index))
-        schuif, masker = self.schuif[index], self.masker[index]
-        wis = ~(masker << schuif)
-        geschoven = {oud << schuif: nieuw << schuif for oud, nieuw in stap.items()}
-        hoger: dict[int, int] = {}
-        for sleutel, aantal in klassen.items():
-            grof = sleutel & wis | geschoven[sleutel & ~wis]
+            return _klassen(self.ladders, self.basis, _hoger(niveaus, index))
+        hoger: Counter[Combinatie] = Counter()
+        for combinatie, aantal in klassen.items():
+            grof = (*combinatie[:index], stap[combinatie[index]], *combinatie[index + 1 :])
             hoger[grof] = hoger.get(grof, 0) + aantal
         return hoger
 
-    def verschillend(self, klassen: _Groepen, index: int) -> int:
-        schuif, masker = self.schuif[index], self.masker[index]
-        return len({sleutel >> schuif & masker for sleutel in klassen})
-
-    def _stap(self, index: int, niveau: int) -> dict[int, int] | None:
+    def _stap(self, index: int, niveau: int) -> dict[str, str] | None:
         """Rung `niveau` to the next for the values in the data, or None if one value at this
         rung would go to two (then the groups must be made from the exact values)."""
         if (index, niveau) not in self._stappen:
-            hier, daar = self.naar[index][niveau], self.naar[index][niveau + 1]
-            paren = set(zip(hier, daar, strict=True))
+            ladder = self.ladders[index]
+            waarden = self._waarden()[index]
+            paren = {(ladder.op(w, niveau), ladder.op(w, niveau + 1)) for w in waarden}
             stap = dict(paren)
             self._stappen[index, niveau] = stap if len(stap) == len(paren) else None
         return self._stappen[index, niveau]
 
+    def _waarden(self) -> list[set[str]]:
+        """Each column's distinct exact values."""
+        if self._exact is None:
+            self._exact = [{c[i] for c in self.basis} for i in range(len(self.ladders))]
+        return self._exact
+
 
 def _terug(
-    codes: _Codes,
-    exact: _Basis,
+    ladders: tuple[Ladder, ...],
+    basis: Counter[Combinatie],
     niveaus: list[int],
-    klassen: _Groepen,
+    klassen: Counter[Combinatie],
     *,
     k: int,
     budget: int,
     vloer: list[int],
-) -> tuple[list[int], _Groepen]:
+) -> tuple[list[int], Counter[Combinatie]]:
     """Undo rungs that are not needed to stay within the budget (most preferred first)."""
     if _te_klein(klassen, k) > budget:
         return niveaus, klassen
-    ladders = codes.ladders
     veranderd = True
     while veranderd:
         veranderd = False
@@ -451,15 +309,31 @@ def _terug(
             if niveaus[i] <= vloer[i]:
                 continue
             lager = [n - 1 if j == i else n for j, n in enumerate(niveaus)]
-            proef = codes.klassen(exact, lager)
+            proef = _klassen(ladders, basis, lager)
             if _te_klein(proef, k) <= budget:
                 niveaus, klassen, veranderd = lager, proef, True
     return niveaus, klassen
+
+
+def _verschillend(klassen: Counter[Combinatie], index: int) -> int:
+    return len({combinatie[index] for combinatie in klassen})
 
 
 def _hoger(niveaus: list[int], index: int) -> list[int]:
     return [n + 1 if i == index else n for i, n in enumerate(niveaus)]
 
 
-def _te_klein(klassen: _Groepen, k: int) -> int:
+def _klassen(
+    ladders: tuple[Ladder, ...], basis: Counter[Combinatie], niveaus: list[int]
+) -> Counter[Combinatie]:
+    """The groups at these rungs, from the exact combinations."""
+    kaarten = [ladder.kaart(n) for ladder, n in zip(ladders, niveaus, strict=True)]
+    klassen: Counter[Combinatie] = Counter()
+    for combinatie, aantal in basis.items():
+        grof = tuple(map(getitem, kaarten, combinatie))
+        klassen[grof] = klassen.get(grof, 0) + aantal
+    return klassen
+
+
+def _te_klein(klassen: Counter[Combinatie], k: int) -> int:
     return sum(n for n in klassen.values() if n < k)

@@ -17,6 +17,7 @@ import shutil
 import sys
 import tempfile
 import weakref
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,15 +29,7 @@ from sqlmodel import Session
 
 from app.enums import Formaat
 from app.form.definition import Formulieren
-from app.research.anonimiteit import (
-    SCHEIDING,
-    Combinatie,
-    Ladder,
-    Plan,
-    Telling,
-    duur_eenheid,
-    maak_plan,
-)
+from app.research.anonimiteit import SCHEIDING, Combinatie, Ladder, Plan, duur_eenheid, maak_plan
 from app.research.feiten import CasusFeiten, iter_feiten
 from app.research.kenmerken import STAPPEN
 from app.research.pseudonym import Pseudonimiseerder
@@ -167,7 +160,7 @@ class Export:
         self.nu = nu
         self.opmaak: _Opmaak = _Csv(kolommen.namen()) if formaat is Formaat.CSV else _Jsonl()
         self._achter = kolommen.achter()
-        self._telling = Telling(len(ladders))
+        self._nummers: dict[Combinatie, int] = {}
         self._emmers: _Emmers | None = None
 
     def plan(
@@ -178,30 +171,33 @@ class Export:
         minimum: Sequence[int] | None = None,
         voortgang: Callable[[int], None] | None = None,
     ) -> Plan:
-        """Pass 1: read each casus once, count its combination (as one packed int: memory grows
-        with distinct ones, a few dozen bytes each) and put its row in a bucket on disk."""
+        """Pass 1: read each casus once, count its combination (memory grows with distinct
+        ones, not with casussen) and put the rest of its row in a bucket on disk."""
         self._emmers = emmers = _Emmers()
-        telling = self._telling
+        basis: Counter[Combinatie] = Counter()
         casussen = _melden(iter_feiten(self.session, self.formulieren, nu=self.nu), voortgang)
         try:
             for feiten in casussen:
-                emmers.voeg_toe(self._kladregel(feiten, telling.tel(combinatie(feiten))))
+                sleutel = combinatie(feiten)
+                basis[sleutel] += 1
+                nummer = self._nummers.setdefault(sleutel, len(self._nummers))
+                emmers.voeg_toe(self._kladregel(feiten, nummer))
         except BaseException:
             emmers.opruimen()
             raise
         finally:
             emmers.sluit()
-        return maak_plan(self.ladders, telling, k=k, max_aandeel=max_aandeel, minimum=minimum)
+        return maak_plan(self.ladders, basis, k=k, max_aandeel=max_aandeel, minimum=minimum)
 
-    def _kladregel(self, feiten: CasusFeiten, sleutel: int) -> str:
-        """A casus in a bucket: its pseudonym first (the sort key), its combination's key,
+    def _kladregel(self, feiten: CasusFeiten, nummer: int) -> str:
+        """A casus in a bucket: its pseudonym first (the sort key), the number of its combination,
         its exact duration and whether it is closed (rounded once the plan is known), then its
         counts and the columns after the duration, formatted."""
         tellingen = (feiten.mdos, feiten.mdos_afgerond, feiten.revisies, feiten.overdrachten)
         return "\t".join(
             (
                 self.pseudoniem(feiten.casus_id),
-                str(sleutel),
+                str(nummer),
                 str(feiten.duur_weken),
                 "1" if feiten.status == "afgesloten" else "",
                 self.opmaak.velden(TELLINGEN, tellingen),
@@ -220,9 +216,8 @@ class Export:
         """
         if self._emmers is None:
             raise RuntimeError("eerst het plan, dan de rijen")
-        # Per released group: its values formatted. Held per group, not per exact combination,
-        # so pass 2 holds nothing that grows with the data.
-        kwasi: dict[Combinatie, str] = {}
+        # Per combination number: its generalised values, formatted, or None when suppressed.
+        kwasi = [self._kwasi(plan.toegestaan(c)) for c in self._nummers]
         afronding = Afronding.voor(plan.niveau("startmaand"))
         opmaak = self.opmaak
         if kop := opmaak.kop():
@@ -230,8 +225,8 @@ class Export:
         for regels in self._emmers.gesorteerd():
             uit = []
             for regel in regels:
-                pseudoniem, sleutel, weken, afgesloten, tellingen, achter = regel.split("\t")
-                grof = self._kwasi(plan, int(sleutel), kwasi)
+                pseudoniem, nummer, weken, afgesloten, tellingen, achter = regel.split("\t")
+                grof = kwasi[int(nummer)]
                 if grof is not None:
                     duur = afronding(int(weken), afgesloten=bool(afgesloten))
                     uit.append(opmaak.regel(pseudoniem, grof, tellingen, duur, achter))
@@ -240,18 +235,9 @@ class Export:
             if uit:
                 yield "".join(uit).encode("utf-8")
 
-    def _kwasi(self, plan: Plan, sleutel: int, gezien: dict[Combinatie, str]) -> str | None:
-        """A combination's generalised values, formatted (once per group), or None when its
-        group is suppressed."""
-        grof = plan.toegestaan(self._telling.combinatie(sleutel))
+    def _kwasi(self, grof: Combinatie | None) -> str | None:
         if grof is None:
             return None
-        tekst = gezien.get(grof)
-        if tekst is None:
-            tekst = gezien[grof] = self._opmaak_kwasi(grof)
-        return tekst
-
-    def _opmaak_kwasi(self, grof: Combinatie) -> str:
         startmaand, indicaties, organisatietypen, gemeente, status, versie, betrokkenen = grof
         waarden = (versie, status, gemeente, indicaties, startmaand, organisatietypen, betrokkenen)
         return self.opmaak.velden(KWASI, waarden)
