@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -53,6 +54,7 @@ class Settings(BaseSettings):
     onderzoek_projecten: str = Field(default="pilot-regie", pattern=r"^[a-z0-9-]+(,[a-z0-9-]+)*$")
     max_body_bytes: int = Field(default=1_048_576, gt=0)
     page_size_max: int = Field(default=100, gt=0)
+    log_formaat: Literal["tekst", "json"] = "tekst"
 
     @model_validator(mode="after")
     def _defaults(self) -> Settings:

@@ -64,11 +64,17 @@ def make_engine(url: str, *, foreign_keys: bool = True) -> Engine:
     if url.startswith("sqlite"):
         _ensure_sqlite_folder(url)
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S}
+            url,
+            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S},
+            hide_parameters=True,
         )
         _tune_sqlite(engine, foreign_keys=foreign_keys)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # hide_parameters: a database error in a log or a trace never shows the values it was
+    # writing (sealed or not), only the statement.
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True
+    )
 
 
 def _ensure_sqlite_folder(url: str) -> None:

@@ -43,6 +43,7 @@ def get_uow(request: Request) -> Iterator[UnitOfWork]:
         session.commit()
     except BaseException as exc:
         session.rollback()
+        audit.written = []  # rolled back with the change
         try:
             audit.write_failure(engine, exc, _attempt(request, exc))
         except Exception:
@@ -50,6 +51,7 @@ def get_uow(request: Request) -> Iterator[UnitOfWork]:
         raise
     finally:
         session.close()
+        request.app.state.metingen.gebeurtenissen(audit.written)
 
 
 def _attempt(request: Request, exc: BaseException) -> dict[str, Any]:

@@ -1,10 +1,26 @@
 """Logging that never carries what was typed into a URL (a search for a name, a return path),
-nor the secret in an ouder's questionnaire link."""
+nor the secret in an ouder's questionnaire link; every line names its request.
+
+In production the lines are JSON (REGIE_LOG_FORMAAT=json), one object per line with the
+request id, for a log collector. What is logged is what the code logs: routes, statuses, error
+types and ids. No handreiking content is ever passed to a logger, and the database driver is
+told to leave query parameters out of its errors (`app.db`).
+"""
 
 from __future__ import annotations
 
 import logging
 import re
+import sys
+from contextvars import ContextVar
+from typing import Literal
+
+from pythonjsonlogger.json import JsonFormatter
+
+LogFormaat = Literal["tekst", "json"]
+REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
+LOGGERS = ("regie", "uvicorn", "uvicorn.access", "uvicorn.error")
+JSON_FIELDS = "{asctime}{levelname}{name}{message}{request_id}"
 
 # An ouder's personal link is /vragenlijst/<token>: whoever has the token can answer, so it is
 # as secret as a password. (The professionals' /vragenlijsten/<uuid> is no secret.)
@@ -44,7 +60,15 @@ class MaskLinkTokens(logging.Filter):
         return True
 
 
-def install() -> None:
+class NameRequest(logging.Filter):
+    """Put the id of the request being handled (X-Request-ID) on every record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = REQUEST_ID.get()
+        return True
+
+
+def install(formaat: LogFormaat = "tekst") -> None:
     access = logging.getLogger("uvicorn.access")
     if not any(isinstance(f, DropQueryStrings) for f in access.filters):
         access.addFilter(DropQueryStrings())
@@ -52,3 +76,32 @@ def install() -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(f, MaskLinkTokens) for f in logger.filters):
             logger.addFilter(MaskLinkTokens())
+    logging.getLogger("regie").setLevel(logging.INFO)
+    if formaat == "json":
+        _json_lines()
+
+
+class _Stderr:
+    """Whatever sys.stderr is when a line is written (a test, or a supervisor, may swap it)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
+def _json_lines() -> None:
+    """One JSON object per line on stderr, for each of our loggers and uvicorn's."""
+    handler = logging.StreamHandler(_Stderr())
+    handler.setFormatter(JsonFormatter(JSON_FIELDS, style="{", timestamp=True))
+    # On the handler: a logger's filters skip what its child loggers (regie.toegang) send up.
+    handler.addFilter(NameRequest())
+    handler.addFilter(MaskLinkTokens())
+    for name in LOGGERS:
+        logger = logging.getLogger(name)
+        logger.handlers = [handler]
+        logger.propagate = False
+    # The app's own access line (app.middleware.Meting) has the route template and the request
+    # id; uvicorn's would repeat it with the raw path.
+    logging.getLogger("uvicorn.access").disabled = True

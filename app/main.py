@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app import health, logs
+from app import health, logs, metrics
 from app.access.policy import load_policy
 from app.accounts import beheer_routes
 from app.accounts import routes as accounts_routes
@@ -21,7 +21,7 @@ from app.errors import install_handlers, unexpected
 from app.form import routes as form_routes
 from app.form.definition import load_formulieren
 from app.handreiking import routes as handreiking_routes
-from app.middleware import BodyLimit, RequestContext
+from app.middleware import BodyLimit, Meting, RequestContext
 from app.regie import inbox_routes
 from app.regie import routes as regie_routes
 from app.research import routes as research_routes
@@ -45,7 +45,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; a broken policy, form definition or unsafe key stops start-up here."""
     settings = settings or get_settings()
-    logs.install()
+    logs.install(settings.log_formaat)
     app = FastAPI(
         title="Regie",
         version="1",
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.database_url)
     app.state.vragenlijsten = load_vragenlijsten()
     app.state.onderzoek = Onderzoek.laad(settings)
+    app.state.metingen = metrics.Metingen()
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(web_pages.router)
     app.include_router(web_oidc.router)
     app.include_router(web_handreiking.router)
@@ -92,5 +94,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(Meting)
     app.add_middleware(RequestContext, on_error=unexpected)
     return app

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 
@@ -12,7 +14,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.logs import REQUEST_ID
+
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+toegang = logging.getLogger("regie.toegang")
 _API_CSP = "default-src 'none'; frame-ancestors 'none'"
 # Pages: only our own files; no inline script or style anywhere, so no 'unsafe-inline'.
 _PAGE_CSP = (
@@ -43,6 +48,7 @@ class RequestContext:
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if _REQUEST_ID.match(incoming) else str(uuid.uuid4())
         scope.setdefault("state", {})["request_id"] = request_id
+        REQUEST_ID.set(request_id)
         path = scope["path"]
         is_docs = path.startswith("/api/v1/docs")
         csp = _API_CSP if path.startswith(("/api/", "/health/")) else _PAGE_CSP
@@ -70,6 +76,50 @@ class RequestContext:
                 raise
             response = await self.on_error(Request(scope, receive), exc)
             await response(scope, receive, send_with_headers)
+
+
+class Meting:
+    """Time every request for /metrics and write one access line to the log: method, route
+    template and status, never the path's values, a query string or a body."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        begin = time.perf_counter()
+        status = 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            seconden = time.perf_counter() - begin
+            route = _template(scope) if "endpoint" in scope else "niet_gevonden"
+            scope["app"].state.metingen.request(scope["method"], route, status, seconden)
+            toegang.info(
+                "%s %s %s %.1f ms",
+                scope["method"],
+                route,
+                status,
+                seconden * 1000,
+                extra={"methode": scope["method"], "route": route, "status": status},
+            )
+
+
+def _template(scope: Scope) -> str:
+    """The matched route as a template (/api/v1/casussen/{casus_id}): each path segment a
+    path parameter was read from gets that parameter's name, so no id becomes a label."""
+    namen = {str(v).lower(): k for k, v in scope.get("path_params", {}).items()}
+    delen = scope["path"].split("/")
+    return "/".join(f"{{{namen[d.lower()]}}}" if d.lower() in namen else d for d in delen)
 
 
 class BodyLimit:

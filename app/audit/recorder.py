@@ -40,6 +40,7 @@ class AuditRecorder:
     gebruikersnaam: str | None = None
     organisatie: str | None = None
     pending: list[Gebeurtenis] = field(default_factory=list)
+    written: list[Gebeurtenis] = field(default_factory=list)
 
     def identify(self, *, account_id: uuid.UUID, gebruikersnaam: str, organisatie: str) -> None:
         self.account_id, self.gebruikersnaam, self.organisatie = (
@@ -99,6 +100,7 @@ class AuditRecorder:
         """Append the pending events inside the caller's transaction."""
         if self.pending:
             append(session, self.pending)
+            self.written += self.pending
             self.pending = []
 
     def write_failure(self, engine: Engine, exc: BaseException, fallback: dict[str, Any]) -> None:
