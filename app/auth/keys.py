@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from cryptography.hazmat.primitives import serialization
@@ -17,6 +20,8 @@ from app.config import Settings
 
 ALGORITHM = "RS256"
 DEV_KID = "regie-dev"
+REFRESH_INTERVAL = 30.0
+log = logging.getLogger("regie")
 
 
 class SleutelFout(Exception):
@@ -86,16 +91,63 @@ def _from_jwks(document: Any, source: str) -> dict[str, dict[str, Any]]:
     return rsa_keys
 
 
-def load_keyset(settings: Settings) -> KeySet:
+class Sleutels(Protocol):
+    """Where a bearer token's key is looked up by its kid."""
+
+    def for_kid(self, kid: str | None) -> dict[str, Any] | None: ...
+
+
+class JwksSleutels:
+    """The provider's keys from REGIE_JWKS_URL: fetched at start, and fetched again when a token
+    names a kid they do not hold, so the provider can rotate its key without a restart of Regie.
+
+    At most one refetch per REFRESH_INTERVAL: a stream of tokens with made-up kids must not
+    become a stream of requests to the provider. A failed refetch keeps the keys there were.
+    """
+
+    def __init__(self, url: str, settings: Settings) -> None:
+        self.url = url
+        self.settings = settings
+        self.keyset = self._fetch()
+        self._refreshed = time.monotonic()
+        self._lock = threading.Lock()
+
+    def for_kid(self, kid: str | None) -> dict[str, Any] | None:
+        key = self.keyset.for_kid(kid)
+        if key is None and kid is not None and self._refresh():
+            key = self.keyset.for_kid(kid)
+        return key
+
+    def _refresh(self) -> bool:
+        with self._lock:
+            now = time.monotonic()
+            if now - self._refreshed < REFRESH_INTERVAL:
+                return False
+            self._refreshed = now
+            try:
+                self.keyset = self._fetch()
+            except (httpx.HTTPError, ValueError, SleutelFout):
+                log.warning("JWKS van %s kon niet opnieuw opgehaald worden", self.url)
+                return False
+            return True
+
+    def _fetch(self) -> KeySet:
+        response = httpx.get(self.url, timeout=10)
+        response.raise_for_status()
+        keys = _from_jwks(response.json(), self.url)
+        if not self.settings.is_dev:
+            _refuse_dev_key(self.settings, keys)
+        return KeySet(keys)
+
+
+def load_keyset(settings: Settings) -> Sleutels:
     """The keys tokens are checked against; production refuses to run on the dev key."""
+    if settings.jwks_url and not (settings.jwt_public_key_file or settings.jwks_file):
+        return JwksSleutels(settings.jwks_url, settings)
     if settings.jwt_public_key_file:
         keys = _from_pem(settings.jwt_public_key_file)
     elif settings.jwks_file:
         keys = _from_jwks(json.loads(settings.jwks_file.read_text()), str(settings.jwks_file))
-    elif settings.jwks_url:
-        response = httpx.get(settings.jwks_url, timeout=10)
-        response.raise_for_status()
-        keys = _from_jwks(response.json(), settings.jwks_url)
     elif settings.is_dev:
         keys = {DEV_KID: _public_jwk(ensure_dev_key(settings).public_key(), DEV_KID)}
     else:

@@ -11,7 +11,7 @@ from jose.exceptions import JOSEError
 from sqlmodel import Session, col, select
 
 from app.accounts.models import Account, Organisatie
-from app.auth.keys import ALGORITHM, DEV_KID, KeySet, ensure_dev_key
+from app.auth.keys import ALGORITHM, DEV_KID, Sleutels, ensure_dev_key
 from app.config import Settings
 from app.context import Actor
 from app.db import utcnow
@@ -47,7 +47,7 @@ def issue_dev_token(settings: Settings, gebruikersnaam: str, ttl_seconds: int | 
     return jwt.encode(claims, pem, algorithm=ALGORITHM, headers={"kid": DEV_KID})
 
 
-def verify_claims(token: str, keyset: KeySet, settings: Settings) -> dict[str, Any]:
+def verify_claims(token: str, keyset: Sleutels, settings: Settings) -> dict[str, Any]:
     """The verified claims of a token (RS256 only; exp, iss, aud and a non-empty sub required)."""
     if len(token) > MAX_TOKEN_BYTES:
         raise NietGeauthenticeerd("Het token is ongeldig.")

@@ -37,7 +37,7 @@ from jose import jws, jwt
 from jose.exceptions import JOSEError, JWSError
 
 from app.audit.recorder import Uitkomst
-from app.auth.keys import ALGORITHM, KeySet, SleutelFout, _from_jwks
+from app.auth.keys import ALGORITHM, REFRESH_INTERVAL, KeySet, SleutelFout, _from_jwks
 from app.auth.tokens import MAX_TOKEN_BYTES, load_actor
 from app.config import Settings
 from app.context import Actor
@@ -49,7 +49,6 @@ FLOW_COOKIE = "regie_oidc"
 FLOW_MAX_AGE = 600
 CALLBACK_PATH = "/aanmelden/terug"
 HTTP_TIMEOUT = 10.0
-REFRESH_INTERVAL = 30.0
 _REQUIRED = ("exp", "iat", "iss", "aud", "sub")
 
 router = APIRouter(include_in_schema=False)
