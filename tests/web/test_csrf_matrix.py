@@ -76,3 +76,22 @@ def test_a_form_post_without_the_right_csrf_token_is_refused(
     changed = {t for t in after if after[t] != before[t]}
     assert changed <= {"auditgebeurtenis"}, changed
     assert after["auditgebeurtenis"] - before["auditgebeurtenis"] <= 1
+
+
+@ONE_BACKEND
+def test_an_oversized_form_post_is_refused_before_it_is_read(
+    client: TestClient, app: Any, settings: Settings
+) -> None:
+    anna = auth(settings, make_account(app, "anna"))
+    casus_id = new_casus(client, anna)["id"]
+    browser, csrf = sign_in(app, "anna")
+    before = _rows(app)
+    huge = "x" * (settings.max_body_bytes + 1)
+    response = browser.post(
+        f"/casussen/{casus_id}/stap/situatie",
+        data={"csrf_token": csrf, "basis": "1", "situatie.krachten": huge},
+    )
+    assert response.status_code == 413
+    assert "Verzoek te groot" in response.text  # the Dutch page, not a bare error
+    after = _rows(app)
+    assert {t for t in after if after[t] != before[t]} <= {"auditgebeurtenis"}
