@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, gt=0)
     page_size_max: int = Field(default=100, gt=0)
     log_formaat: Literal["tekst", "json"] = "tekst"
+    aanmelden_per_minuut: int = Field(default=20, ge=1)
 
     @model_validator(mode="after")
     def _defaults(self) -> Settings:

@@ -31,6 +31,7 @@ class RegieFout(Exception):
         super().__init__(detail)
         self.detail = detail
         self.extra = extra
+        self.headers: dict[str, str] = {}
 
 
 class NietGeauthenticeerd(RegieFout):
@@ -179,7 +180,8 @@ async def _respond(request: Request, fout: Probleem) -> Response:
 
 async def _regie_fout(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RegieFout)
-    return await _respond(request, Probleem(exc.status, exc.code, exc.title, exc.detail, exc.extra))
+    fout = Probleem(exc.status, exc.code, exc.title, exc.detail, exc.extra, exc.headers)
+    return await _respond(request, fout)
 
 
 async def _validation(request: Request, exc: Exception) -> Response:

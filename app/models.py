@@ -4,10 +4,12 @@ from app.accounts.models import Account, Organisatie
 from app.audit.models import AuditGebeurtenis, AuditKeten
 from app.casus.models import Casus, Rol
 from app.handreiking.models import Mdo, Revisie
+from app.rate_limit import Aanvraagteller
 from app.regie.models import Overdracht
 from app.research.models import Onderzoeksplan, VragenlijstAntwoord, VragenlijstUitnodiging
 
 __all__ = [
+    "Aanvraagteller",
     "Account",
     "AuditGebeurtenis",
     "AuditKeten",

@@ -43,6 +43,7 @@ from app.config import Settings
 from app.context import Actor
 from app.deps import UnitOfWork, UowDep
 from app.errors import Geweigerd, NietGeauthenticeerd, RegieFout
+from app.rate_limit import AANMELDEN
 from app.web.session import start_session
 
 FLOW_COOKIE = "regie_oidc"
@@ -338,7 +339,7 @@ def _refuse(uow: UnitOfWork, reden: str) -> None:
     uow.audit.record("aanmelden", Uitkomst.GEWEIGERD, kenmerken={"methode": "oidc", "reden": reden})
 
 
-@router.get(CALLBACK_PATH)
+@router.get(CALLBACK_PATH, dependencies=[AANMELDEN])
 def callback(
     request: Request,
     uow: UowDep,

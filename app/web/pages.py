@@ -17,6 +17,7 @@ from app.casus.schemas import CasusCreate, Zoekvraag
 from app.config import Settings
 from app.deps import UowDep
 from app.errors import NietGevonden, Validatiefout
+from app.rate_limit import AANMELDEN
 from app.web import oidc
 from app.web.deps import Csrf, PostedForm, WebCtx
 from app.web.session import end_session, start_session
@@ -56,7 +57,7 @@ def sign_in_page(request: Request, uow: UowDep, volgende: str | None = None) -> 
     )
 
 
-@router.post("/aanmelden", dependencies=[Csrf])
+@router.post("/aanmelden", dependencies=[AANMELDEN, Csrf])
 def sign_in(
     request: Request,
     uow: UowDep,

@@ -30,6 +30,7 @@ from app.context import Context
 from app.deps import UnitOfWork, UowDep
 from app.enums import CasusStatus
 from app.errors import Conflict, NietGevonden, RegieFout, Validatiefout, Verlopen
+from app.rate_limit import LINK
 from app.research import vragenlijst_service as service
 from app.research.models import Moment
 from app.research.vragenlijst import Vragenlijst
@@ -118,7 +119,7 @@ def ouder_thanks(request: Request) -> Response:
     return render(request, "vragenlijst/ouder_bedankt.html")
 
 
-@router.get("/vragenlijst/{token}")
+@router.get("/vragenlijst/{token}", dependencies=[LINK])
 def ouder_page(request: Request, token: str, uow: UowDep) -> Response:
     link = _link(request, uow)
     try:
@@ -128,7 +129,7 @@ def ouder_page(request: Request, token: str, uow: UowDep) -> Response:
     return _ouder_form(request, gevonden.vragenlijst)
 
 
-@router.post("/vragenlijst/{token}")
+@router.post("/vragenlijst/{token}", dependencies=[LINK])
 def ouder_answer(request: Request, token: str, uow: UowDep, form: PostedForm) -> Response:
     link = _link(request, uow)
     data, waarden = _answers(form)

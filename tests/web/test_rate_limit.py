@@ -1,0 +1,27 @@
+"""Guessing is slow: sign-in and the ouders' personal links refuse a client past the limit."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from app.config import Settings
+from app.main import create_app
+
+
+def test_link_guessing_is_refused_past_the_limit(settings: Settings) -> None:
+    app = create_app(settings.model_copy(update={"aanmelden_per_minuut": 3}))
+    client = TestClient(app)
+    guesses = [client.get(f"/vragenlijst/{'g' * 40}{i}").status_code for i in range(4)]
+    assert guesses == [404, 404, 404, 429]
+    refused = client.post("/vragenlijst/" + "h" * 43, data={})
+    assert refused.status_code == 429 and 1 <= int(refused.headers["retry-after"]) <= 60
+    assert "Te veel pogingen" in refused.text  # a Dutch page
+    app.state.engine.dispose()
+
+
+def test_the_callback_counts_as_signing_in(settings: Settings) -> None:
+    limited = create_app(settings.model_copy(update={"aanmelden_per_minuut": 2}))
+    client = TestClient(limited, follow_redirects=False)
+    statuses = [client.get("/aanmelden/terug?code=x&state=y").status_code for _ in range(3)]
+    assert statuses[-1] == 429 and 429 not in statuses[:2]
+    limited.state.engine.dispose()
