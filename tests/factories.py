@@ -68,10 +68,20 @@ def add_role(
 
 
 def save(
-    client: httpx.Client, headers: dict[str, str], casus_id: str, inhoud: dict[str, Any], basis: int
+    client: httpx.Client,
+    headers: dict[str, str],
+    casus_id: str,
+    inhoud: dict[str, Any],
+    basis: int,
+    key: str | None = None,
 ) -> Any:
+    """PUT the handreiking on `basis`; with `key`, as a save that may be retried."""
     return client.put(
         f"/api/v1/casussen/{casus_id}/handreiking",
         json={"inhoud": inhoud},
-        headers={**headers, "If-Match": f'"{basis}"'},
+        headers={
+            **headers,
+            "If-Match": f'"{basis}"',
+            **({"Idempotency-Key": key} if key else {}),
+        },
     )

@@ -21,7 +21,7 @@ from sqlalchemy import make_url
 from app.config import Settings
 from app.main import create_app
 from tests.conftest import _truncate_all
-from tests.factories import auth, make_account, new_casus
+from tests.factories import auth, make_account, new_casus, save
 from tests.relay import Relay, relay
 from tests.web.test_steps import BASIS, CSRF, sign_in, step_url
 
@@ -49,10 +49,8 @@ def outage(pg_database: str, keys_dir: Path) -> Iterator[tuple[Any, Relay]]:
 def _put(
     client: TestClient, h: dict[str, str], casus_id: str, tekst: str, basis: int, key: str
 ) -> httpx.Response:
-    response: httpx.Response = client.put(
-        f"/api/v1/casussen/{casus_id}/handreiking",
-        json={"inhoud": {"situatie": {"zorgen": tekst}}},
-        headers={**h, "If-Match": f'"{basis}"', "Idempotency-Key": key},
+    response: httpx.Response = save(
+        client, h, casus_id, {"situatie": {"zorgen": tekst}}, basis, key
     )
     return response
 

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from app.audit.models import AuditGebeurtenis
 from app.config import Settings
-from tests.factories import add_role, auth, make_account, new_casus
+from tests.factories import add_role, auth, make_account, new_casus, save
 
 KEY = "3f1c9a7e-5b2d-4c8e-9f01-23456789abcd"
 
@@ -18,11 +18,8 @@ KEY = "3f1c9a7e-5b2d-4c8e-9f01-23456789abcd"
 def _save(
     client: TestClient, h: dict[str, str], casus_id: str, krachten: str, basis: int, key: str
 ) -> httpx.Response:
-    response: httpx.Response = client.put(
-        f"/api/v1/casussen/{casus_id}/handreiking",
-        json={"inhoud": {"situatie": {"krachten": krachten}}},
-        headers={**h, "If-Match": f'"{basis}"', "Idempotency-Key": key},
-    )
+    inhoud = {"situatie": {"krachten": krachten}}
+    response: httpx.Response = save(client, h, casus_id, inhoud, basis, key)
     return response
 
 

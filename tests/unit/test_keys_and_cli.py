@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from typer.testing import CliRunner, Result
 
 from app.accounts.models import Account
-from app.auth.keys import SleutelFout, ensure_dev_key, load_keyset
+from app.auth.keys import KeySet, SleutelFout, ensure_dev_key, load_keyset
 from app.auth.tokens import verify_claims
 from app.casus.models import Casus
 from app.cli import cli
@@ -96,6 +96,7 @@ def test_production_accepts_another_rsa_public_key(
 ) -> None:
     pem = _write(data_dir / "idp.pem", _public_pem(other_rsa))
     keyset = load_keyset(_production(data_dir, jwt_public_key_file=pem))
+    assert isinstance(keyset, KeySet)
     assert list(keyset.keys) == ["idp"]
     key = keyset.keys["idp"]
     assert key["kty"] == "RSA"
@@ -119,6 +120,7 @@ def test_jwks_keeps_only_rsa_signing_keys(tmp_path: Path, other_rsa: rsa.RSAPriv
     assert ec_jwk["kty"] == "EC"
     jwks = _write(tmp_path / "jwks.json", json.dumps({"keys": [rsa_jwk, ec_jwk]}).encode())
     keyset = load_keyset(_production(tmp_path, jwks_file=jwks))
+    assert isinstance(keyset, KeySet)
     assert list(keyset.keys) == ["rsa-1"]
     assert keyset.keys["rsa-1"]["n"] == rsa_jwk["n"]
     assert keyset.for_kid("ec-1") is None
