@@ -131,11 +131,17 @@ def list_mine(ctx: Context, *, pagina: int, per_pagina: int, zoek: Zoekvraag) ->
     strings, see app/logs.py). A closed casus past its visibility period is left out, as it is
     for every read.
     """
+    # My casussen by id first (an index lookup), then their rows by those ids. In one join,
+    # PostgreSQL judges my share of all roles by the average account and, with 100k casussen,
+    # walks every casus in date order to find my fifty (25 ms against 1.5 ms, measured).
+    ids = ctx.session.exec(
+        select(Rol.casus_id).where(Rol.account_id == ctx.actor.account_id, col(Rol.tot).is_(None))
+    ).all()
     mine = (
         sa_select(*_LIJSTKOLOMMEN, col(Rol.rol))
         .join(Rol, col(Rol.casus_id) == col(Casus.id))
         .where(col(Rol.account_id) == ctx.actor.account_id, col(Rol.tot).is_(None))
-        .where(visible_clause(ctx))
+        .where(col(Casus.id).in_(ids), visible_clause(ctx))
     )
     if zoek.naam:
         mine = mine.where(col(Casus.zoek_naam) == name_index(ctx.keyring, zoek.naam))
