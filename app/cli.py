@@ -52,7 +52,17 @@ def serve(
     """Start the web application (uvicorn)."""
     import uvicorn
 
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, proxy_headers=False)
+    # Behind a reverse proxy every request comes from the proxy: only the proxies named in
+    # REGIE_PROXY_ADRESSEN may say who the client is (X-Forwarded-For), e.g. for rate limits.
+    proxies = get_settings().proxy_adressen
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        proxy_headers=proxies is not None,
+        forwarded_allow_ips=proxies,
+    )
 
 
 @cli.command()

@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     page_size_max: int = Field(default=100, gt=0)
     log_formaat: Literal["tekst", "json"] = "tekst"
     aanmelden_per_minuut: int = Field(default=20, ge=1)
+    proxy_adressen: str | None = Field(default=None, pattern=r"^[0-9a-fA-F.:/,*]+$")
 
     @model_validator(mode="after")
     def _defaults(self) -> Settings:

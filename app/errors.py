@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_S = 5
+_SERVER_WEG = {"57P01", "57P02", "57P03"}
 log = logging.getLogger("regie")
 
 
@@ -227,8 +228,13 @@ def database_onbereikbaar(exc: BaseException) -> bool:
     """
     if not isinstance(exc, DBAPIError):
         return False
-    if exc.connection_invalidated or isinstance(exc.orig, psycopg.OperationalError):
+    if exc.connection_invalidated:
         return True
+    if isinstance(exc.orig, psycopg.OperationalError):
+        # No SQLSTATE: the connection itself failed; class 08 and 57P01-03: the server went
+        # away or is starting. Not a full disk, a cancelled query or a serialization failure.
+        sqlstate = exc.orig.sqlstate
+        return sqlstate is None or sqlstate.startswith("08") or sqlstate in _SERVER_WEG
     return isinstance(exc.orig, sqlite3.OperationalError) and "locked" in str(exc.orig)
 
 

@@ -21,7 +21,7 @@ from app.errors import install_handlers, unexpected
 from app.form import routes as form_routes
 from app.form.definition import load_formulieren
 from app.handreiking import routes as handreiking_routes
-from app.middleware import BodyLimit, Meting, RequestContext
+from app.middleware import API_PREFIX, BodyLimit, Meting, RequestContext
 from app.regie import inbox_routes
 from app.regie import routes as regie_routes
 from app.research import routes as research_routes
@@ -38,7 +38,6 @@ from app.web import vragenlijst_pages as web_vragenlijst
 from app.web.errors import render_error
 from app.web.session import session_secret
 
-API_PREFIX = "/api/v1"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 

@@ -18,6 +18,8 @@ from app.logs import REQUEST_ID
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 toegang = logging.getLogger("regie.toegang")
+API_PREFIX = "/api/v1"
+METHODEN = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _API_CSP = "default-src 'none'; frame-ancestors 'none'"
 # Pages: only our own files; no inline script or style anywhere, so no 'unsafe-inline'.
 _PAGE_CSP = (
@@ -102,24 +104,32 @@ class Meting:
             await self.app(scope, receive, send_status)
         finally:
             seconden = time.perf_counter() - begin
-            route = _template(scope) if "endpoint" in scope else "niet_gevonden"
-            scope["app"].state.metingen.request(scope["method"], route, status, seconden)
+            route, methode = _route(scope), _methode(scope)
+            scope["app"].state.metingen.request(methode, route, status, seconden)
             toegang.info(
                 "%s %s %s %.1f ms",
-                scope["method"],
+                methode,
                 route,
                 status,
                 seconden * 1000,
-                extra={"methode": scope["method"], "route": route, "status": status},
+                extra={"methode": methode, "route": route, "status": status},
             )
 
 
-def _template(scope: Scope) -> str:
-    """The matched route as a template (/api/v1/casussen/{casus_id}): each path segment a
-    path parameter was read from gets that parameter's name, so no id becomes a label."""
-    namen = {str(v).lower(): k for k, v in scope.get("path_params", {}).items()}
-    delen = scope["path"].split("/")
-    return "/".join(f"{{{namen[d.lower()]}}}" if d.lower() in namen else d for d in delen)
+def _route(scope: Scope) -> str:
+    """The matched route's template (/api/v1/casussen/{casus_id}), never the path itself: a
+    label per distinct path would let anyone grow the metrics without bound."""
+    route = getattr(scope.get("route"), "path", None)
+    if not isinstance(route, str):
+        return "niet_gevonden"
+    # Routes of the included API router carry their path without its prefix.
+    api = scope["path"].startswith(f"{API_PREFIX}/") and not route.startswith(API_PREFIX)
+    return f"{API_PREFIX}{route}" if api else route
+
+
+def _methode(scope: Scope) -> str:
+    methode: str = scope["method"]
+    return methode if methode in METHODEN else "ANDERS"
 
 
 class BodyLimit:

@@ -4,8 +4,8 @@ A fixed window per minute and client address: one upsert that returns the new co
 transaction of its own (a refused or failed sign-in still counts). Old windows are removed by
 the same statement's neighbour, a delete of what is older than an hour, so the table stays small.
 
-The address is the peer uvicorn sees. Behind a reverse proxy that is the proxy, unless uvicorn
-is told to trust its X-Forwarded-For (`--forwarded-allow-ips`); see the README.
+The address is the peer uvicorn sees. Behind a reverse proxy that is the proxy for everyone,
+unless REGIE_PROXY_ADRESSEN names it, so that its X-Forwarded-For is believed (`regie serve`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 from fastapi import Depends, Request
-from sqlalchemy import BigInteger, Column, Engine, delete
+from sqlalchemy import BigInteger, Column, Engine, Index, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, SQLModel
 
@@ -28,6 +28,8 @@ log = logging.getLogger("regie")
 
 class Aanvraagteller(SQLModel, table=True):
     """Attempts per key (kind of attempt and client address) and one-minute window."""
+
+    __table_args__ = (Index("ix_aanvraagteller_venster", "venster"),)
 
     sleutel: str = Field(primary_key=True, max_length=200)
     venster: int = Field(sa_column=Column(BigInteger, primary_key=True))

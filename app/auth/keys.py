@@ -114,12 +114,14 @@ class JwksSleutels:
 
     def for_kid(self, kid: str | None) -> dict[str, Any] | None:
         key = self.keyset.for_kid(kid)
-        if key is None and kid is not None and self._refresh():
+        if key is None and kid is not None and self._refresh(kid):
             key = self.keyset.for_kid(kid)
         return key
 
-    def _refresh(self) -> bool:
+    def _refresh(self, kid: str) -> bool:
         with self._lock:
+            if self.keyset.for_kid(kid) is not None:  # fetched while this request waited
+                return True
             now = time.monotonic()
             if now - self._refreshed < REFRESH_INTERVAL:
                 return False

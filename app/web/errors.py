@@ -30,8 +30,8 @@ async def render_error(request: Request, fout: Probleem) -> Response:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/aanmelden?volgende={quote(target)}", status_code=303)
         return await _kept_input(request, fout, titel="Uw sessie is verlopen", aanmelden=True)
-    if fout.status == 503 and request.method == "POST":
-        return await _kept_input(request, fout, titel="Niet opgeslagen: probeer het zo opnieuw")
+    if fout.status in (429, 503) and request.method == "POST":
+        return await _kept_input(request, fout, titel="Niet verstuurd: probeer het zo opnieuw")
     return render(
         request, "fout.html", {"titel": fout.title, "melding": fout.detail}, status=fout.status
     )

@@ -182,6 +182,7 @@ def _save(
             ctx, casus_id, basis=basis, data=data, sleutel=poging
         ).nummer
     except SleutelGebruikt:
+        ctx.audit.failed(SleutelGebruikt.code)  # this try saved nothing; the next one may
         return handreiking_service.save(ctx, casus_id, basis=basis, data=data).nummer
 
 

@@ -24,7 +24,10 @@ def upgrade() -> None:
         sa.Column("aantal", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("sleutel", "venster", name=op.f("pk_aanvraagteller")),
     )
+    # The first attempt of each minute removes the windows older than an hour.
+    op.create_index("ix_aanvraagteller_venster", "aanvraagteller", ["venster"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_aanvraagteller_venster", table_name="aanvraagteller")
     op.drop_table("aanvraagteller")

@@ -61,6 +61,21 @@ def test_metrics_count_saves_conflicts_refusals_and_time_routes(
         assert private not in text
 
 
+def test_metric_labels_stay_bounded_whatever_is_asked(client: TestClient) -> None:
+    """Made-up methods and paths must not become labels: each would be a series for ever."""
+    client.request("VERZONNEN", "/health/live")
+    client.get("/static/verzonnen-bestand-8f3a.css")
+    client.get("/onderzoek/export.verzonnen-9b2c")
+    client.get("/bestaat/niet/7d1e")
+    text = client.get("/metrics").text
+    for made_up in ("VERZONNEN", "8f3a", "9b2c", "7d1e"):
+        assert made_up not in text
+    count = "regie_http_request_duration_seconds_count"
+    assert _sample(text, count, methode="ANDERS", route="/health/live", status="405") == 1
+    # A missing static file and a path no route knows: both "niet_gevonden".
+    assert _sample(text, count, methode="GET", route="niet_gevonden", status="404") == 2
+
+
 @pytest.fixture
 def json_logs(settings: Settings) -> Iterator[Any]:
     """An app logging JSON lines; the loggers are put back as they were afterwards."""

@@ -13,9 +13,11 @@ def test_link_guessing_is_refused_past_the_limit(settings: Settings) -> None:
     client = TestClient(app)
     guesses = [client.get(f"/vragenlijst/{'g' * 40}{i}").status_code for i in range(4)]
     assert guesses == [404, 404, 404, 429]
-    refused = client.post("/vragenlijst/" + "h" * 43, data={})
+    typed = "We willen vaker gebeld worden"
+    refused = client.post("/vragenlijst/" + "h" * 43, data={"open.open_beter": typed})
     assert refused.status_code == 429 and 1 <= int(refused.headers["retry-after"]) <= 60
-    assert "Te veel pogingen" in refused.text  # a Dutch page
+    assert "te vaak geprobeerd" in refused.text  # a Dutch page that keeps what was typed
+    assert "Opnieuw versturen" in refused.text and typed in refused.text
     app.state.engine.dispose()
 
 
