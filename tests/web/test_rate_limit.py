@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
+from app import rate_limit
 from app.config import Settings
 from app.main import create_app
+
+
+@pytest.fixture(autouse=True)
+def one_minute(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every attempt in one window, whatever the clock does meanwhile."""
+    moment = 1_800_000_030.0  # 30 s into a minute
+
+    class Clock:
+        @staticmethod
+        def time() -> float:
+            return moment
+
+    monkeypatch.setattr(rate_limit, "time", Clock)
 
 
 def test_link_guessing_is_refused_past_the_limit(settings: Settings) -> None:
