@@ -76,7 +76,6 @@ def install(formaat: LogFormaat = "tekst") -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(f, MaskLinkTokens) for f in logger.filters):
             logger.addFilter(MaskLinkTokens())
-    logging.getLogger("regie").setLevel(logging.INFO)
     if formaat == "json":
         _json_lines()
 
@@ -102,6 +101,9 @@ def _json_lines() -> None:
         logger = logging.getLogger(name)
         logger.handlers = [handler]
         logger.propagate = False
+    # The access lines (INFO) are wanted only here; in text mode uvicorn prints its own, and a
+    # record per request built only to be dropped would be waste on the hot path.
+    logging.getLogger("regie").setLevel(logging.INFO)
     # The app's own access line (app.middleware.Meting) has the route template and the request
     # id; uvicorn's would repeat it with the raw path.
     logging.getLogger("uvicorn.access").disabled = True

@@ -90,7 +90,9 @@ def save(
 
     `sleutel` (an idempotency key) makes a retry safe when the first answer was lost: the same
     author sending the same content with the same key gets the revision the first try wrote,
-    not a second revision nor a conflict. The same key with other content is refused.
+    not a second revision nor a conflict. The same key with other content is refused. Two tries
+    with one key at once cannot both miss it: `authorize` locks the casus row for editing
+    (SQLite: the write lock), so the second looks only once the first has committed.
     """
     casus = authorize(ctx, Actie.HANDREIKING_BEWERKEN, casus_id, handeling="handreiking.opslaan")
     if sleutel is not None and (eerder := _earlier_try(ctx, casus, sleutel, data)) is not None:
@@ -130,9 +132,6 @@ def save(
                 raise _Stale
             ctx.session.add(revisie)
     except (IntegrityError, _Stale) as exc:
-        # Two tries with one key at the same moment: the one that lost sees the winner's.
-        if sleutel is not None and (eerder := _earlier_try(ctx, casus, sleutel, data)) is not None:
-            return eerder
         raise _stale(ctx, casus_id) from exc
     return Opgeslagen(nummer)
 

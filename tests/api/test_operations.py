@@ -84,7 +84,7 @@ def json_logs(settings: Settings) -> Iterator[Any]:
         for name in LOGGERS
     }
     access = logging.getLogger("uvicorn.access")
-    disabled = access.disabled
+    disabled, level = access.disabled, logging.getLogger("regie").level
     app = create_app(settings.model_copy(update={"log_formaat": "json"}))
     yield app
     app.state.engine.dispose()
@@ -92,6 +92,7 @@ def json_logs(settings: Settings) -> Iterator[Any]:
         logging.getLogger(name).handlers = handlers
         logging.getLogger(name).propagate = propagate
     access.disabled = disabled
+    logging.getLogger("regie").setLevel(level)
 
 
 def test_log_lines_are_json_with_the_request_id_and_no_content(
