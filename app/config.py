@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     data_key_file: Path | None = None
     session_secret: str | None = Field(default=None, repr=False, min_length=32)
     session_idle_minutes: int = Field(default=240, gt=0, le=720)
+    session_max_hours: int = Field(default=12, gt=0, le=24)
     jwt_issuer: str = "regie-dev"
     jwt_audience: str = "regie"
     jwt_public_key_file: Path | None = None

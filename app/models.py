@@ -2,6 +2,7 @@
 
 from app.accounts.models import Account, Organisatie
 from app.audit.models import AuditGebeurtenis, AuditKeten
+from app.auth.sessies import Sessie
 from app.casus.models import Casus, Rol
 from app.handreiking.models import Mdo, Revisie
 from app.rate_limit import Aanvraagteller
@@ -20,6 +21,7 @@ __all__ = [
     "Overdracht",
     "Revisie",
     "Rol",
+    "Sessie",
     "VragenlijstAntwoord",
     "VragenlijstUitnodiging",
 ]

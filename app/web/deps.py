@@ -7,22 +7,29 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.datastructures import FormData
 
+from app.auth import sessies
 from app.context import Actor, Context
-from app.deps import UowDep, actor_from_token, make_context
+from app.deps import UowDep, make_context
 from app.errors import Geweigerd, NietGeauthenticeerd
 from app.regie.inbox import count as inbox_count
-from app.web import oidc
 from app.web.session import CSRF_FIELD, SESSION_COOKIE, csrf_valid
+
+MAX_COOKIE = 100  # a session cookie is 43 characters; anything long is not one of ours
 
 
 def get_web_actor(request: Request, uow: UowDep) -> Actor:
-    token = request.cookies.get(SESSION_COOKIE)
-    if not token:
+    """The account of this browser's live session (dev or OIDC alike), named in the audit."""
+    geheim = request.cookies.get(SESSION_COOKIE)
+    if not geheim or len(geheim) > MAX_COOKIE:
         raise NietGeauthenticeerd("Aanmelden is nodig.")
-    provider = oidc.provider(request)
-    if provider is not None:
-        return oidc.actor_from_session(request, uow, provider, token)
-    return actor_from_token(request, uow, token)
+    actor, verloopt = sessies.actor(uow.session, geheim)
+    request.state.sessie_verloopt = int(verloopt.timestamp())
+    uow.audit.identify(
+        account_id=actor.account_id,
+        gebruikersnaam=actor.gebruikersnaam,
+        organisatie=actor.organisatie,
+    )
+    return actor
 
 
 WebActor = Annotated[Actor, Depends(get_web_actor)]

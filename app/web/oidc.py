@@ -1,17 +1,14 @@
 """Web sign-in through an OpenID Connect provider: authorization code flow with PKCE (S256).
 
-Design of the web session when OIDC is configured: Regie does not sign tokens of its own in
-production (there is no production signing key, and the dev key must never be used there).
-The session cookie therefore holds the provider's ID token itself. Every page request verifies
-it with `OidcProvider.verify_id_token`: RS256 only, against the provider's JWKS, with
-`iss` = REGIE_OIDC_ISSUER and `aud` = REGIE_OIDC_CLIENT_ID, and takes the account name from
-REGIE_OIDC_ACCOUNT_CLAIM. This is a second verifier next to `app.state.keyset`, which keeps
-verifying the API's bearer tokens exactly as before (REGIE_JWT_*/REGIE_JWKS_*): the API and
-the web session are separate trust decisions, and neither path changes the other.
+At the callback the provider's ID token is verified with `OidcProvider.verify_id_token`:
+RS256 only, against the provider's JWKS, with `iss` = REGIE_OIDC_ISSUER and
+`aud` = REGIE_OIDC_CLIENT_ID, the nonce of this flow and the access token's `at_hash`; the account
+name comes from REGIE_OIDC_ACCOUNT_CLAIM. This is a second verifier next to `app.state.keyset`,
+which keeps verifying the API's bearer tokens (REGIE_JWT_*/REGIE_JWKS_*): the API and the web
+session are separate trust decisions, and neither path changes the other.
 
-The session ends when the ID token expires; the provider decides how long that is. Renewing
-(`POST /sessie/verlengen`) stays dev-only without OIDC: with OIDC the user signs in again,
-which at most providers is a silent round-trip while their provider session lasts.
+After that the browser holds a Regie session (app/auth/sessies), stored in the database: it ends
+when the user signs out, after the idle limit, or when the beheerder deactivates the account.
 
 The flow state (state, nonce, PKCE verifier, the page to return to) travels in a short-lived
 cookie signed with HMAC-SHA256 under the session secret, so no server-side store is needed.
@@ -37,10 +34,10 @@ from jose import jws, jwt
 from jose.exceptions import JOSEError, JWSError
 
 from app.audit.recorder import Uitkomst
+from app.auth import sessies
 from app.auth.keys import ALGORITHM, REFRESH_INTERVAL, KeySet, SleutelFout, _from_jwks
 from app.auth.tokens import MAX_TOKEN_BYTES, load_actor
 from app.config import Settings
-from app.context import Actor
 from app.deps import UnitOfWork, UowDep
 from app.errors import Geweigerd, NietGeauthenticeerd, RegieFout
 from app.rate_limit import AANMELDEN
@@ -217,22 +214,6 @@ def provider(request: Request) -> OidcProvider | None:
     return oidc
 
 
-def actor_from_session(request: Request, uow: UnitOfWork, oidc: OidcProvider, token: str) -> Actor:
-    """The web actor behind an ID token in the session cookie (see the module docstring)."""
-    claims = oidc.verify_id_token(token)
-    request.state.sessie_verloopt = claims["exp"]
-    try:
-        actor = load_actor(uow.session, oidc.account_name(claims))
-    except AccountOnbekend as exc:
-        raise NietGeauthenticeerd("Het token is ongeldig.") from exc
-    uow.audit.identify(
-        account_id=actor.account_id,
-        gebruikersnaam=actor.gebruikersnaam,
-        organisatie=actor.organisatie,
-    )
-    return actor
-
-
 # The flow cookie: base64url(json) "." base64url(hmac-sha256), bound to a purpose and an expiry.
 
 
@@ -385,6 +366,7 @@ def callback(
     )
     uow.audit.record("aanmelden", Uitkomst.TOEGESTAAN, kenmerken={"methode": "oidc"})
     response = RedirectResponse(str(flow["volgende"]), status_code=303)
-    start_session(request, response, tokens["id_token"])
+    settings = request.app.state.settings
+    start_session(request, response, sessies.begin(uow.session, settings, actor.account_id, "oidc"))
     end_flow(response)
     return response

@@ -11,16 +11,16 @@ from pydantic import ValidationError
 
 from app.accounts.service import active_accounts
 from app.audit.recorder import Uitkomst
-from app.auth.tokens import issue_dev_token, load_actor, verify_claims
+from app.auth import sessies
+from app.auth.tokens import load_actor
 from app.casus import service as casus_service
 from app.casus.schemas import CasusCreate, Zoekvraag
-from app.config import Settings
-from app.deps import UowDep
-from app.errors import NietGevonden, Validatiefout
+from app.deps import UnitOfWork, UowDep
+from app.errors import NietGeauthenticeerd, NietGevonden, Validatiefout
 from app.rate_limit import AANMELDEN
 from app.web import oidc
 from app.web.deps import Csrf, PostedForm, WebCtx
-from app.web.session import end_session, start_session
+from app.web.session import SESSION_COOKIE, end_session, start_session
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -31,11 +31,6 @@ def safe_next(volgende: str | None) -> str:
     if volgende and volgende.startswith("/") and not volgende.startswith("//"):
         return volgende
     return "/casussen"
-
-
-def web_token(settings: Settings, gebruikersnaam: str) -> str:
-    """A browser session lasts the idle limit, long enough for an MDO, and can be extended."""
-    return issue_dev_token(settings, gebruikersnaam, settings.session_idle_minutes * 60)
 
 
 @router.get("/")
@@ -75,18 +70,39 @@ def sign_in(
     )
     uow.audit.record("aanmelden", Uitkomst.TOEGESTAAN, kenmerken={"methode": "dev"})
     response = RedirectResponse(safe_next(volgende), status_code=303)
-    start_session(request, response, web_token(settings, gebruikersnaam))
+    start_session(request, response, sessies.begin(uow.session, settings, actor.account_id, "dev"))
     return response
 
 
 @router.post("/afmelden", dependencies=[Csrf])
-def sign_out(request: Request) -> Response:
-    """End Regie's session; with OIDC the next page offers to sign out at the provider too."""
+def sign_out(request: Request, uow: UowDep) -> Response:
+    """End Regie's session, in the database, so a copy of the cookie opens nothing either.
+
+    With OIDC the next page offers to sign out at the provider too.
+    """
+    geheim = request.cookies.get(SESSION_COOKIE)
+    if geheim:
+        _record_sign_out(uow, geheim)
+        sessies.end(uow.session, geheim)
     target = "/afgemeld" if oidc.provider(request) is not None else "/aanmelden"
     response = RedirectResponse(target, status_code=303)
     end_session(response)
     oidc.end_flow(response)
     return response
+
+
+def _record_sign_out(uow: UnitOfWork, geheim: str) -> None:
+    """Name who signed out in the audit trail; a session already ended has nothing to record."""
+    try:
+        actor, _ = sessies.actor(uow.session, geheim)
+    except NietGeauthenticeerd:
+        return
+    uow.audit.identify(
+        account_id=actor.account_id,
+        gebruikersnaam=actor.gebruikersnaam,
+        organisatie=actor.organisatie,
+    )
+    uow.audit.record("afmelden", Uitkomst.TOEGESTAAN)
 
 
 @router.get("/afgemeld")
@@ -102,23 +118,13 @@ def signed_out(request: Request) -> Response:
 def renew_session(
     request: Request, ctx: WebCtx, volgende: Annotated[str | None, Form()] = None
 ) -> Response:
-    """Extend a session that is still valid, so a long MDO never ends mid-sentence.
-
-    Dev-only: dev signs its own tokens. With OIDC the session is the provider's ID token and
-    ends when it expires; the user then signs in again at the provider.
-    """
-    settings = request.app.state.settings
-    if not settings.is_dev or oidc.provider(request) is not None:
-        raise NietGevonden("Verlengen gaat via de identiteitsprovider van uw organisatie.")
-    token = web_token(settings, ctx.actor.gebruikersnaam)
-    claims = verify_claims(token, request.app.state.keyset, settings)
+    """Extend a live session, so a long MDO never ends mid-sentence (up to its maximum length)."""
+    geheim = request.cookies.get(SESSION_COOKIE, "")
+    verloopt = sessies.renew(ctx.session, request.app.state.settings, geheim)
     ctx.audit.record("sessie.verlengen", Uitkomst.TOEGESTAAN)
     if request.headers.get("accept") == "application/json":
-        response: Response = JSONResponse({"verloopt": claims["exp"]})
-    else:
-        response = RedirectResponse(safe_next(volgende), status_code=303)
-    start_session(request, response, token)
-    return response
+        return JSONResponse({"verloopt": int(verloopt.timestamp())})
+    return RedirectResponse(safe_next(volgende), status_code=303)
 
 
 @router.get("/casussen")

@@ -1,4 +1,4 @@
-"""The browser session: the bearer token in an HttpOnly cookie, and signed CSRF tokens."""
+"""The browser session cookie (its session lives in the database: app/auth/sessies) and CSRF."""
 
 from __future__ import annotations
 
@@ -77,16 +77,17 @@ def remember_csrf_seed(request: Request, response: Response) -> None:
         )
 
 
-def start_session(request: Request, response: Response, token: str) -> None:
+def start_session(request: Request, response: Response, geheim: str) -> None:
+    """The cookie may outlive the session; the database decides when the session ends."""
     settings: Settings = request.app.state.settings
     response.set_cookie(
         SESSION_COOKIE,
-        token,
+        geheim,
         httponly=True,
         samesite="lax",
         secure=_secure(request),
         path="/",
-        max_age=settings.session_idle_minutes * 60,
+        max_age=settings.session_max_hours * 3600,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -226,34 +227,24 @@ def test_a_forged_flow_cookie_is_refused(browser: TestClient, provider: Provider
     assert browser.get(back.removeprefix("http://testserver")).status_code == 400
 
 
-def _tamper(token: str) -> str:
-    header, payload, signature = token.split(".")
-    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    claims["preferred_username"] = "iemand.anders"
-    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
-    return f"{header}.{forged}.{signature}"
-
-
-def test_a_tampered_or_foreign_id_token_is_no_session(
+def test_a_forged_cookie_or_a_bare_id_token_is_no_session(
     browser: TestClient, provider: Provider, app: Any
 ) -> None:
+    """The cookie names a session in Regie's database; even a valid ID token is not one."""
     make_account(app, "k.de.vries")
-    make_account(app, "iemand.anders")
     provider.user("sub-1", preferred_username="k.de.vries")
     sign_in(browser, provider, "sub-1")
-    token = browser.cookies[SESSION_COOKIE]
     assert browser.get("/casussen").status_code == 200
-    browser.cookies.set(SESSION_COOKIE, _tamper(token))
+    browser.cookies.set(SESSION_COOKIE, "x" * 43)
     assert browser.get("/casussen").status_code == 303
-    foreign = provider.id_token_for("andere-app", "sub-1")
-    browser.cookies.set(SESSION_COOKIE, foreign)
+    mine = provider.id_token_for(CLIENT_ID, "sub-1")
+    browser.cookies.set(SESSION_COOKIE, mine)
     page = browser.get("/casussen")
     assert page.status_code == 303 and page.headers["location"].startswith("/aanmelden")
     oidc: OidcProvider = app.state.oidc
-    with pytest.raises(NietGeauthenticeerd):
-        oidc.verify_id_token(foreign)
-    mine = provider.id_token_for(CLIENT_ID, "sub-1")
     assert oidc.verify_id_token(mine)["sub"] == "sub-1"
+    with pytest.raises(NietGeauthenticeerd):
+        oidc.verify_id_token(provider.id_token_for("andere-app", "sub-1"))
     with pytest.raises(NietGeauthenticeerd):
         oidc.verify_id_token(mine, nonce="een-andere-nonce")
 
@@ -279,8 +270,8 @@ def test_a_rotated_provider_key_is_fetched_once(
     assert again.status_code == 303, again.text
     assert browser.get("/casussen").status_code == 200
     assert [u for u in fetches if u.endswith("/jwks")] == [f"{provider.issuer}/jwks"]
-    browser.cookies.set(SESSION_COOKIE, old)
-    assert browser.get("/casussen").status_code == 303
+    browser.cookies.set(SESSION_COOKIE, old)  # a Regie session outlives the provider's key
+    assert browser.get("/casussen").status_code == 200
 
 
 def test_sign_out_ends_the_session(browser: TestClient, provider: Provider, app: Any) -> None:
@@ -301,13 +292,18 @@ def test_sign_out_ends_the_session(browser: TestClient, provider: Provider, app:
     assert browser.get("/casussen").status_code == 303
 
 
-def test_renewing_a_session_is_dev_only_without_oidc(
+def test_an_oidc_session_is_renewed_by_regie_not_by_the_id_token(
     browser: TestClient, provider: Provider, app: Any
 ) -> None:
+    """The provider's ID token may last minutes; the MDO goes on in Regie's own session."""
     make_account(app, "k.de.vries")
     provider.user("sub-1", preferred_username="k.de.vries")
     sign_in(browser, provider, "sub-1")
     page = browser.get("/casussen")
     token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
-    assert browser.post("/sessie/verlengen", data={"csrf_token": token}).status_code == 404
+    renewed = browser.post(
+        "/sessie/verlengen", data={"csrf_token": token}, headers={"Accept": "application/json"}
+    )
+    assert renewed.status_code == 200
+    assert renewed.json()["verloopt"] >= time.time() + 239 * 60
     assert browser.get("/casussen").status_code == 200
