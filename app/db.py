@@ -26,6 +26,11 @@ SQLModel.metadata.naming_convention = {
 }
 
 
+# The largest value of an INTEGER column (PostgreSQL's int4). A number a client sends that is
+# compared with one is bounded by it: a larger one names nothing, and the driver would refuse it.
+INT4_MAX = 2**31 - 1
+
+
 def utcnow() -> datetime:
     """The current moment, timezone-aware: every timestamp in Regie is UTC."""
     return datetime.now(UTC)
@@ -53,13 +58,17 @@ class UTCDateTime(TypeDecorator[datetime]):
 # How long a writer waits for SQLite's write lock (in this process, and then in the file).
 BUSY_TIMEOUT_S = 30
 _HOLDS_WRITER = "regie_schrijft"
+POOL = 16
 
 
-def make_engine(url: str, *, foreign_keys: bool = True) -> Engine:
+def make_engine(url: str, *, foreign_keys: bool = True, pool: int = POOL) -> Engine:
     """Create the engine; SQLite gets WAL, foreign keys and write-serialising transactions.
 
     Migrations switch SQLite's foreign keys off: rebuilding a table (Alembic batch mode) would
-    otherwise trip over the rows that refer to it.
+    otherwise trip over the rows that refer to it. `pool` connections are kept, and as many
+    again may be opened for a moment: the app admits `pool` requests at once (middleware
+    `Toelating`), and a few of those briefly hold a second connection (a failed request's
+    audit event, a sign-in's rate count, an export's snapshot).
     """
     if url.startswith("sqlite"):
         _ensure_sqlite_folder(url)
@@ -67,13 +76,15 @@ def make_engine(url: str, *, foreign_keys: bool = True) -> Engine:
             url,
             connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S},
             hide_parameters=True,
+            pool_size=pool,
+            max_overflow=pool,
         )
         _tune_sqlite(engine, foreign_keys=foreign_keys)
         return engine
     # hide_parameters: a database error in a log or a trace never shows the values it was
     # writing (sealed or not), only the statement.
     return create_engine(
-        url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True
+        url, pool_pre_ping=True, pool_size=pool, max_overflow=pool, hide_parameters=True
     )
 
 

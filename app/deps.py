@@ -8,13 +8,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from sqlmodel import Session
 
 from app.audit.recorder import AuditRecorder
 from app.auth.tokens import load_actor, verify_claims
 from app.context import Actor, Context
-from app.db import snapshot_session
+from app.db import INT4_MAX, snapshot_session
 from app.errors import NietGeauthenticeerd
 
 log = logging.getLogger("regie")
@@ -119,6 +119,8 @@ def get_context(request: Request, uow: UowDep, actor: ActorDep) -> Context:
 
 
 Ctx = Annotated[Context, Depends(get_context)]
+# A page of a list; bounded so its offset stays a number the database takes.
+Pagina = Annotated[int, Query(ge=1, le=INT4_MAX)]
 
 
 def get_snapshot(request: Request) -> Iterator[Session]:

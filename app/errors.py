@@ -195,6 +195,7 @@ async def _validation(request: Request, exc: Exception) -> Response:
 
 
 _HTTP_CODES = {
+    400: ("ongeldig_verzoek", "Ongeldig verzoek", "De inhoud van het verzoek is niet leesbaar."),
     404: ("niet_gevonden", "Niet gevonden", "Deze pagina of bron bestaat niet."),
     405: ("methode_niet_toegestaan", "Methode niet toegestaan", "Deze methode kan hier niet."),
     413: ("te_groot", "Verzoek te groot", "Het verzoek is groter dan toegestaan."),
@@ -247,8 +248,106 @@ async def unexpected(request: Request, exc: Exception) -> Response:
 
 def install_handlers(app: FastAPI) -> None:
     """Map every error once: problem+json for the API, a Dutch page for the web. Anything
-    unexpected is answered by `RequestContext` with `unexpected`, inside the request-id layer."""
+    unexpected is answered by `RequestContext` with `unexpected`, inside the request-id layer.
+    The OpenAPI document describes those same answers (`documenteer_problemen`)."""
     app.add_exception_handler(RegieFout, _regie_fout)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(DBAPIError, _database)
+    documenteer_problemen(app)
+
+
+PROBLEEM_SCHEMA: dict[str, Any] = {
+    "title": "Probleem",
+    "description": "Een fout als RFC 9457 problem details; `errors` noemt bij een "
+    "validatiefout elk veld, andere fouten kunnen eigen velden meesturen (bijv. `revisie`).",
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "code", "instance"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string"},
+        "code": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["pad", "melding"],
+                "properties": {"pad": {"type": "string"}, "melding": {"type": "string"}},
+            },
+        },
+    },
+}
+_PROBLEEM_REF = {"$ref": "#/components/schemas/Probleem"}
+
+
+def fouten(*statussen: int) -> dict[int | str, dict[str, Any]]:
+    """The errors one API route may answer beyond those every API route may answer (401, 403,
+    503; 404 when its path names something; 400 and 422 when it takes input); for
+    `responses=`."""
+    return {status: {"description": _BESCHRIJVING[status]} for status in statussen}
+
+
+_BESCHRIJVING = {
+    400: "De inhoud is geen leesbare JSON.",
+    401: "Geen of geen geldig Bearer-token.",
+    403: "Aangemeld, maar dit mag u niet.",
+    404: "Niet gevonden, of u heeft er geen toegang toe.",
+    409: "Kan niet in de huidige toestand (bijv. een afgesloten casus).",
+    410: "Verlopen of ingetrokken.",
+    412: "De handreiking is intussen gewijzigd; `revisie` noemt de huidige.",
+    422: "De invoer is niet geldig; `errors` noemt de velden.",
+    428: "If-Match ontbreekt.",
+    503: "Even niet beschikbaar (de database, met Retry-After) of niet ingericht.",
+}
+
+
+def documenteer_problemen(app: FastAPI) -> None:
+    """Describe every API error as the problem+json document it is, in the OpenAPI document.
+
+    FastAPI documents its own validation shape (HTTPValidationError, application/json), which
+    this API never sends; each API operation instead lists the errors every route may answer
+    plus those its route declares with `fouten(...)`, all as `Probleem`.
+    """
+    genereer = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = genereer()
+        document.setdefault("components", {}).setdefault("schemas", {})["Probleem"] = (
+            PROBLEEM_SCHEMA
+        )
+        for pad, operaties in document.get("paths", {}).items():
+            if not pad.startswith("/api/"):
+                continue
+            for operatie in operaties.values():
+                _documenteer(operatie, noemt_iets="{" in pad)
+        schemas = document["components"]["schemas"]
+        for ongebruikt in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(ongebruikt, None)
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _documenteer(operatie: dict[str, Any], *, noemt_iets: bool) -> None:
+    responses: dict[str, Any] = operatie.setdefault("responses", {})
+    altijd = [401, 403, 503]
+    if noemt_iets:
+        altijd.append(404)
+    if "requestBody" in operatie:
+        altijd.append(400)
+    if "422" in responses:  # FastAPI lists it for every operation that takes input
+        altijd.append(422)
+    for status in altijd:
+        responses[str(status)] = {"description": _BESCHRIJVING[status]}
+    for code, response in responses.items():
+        if code[0] in "45":
+            response["content"] = {PROBLEM_JSON: {"schema": _PROBLEEM_REF}}
+    responses["503"]["headers"] = {
+        "Retry-After": {"schema": {"type": "integer"}, "description": "Seconden (database)."}
+    }

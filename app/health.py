@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 router = APIRouter(prefix="/health", tags=["health"])
+_STATUS = {"type": "object", "required": ["status"], "properties": {"status": {"type": "string"}}}
 
 
 @router.get("/live")
@@ -14,7 +15,17 @@ def live() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/ready", response_model=None)
+@router.get(
+    "/ready",
+    response_model=None,
+    responses={
+        200: {"content": {"application/json": {"schema": _STATUS}}},
+        503: {
+            "description": 'De database antwoordt niet: `{"status": "niet_gereed"}`.',
+            "content": {"application/json": {"schema": _STATUS}},
+        },
+    },
+)
 def ready(request: Request) -> Any:
     """Ready only when the database answers: a load balancer should stop sending us work."""
     try:

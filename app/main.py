@@ -21,13 +21,14 @@ from app.errors import install_handlers, unexpected
 from app.form import routes as form_routes
 from app.form.definition import load_formulieren
 from app.handreiking import routes as handreiking_routes
-from app.middleware import API_PREFIX, BodyLimit, Meting, RequestContext
+from app.middleware import API_PREFIX, BodyLimit, Meting, RequestContext, Toelating
 from app.regie import inbox_routes
 from app.regie import routes as regie_routes
 from app.research import routes as research_routes
 from app.research import vragenlijst_routes
 from app.research.service import Onderzoek
 from app.research.vragenlijst import load_vragenlijsten
+from app.web import beheer_pages as web_beheer
 from app.web import casus_pages as web_casus_pages
 from app.web import handreiking as web_handreiking
 from app.web import oidc as web_oidc
@@ -61,7 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_secret = session_secret(settings)
     app.state.html_error = render_error
     app.state.oidc = web_oidc.OidcProvider(settings) if settings.oidc_enabled else None
-    app.state.engine = make_engine(settings.database_url)
+    app.state.engine = make_engine(settings.database_url, pool=settings.max_gelijktijdig)
     app.state.vragenlijsten = load_vragenlijsten()
     app.state.onderzoek = Onderzoek.laad(settings)
     app.state.metingen = metrics.Metingen()
@@ -89,9 +90,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_regie.router)
     app.include_router(web_casus_pages.router)
     app.include_router(web_onderzoek.router)
+    app.include_router(web_beheer.router)
     app.include_router(web_vragenlijst.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_handlers(app)
+    app.add_middleware(Toelating, max_gelijktijdig=settings.max_gelijktijdig)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(Meting)
     app.add_middleware(RequestContext, on_error=unexpected)

@@ -1,4 +1,5 @@
-"""Small ASGI layers: request id, safe headers and the last-resort error answer; body limit."""
+"""Small ASGI layers: request id, safe headers and the last-resort error answer; body limit;
+admission (no more requests at work than database connections)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 
+import anyio
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -163,3 +165,33 @@ class BodyLimit:
             return message
 
         await self.app(scope, limited, send)
+
+
+# No database behind these: they answer even while every admitted request is at work.
+_VRIJ = ("/health/live", "/metrics", "/static/")
+
+
+class Toelating:
+    """At most `max_gelijktijdig` requests at work at once; the others wait here, on the loop.
+
+    A request holds its database connection across several hops through the worker-thread
+    pool (its dependencies, then the route). With more requests in flight than connections,
+    threads block waiting for a connection while the requests that hold the connections wait
+    for a thread, and everything stands still until the pool gives up after 30 s (measured:
+    40 MDOs of 6 people saved 0.7 times a second, p99 30 s). Admitting no more requests than
+    the pool holds keeps each admitted request moving; a waiting one holds nothing.
+    """
+
+    def __init__(self, app: ASGIApp, max_gelijktijdig: int) -> None:
+        self.app = app
+        self.max_gelijktijdig = max_gelijktijdig
+        self._plaatsen: anyio.Semaphore | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(_VRIJ):
+            await self.app(scope, receive, send)
+            return
+        if self._plaatsen is None:  # made on the server's own event loop
+            self._plaatsen = anyio.Semaphore(self.max_gelijktijdig)
+        async with self._plaatsen:
+            await self.app(scope, receive, send)

@@ -62,6 +62,9 @@ class Omgeving:
     engine: Engine
     casussen: int
     workdir: Path
+    # The largest size of this run, where the long scenarios (the MDO morning) run once.
+    grootste: bool = True
+    belasting_s: float = 300.0
 
     def env(self) -> dict[str, str]:
         """The environment for a child process on this database (outer REGIE_* removed)."""

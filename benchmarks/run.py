@@ -21,14 +21,14 @@ from app.db import make_engine
 from app.form.definition import load_formulieren
 from app.generator import genereer
 from app.research.vragenlijst import load_vragenlijsten
-from benchmarks import audit, export, requests, rotatie
+from benchmarks import audit, belasting, export, requests, rotatie
 from benchmarks.common import GROEI, Omgeving, Resultaat, database, drop_database
 
 HERE = Path(__file__).parent
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 # Each scenario module has `meet(Omgeving) -> list[Resultaat]` and may have
 # `oordeel(list[Resultaat]) -> list[Resultaat]` for targets across sizes.
-SCENARIOS: tuple[ModuleType, ...] = (export, audit, rotatie, requests)
+SCENARIOS: tuple[ModuleType, ...] = (export, audit, rotatie, requests, belasting)
 
 
 def run(
@@ -40,6 +40,7 @@ def run(
     naam: str = "regie_bench",
     scenarios: Sequence[ModuleType] = SCENARIOS,
     log: Callable[[str], None] = print,
+    belasting_s: float = 300.0,
 ) -> list[Resultaat]:
     """Grow one database per backend through the sizes, running every scenario at each."""
     resultaten: list[Resultaat] = []
@@ -66,7 +67,9 @@ def run(
                     with engine.connect() as connection:
                         connection.execute(text("ANALYZE"))
                         connection.commit()
-                omgeving = Omgeving(backend, settings, engine, size, workdir)
+                omgeving = Omgeving(
+                    backend, settings, engine, size, workdir, size == max(sizes), belasting_s
+                )
                 for scenario in scenarios:
                     log(f"{backend}: {_naam(scenario)} bij {size}")
                     resultaten += scenario.meet(omgeving)
@@ -212,6 +215,12 @@ def main() -> None:
         "--scenarios", nargs="+", choices=[_naam(s) for s in SCENARIOS], help="standaard: alle"
     )
     parser.add_argument(
+        "--belasting-seconden",
+        type=float,
+        default=300.0,
+        help="hoe lang de MDO-ochtend duurt (standaard vijf minuten, per backend en kant)",
+    )
+    parser.add_argument(
         "--erbij",
         type=Path,
         help="report.json van een eerdere run: de cijfers die deze run niet opnieuw meet, "
@@ -221,7 +230,14 @@ def main() -> None:
     gekozen = [s for s in SCENARIOS if not args.scenarios or _naam(s) in args.scenarios]
     eerder = _eerder(args.erbij) if args.erbij else []
     with tempfile.TemporaryDirectory(prefix="regie-bench-") as workdir:
-        resultaten = run(args.backends, args.sizes, Path(workdir), args.pg_admin, scenarios=gekozen)
+        resultaten = run(
+            args.backends,
+            args.sizes,
+            Path(workdir),
+            args.pg_admin,
+            scenarios=gekozen,
+            belasting_s=args.belasting_seconden,
+        )
     nieuw = {(r.scenario, r.maat, r.backend, r.casussen) for r in resultaten}
     behouden = [r for r in eerder if (r.scenario, r.maat, r.backend, r.casussen) not in nieuw]
     report(oordelen(behouden + resultaten), args.uit)

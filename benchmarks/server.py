@@ -30,7 +30,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(app: str, env: dict[str, str], log: Path, *, factory: bool = False) -> Iterator[str]:
+def served(
+    app: str, env: dict[str, str], log: Path, *, factory: bool = False, workers: int = 1
+) -> Iterator[str]:
     """Serve an ASGI app (`module:attribute`) until the block ends; yields its base URL.
 
     The child is stopped in `finally`, whatever the block raised; its output goes to `log`,
@@ -39,6 +41,7 @@ def served(app: str, env: dict[str, str], log: Path, *, factory: bool = False) -
     port = free_port()
     args = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
     args += ["--no-proxy-headers", *(["--factory"] if factory else [])]
+    args += ["--workers", str(workers)] if workers > 1 else []
     pythonpath = ":".join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     with log.open("ab") as out:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments

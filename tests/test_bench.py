@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import run
+from benchmarks import belasting, run
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
@@ -18,10 +18,16 @@ def test_every_scenario_runs_and_reports(
     admin = request.getfixturevalue("pg_server") if backend == "postgresql" else ""
     naam = f"regie_bench_{uuid.uuid4().hex[:8]}"
     gemeten = run.run([backend], [15, 30], tmp_path, admin, naam=naam, log=lambda _: None)
+    ochtend = [r for r in gemeten if r.scenario == belasting.SCENARIO]
+    assert ochtend and all(r.gehaald is not False for r in ochtend if "seconde" in r.maat), [
+        r.toelichting for r in ochtend
+    ]
     resultaten = run.oordelen(gemeten)
     for scenario in run.SCENARIOS:
         eigen = [r for r in resultaten if r.scenario == scenario.SCENARIO]
-        assert {r.casussen for r in eigen} >= {15, 30}, scenario.SCENARIO
+        # The MDO morning is long: it runs at the run's largest size only.
+        verwacht = {30} if scenario is belasting else {15, 30}
+        assert {r.casussen for r in eigen} == verwacht, scenario.SCENARIO
         assert all(r.regie > 0 and (r.vloer is None or r.vloer > 0) for r in eigen)
         groei = [r for r in eigen if r.maat.startswith("geheugengroei 15→30")]
         assert len(groei) == hasattr(scenario, "oordeel"), scenario.SCENARIO

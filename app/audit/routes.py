@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from app.audit import service
 from app.audit.schemas import TijdlijnPagina, ToegangslogPagina
-from app.deps import Ctx
+from app.deps import Ctx, Pagina
 
 router = APIRouter(prefix="/casussen/{casus_id}", tags=["toegangslog"])
 
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/casussen/{casus_id}", tags=["toegangslog"])
 def read_toegangslog(
     casus_id: uuid.UUID,
     ctx: Ctx,
-    pagina: Annotated[int, Query(ge=1)] = 1,
+    pagina: Pagina = 1,
     per_pagina: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> ToegangslogPagina:
     return service.toegangslog(ctx, casus_id, pagina=pagina, per_pagina=per_pagina)
@@ -28,7 +28,7 @@ def read_toegangslog(
 def read_tijdlijn(
     casus_id: uuid.UUID,
     ctx: Ctx,
-    pagina: Annotated[int, Query(ge=1)] = 1,
+    pagina: Pagina = 1,
     per_pagina: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> TijdlijnPagina:
     return service.tijdlijn(ctx, casus_id, pagina=pagina, per_pagina=per_pagina)

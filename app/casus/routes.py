@@ -17,7 +17,8 @@ from app.casus.schemas import (
     RolOut,
     Zoekvraag,
 )
-from app.deps import Ctx
+from app.deps import Ctx, Pagina
+from app.errors import fouten
 
 router = APIRouter(prefix="/casussen", tags=["casussen"])
 
@@ -38,7 +39,7 @@ def create_casus(data: CasusCreate, ctx: Ctx, response: Response) -> CasusOut:
 def list_casussen(
     ctx: Ctx,
     zoek: Annotated[Zoekvraag, Query()],
-    pagina: Annotated[int, Query(ge=1)] = 1,
+    pagina: Pagina = 1,
     per_pagina: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> CasusPagina:
     return service.list_mine(ctx, pagina=pagina, per_pagina=per_pagina, zoek=zoek)
@@ -51,7 +52,7 @@ def read_casus(casus_id: uuid.UUID, ctx: Ctx, response: Response) -> CasusOut:
     return casus
 
 
-@router.post("/{casus_id}/afsluiten")
+@router.post("/{casus_id}/afsluiten", responses=fouten(409))
 def close_casus(casus_id: uuid.UUID, data: AfsluitenIn, ctx: Ctx) -> CasusOut:
     return service.close(ctx, casus_id, data.reden)
 
@@ -61,16 +62,20 @@ def list_betrokkenen(casus_id: uuid.UUID, ctx: Ctx) -> list[RolOut]:
     return membership.list_roles(ctx, casus_id)
 
 
-@router.post("/{casus_id}/betrokkenen", status_code=status.HTTP_201_CREATED)
+@router.post("/{casus_id}/betrokkenen", status_code=status.HTTP_201_CREATED, responses=fouten(409))
 def add_betrokkene(casus_id: uuid.UUID, data: BetrokkeneIn, ctx: Ctx) -> RolOut:
     return membership.add_role(ctx, casus_id, data)
 
 
-@router.delete("/{casus_id}/betrokkenen/{rol_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{casus_id}/betrokkenen/{rol_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=fouten(409),
+)
 def remove_betrokkene(casus_id: uuid.UUID, rol_id: uuid.UUID, ctx: Ctx) -> None:
     membership.end_role(ctx, casus_id, rol_id)
 
 
-@router.post("/{casus_id}/heropenen")
+@router.post("/{casus_id}/heropenen", responses=fouten(409))
 def reopen_casus(casus_id: uuid.UUID, ctx: Ctx) -> CasusOut:
     return service.reopen(ctx, casus_id)

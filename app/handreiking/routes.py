@@ -9,8 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Query, Response
 
 from app.casus.routes import etag
+from app.db import INT4_MAX
 from app.deps import Ctx
-from app.errors import VersieVereist
+from app.errors import VersieVereist, fouten
 from app.handreiking import mdo, service
 from app.handreiking.schemas import (
     AfrondenIn,
@@ -26,7 +27,7 @@ from app.handreiking.schemas import (
 
 router = APIRouter(prefix="/casussen/{casus_id}", tags=["handreiking"])
 _ETAG = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
-Nummer = Annotated[int, Path(ge=1)]
+Nummer = Annotated[int, Path(ge=1, le=INT4_MAX)]
 # A client's idempotency key: a UUID or any other random token of 16 to 64 safe characters.
 IDEMPOTENCY_KEY = r"^[A-Za-z0-9_-]{16,64}$"
 
@@ -49,7 +50,7 @@ def read_handreiking(casus_id: uuid.UUID, ctx: Ctx, response: Response) -> Handr
     return handreiking
 
 
-@router.put("/handreiking")
+@router.put("/handreiking", responses=fouten(409, 412, 428))
 def save_handreiking(
     casus_id: uuid.UUID,
     data: HandreikingIn,
@@ -82,12 +83,12 @@ def read_revisie(casus_id: uuid.UUID, nummer: Nummer, ctx: Ctx) -> RevisieOut:
 
 @router.get("/revisies/{nummer}/verschil")
 def diff_revisies(
-    casus_id: uuid.UUID, nummer: Nummer, met: Annotated[int, Query(ge=1)], ctx: Ctx
+    casus_id: uuid.UUID, nummer: Nummer, met: Annotated[int, Query(ge=1, le=INT4_MAX)], ctx: Ctx
 ) -> VerschilOut:
     return service.diff(ctx, casus_id, nummer, met)
 
 
-@router.post("/mdos", status_code=201)
+@router.post("/mdos", status_code=201, responses=fouten(409))
 def open_mdo(casus_id: uuid.UUID, data: MdoIn, ctx: Ctx) -> MdoOut:
     return mdo.open_mdo(ctx, casus_id, data)
 
@@ -97,6 +98,6 @@ def list_mdos(casus_id: uuid.UUID, ctx: Ctx) -> list[MdoOut]:
     return mdo.list_mdos(ctx, casus_id)
 
 
-@router.post("/mdos/{mdo_id}/afronden")
+@router.post("/mdos/{mdo_id}/afronden", responses=fouten(409))
 def finish_mdo(casus_id: uuid.UUID, mdo_id: uuid.UUID, data: AfrondenIn, ctx: Ctx) -> MdoOut:
     return mdo.finish_mdo(ctx, casus_id, mdo_id, data)

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.casus.schemas import PersoonOut
+from app.db import INT4_MAX
 
 
 class HandreikingIn(BaseModel):
@@ -75,7 +76,7 @@ class MdoIn(BaseModel):
 class AfrondenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    revisie: int = Field(ge=1)
+    revisie: int = Field(ge=1, le=INT4_MAX)
     besluiten: str | None = Field(default=None, max_length=4000)
     vragenlijst: bool = False  # ask everyone on the casus to fill in the questionnaire
 

@@ -21,7 +21,7 @@ from app.casus import membership
 from app.casus import service as casus_service
 from app.casus.schemas import BetrokkeneIn, RolOut
 from app.context import Context
-from app.db import utcnow
+from app.db import INT4_MAX, utcnow
 from app.errors import CasusAfgesloten, Conflict, Validatiefout
 from app.form.definition import Formulier
 from app.form.validation import STAPPEN_AF
@@ -35,7 +35,6 @@ from app.web.templating import render
 router = APIRouter(include_in_schema=False)
 
 LOG_PER_PAGINA = 50
-_MAX_NUMMER = 2**31 - 1  # revision numbers and pages are database integers
 
 ROLKEUZES = (
     ("betrokkene", "Betrokkene", "Leest het plan en werkt het mee bij."),
@@ -238,8 +237,8 @@ def compare(
     request: Request,
     casus_id: uuid.UUID,
     ctx: WebCtx,
-    van: Annotated[int, Query(ge=1, le=_MAX_NUMMER)],
-    naar: Annotated[int, Query(ge=1, le=_MAX_NUMMER)],
+    van: Annotated[int, Query(ge=1, le=INT4_MAX)],
+    naar: Annotated[int, Query(ge=1, le=INT4_MAX)],
 ) -> Response:
     """What changed between two revisions, field by field, and both versions side by side."""
     verschil = handreiking_service.diff(ctx, casus_id, naar, van)
@@ -302,7 +301,7 @@ def access_log(
     request: Request,
     casus_id: uuid.UUID,
     ctx: WebCtx,
-    pagina: Annotated[int, Query(ge=1, le=_MAX_NUMMER // LOG_PER_PAGINA)] = 1,
+    pagina: Annotated[int, Query(ge=1, le=INT4_MAX // LOG_PER_PAGINA)] = 1,
 ) -> Response:
     log = audit_service.toegangslog(ctx, casus_id, pagina=pagina, per_pagina=LOG_PER_PAGINA)
     return render(

@@ -15,6 +15,7 @@ from app.auth import sessies
 from app.auth.tokens import load_actor
 from app.casus import service as casus_service
 from app.casus.schemas import CasusCreate, Zoekvraag
+from app.db import INT4_MAX
 from app.deps import UnitOfWork, UowDep
 from app.errors import NietGeauthenticeerd, NietGevonden, Validatiefout
 from app.rate_limit import AANMELDEN
@@ -133,7 +134,7 @@ def my_casussen(
     ctx: WebCtx,
     naam: Annotated[str | None, Query(max_length=200)] = None,
     geboortedatum: Annotated[str | None, Query(max_length=10)] = None,
-    pagina: Annotated[int, Query(ge=1)] = 1,
+    pagina: Annotated[int, Query(ge=1, le=INT4_MAX)] = 1,
 ) -> Response:
     fouten: dict[str, str] = {}
     geboren: date | None = None

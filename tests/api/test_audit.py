@@ -358,3 +358,16 @@ def test_listing_a_casus_is_in_its_toegangslog(
         "bram",
         casus["id"],
     )
+
+
+@pytest.mark.parametrize("lijst", ["toegangslog", "tijdlijn"])
+def test_a_page_number_beyond_the_database_range_is_refused(
+    client: TestClient, casus: dict[str, Any], lijst: str
+) -> None:
+    """Found by schemathesis: a huge page number overflowed the query's offset (a 500)."""
+    url = f"/api/v1/casussen/{casus['id']}/{lijst}"
+    response = client.get(f"{url}?pagina={2**63}", headers=casus["anna"])
+    assert response.status_code == 422, response.text
+    assert [e["pad"] for e in response.json()["errors"]] == ["pagina"]
+    last = client.get(f"{url}?pagina={2**31 - 1}&per_pagina=100", headers=casus["anna"])
+    assert last.status_code == 200 and last.json()["resultaten"] == []

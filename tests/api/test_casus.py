@@ -63,6 +63,19 @@ def test_list_is_paginated(client: TestClient, app: Any, settings: Settings) -> 
     assert client.get("/api/v1/casussen?per_pagina=1000", headers=h).status_code == 422
 
 
+def test_a_page_number_beyond_the_database_range_is_refused(
+    client: TestClient, app: Any, settings: Settings
+) -> None:
+    """Found by schemathesis: a huge page number overflowed the query's offset (a 500)."""
+    h = auth(settings, make_account(app, "anna"))
+    new_casus(client, h)
+    response = client.get(f"/api/v1/casussen?pagina={2**63}", headers=h)
+    assert response.status_code == 422, response.text
+    assert [e["pad"] for e in response.json()["errors"]] == ["pagina"]
+    last = client.get(f"/api/v1/casussen?pagina={2**31 - 1}&per_pagina=100", headers=h)
+    assert last.status_code == 200 and last.json()["resultaten"] == []
+
+
 def _without_instance(body: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in body.items() if k != "instance"}
 

@@ -37,6 +37,17 @@ def test_malformed_json_is_a_422_problem(client: TestClient, app: Any, settings:
     assert body["errors"]
 
 
+def test_an_unreadable_body_is_a_dutch_400_problem(
+    client: TestClient, app: Any, settings: Settings
+) -> None:
+    """Found by schemathesis: a body that is not UTF-8 got FastAPI's English 400 detail."""
+    h = {**auth(settings, make_account(app, "anna")), "Content-Type": "application/json"}
+    body = _is_problem(client.post("/api/v1/casussen", content=b'{"a": "\xff"}', headers=h), 400)
+    assert body["code"] == "ongeldig_verzoek"
+    assert body["detail"] == "De inhoud van het verzoek is niet leesbaar."
+    assert client.get("/api/v1/casussen", headers=h).json()["totaal"] == 0
+
+
 def test_oversized_body_is_413_and_changes_nothing(
     client: TestClient, app: Any, settings: Settings
 ) -> None:
@@ -109,6 +120,32 @@ def test_openapi_document_is_served(client: TestClient) -> None:
         "/api/v1/formulieren/{versie}",
     ):
         assert path in spec["paths"]
+
+
+def test_openapi_document_describes_errors_as_problems(client: TestClient) -> None:
+    """Found by schemathesis: the document listed no error but FastAPI's own 422 shape, which
+    the API never sends; every error it answers is a problem document, and is listed."""
+    spec = client.get("/api/v1/openapi.json").json()
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    probleem = spec["components"]["schemas"]["Probleem"]
+    assert set(probleem["required"]) == PROBLEM_KEYS
+    for path, operations in spec["paths"].items():
+        if not path.startswith("/api/"):
+            continue
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            assert {"401", "403", "503"} <= set(responses), (method, path)
+            assert ("404" in responses) == ("{" in path), (method, path)
+            for status, response in responses.items():
+                if status >= "400":
+                    assert response["content"] == {
+                        "application/problem+json": {
+                            "schema": {"$ref": "#/components/schemas/Probleem"}
+                        }
+                    }, (method, path, status)
+    save = spec["paths"]["/api/v1/casussen/{casus_id}/handreiking"]["put"]["responses"]
+    assert {"400", "409", "412", "422", "428"} <= set(save)
+    assert set(spec["paths"]["/health/ready"]["get"]["responses"]) == {"200", "503"}
 
 
 def test_ids_are_uuids(client: TestClient, app: Any, settings: Settings) -> None:

@@ -60,6 +60,23 @@ def test_save_without_if_match_is_428(client: TestClient, app: Any, settings: Se
     assert client.get(_url(casus_id, "/revisies"), headers=h).json()[-1]["nummer"] == 1
 
 
+def test_a_revision_number_beyond_the_database_range_is_refused(
+    client: TestClient, app: Any, settings: Settings
+) -> None:
+    """Found by schemathesis: a number no INTEGER column holds failed in the driver (a 500)."""
+    h, casus_id = _setup(client, app, settings)
+    for nummer in (2**31, 2**63):
+        for suffix, pad in (
+            (f"/revisies/{nummer}", "nummer"),
+            (f"/revisies/{nummer}/verschil?met=1", "nummer"),
+            (f"/revisies/1/verschil?met={nummer}", "met"),
+        ):
+            response = client.get(_url(casus_id, suffix), headers=h)
+            assert response.status_code == 422, (suffix, response.text)
+            assert [e["pad"] for e in response.json()["errors"]] == [pad]
+    assert client.get(_url(casus_id, f"/revisies/{2**31 - 1}"), headers=h).status_code == 404
+
+
 def test_stale_save_is_412_with_current_number_and_loser_not_stored(
     client: TestClient, app: Any, settings: Settings
 ) -> None:

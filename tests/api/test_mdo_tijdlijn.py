@@ -86,6 +86,26 @@ def test_revisions_saved_during_an_mdo_are_linked_and_one_is_fixed(
     assert client.get(f"{casus['url']}/revisies", headers=casus["anna"]).json()[-1]["mdo"] is None
 
 
+def test_finishing_on_a_revision_beyond_the_database_range_is_refused(
+    client: TestClient, casus: dict[str, Any]
+) -> None:
+    """Found by schemathesis: a number no INTEGER column holds failed in the driver (a 500)."""
+    opened = client.post(
+        f"{casus['url']}/mdos", json={"datum": "2026-12-01"}, headers=casus["anna"]
+    )
+    assert opened.status_code == 201
+    for revisie in (2**31, 2**63):
+        response = client.post(
+            f"{casus['url']}/mdos/{opened.json()['id']}/afronden",
+            json={"revisie": revisie},
+            headers=casus["anna"],
+        )
+        assert response.status_code == 422, response.text
+        assert [e["pad"] for e in response.json()["errors"]] == ["revisie"]
+    [mdo] = client.get(f"{casus['url']}/mdos", headers=casus["anna"]).json()
+    assert mdo["afgerond_op"] is None
+
+
 def test_attendees_must_be_on_the_casus(client: TestClient, casus: dict[str, Any]) -> None:
     response = client.post(
         f"{casus['url']}/mdos",

@@ -80,6 +80,7 @@ DEMO_NAMES = {
     "d.smit": "Dirk Smit",
     "e.mulder": "Eva Mulder",
     "o.kennis": "Olaf Kennis",
+    "f.beheer": "Fleur Beheer",
 }
 
 _browser_status: dict[str, str] = {}

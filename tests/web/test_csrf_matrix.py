@@ -14,11 +14,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import inspect, text
 
 from app.config import Settings
-from app.web import casus_pages, handreiking, pages, regie_pages, vragenlijst_pages
+from app.web import beheer_pages, casus_pages, handreiking, pages, regie_pages, vragenlijst_pages
 from tests.factories import add_role, auth, make_account, new_casus
 from tests.web.test_steps import sign_in
 
-WEB_ROUTERS = (pages, handreiking, regie_pages, casus_pages, vragenlijst_pages)
+WEB_ROUTERS = (pages, handreiking, regie_pages, casus_pages, vragenlijst_pages, beheer_pages)
 # The ouder's personal link answers 404 for a link that does not exist, before any form is read;
 # its CSRF refusal on a real link (403, input kept, nothing saved) is in test_vragenlijst_pages.
 LINK_FORM = "/vragenlijst/{token}"
