@@ -54,7 +54,8 @@ class Settings(BaseSettings):
     onderzoek_sleutel: str | None = Field(default=None, repr=False)
     onderzoek_projecten: str = Field(default="pilot-regie", pattern=r"^[a-z0-9-]+(,[a-z0-9-]+)*$")
     max_body_bytes: int = Field(default=1_048_576, gt=0)
-    max_gelijktijdig: int = Field(default=16, ge=1, le=200)
+    # At most 32: each admitted request may need a worker thread, and anyio's pool holds 40.
+    max_gelijktijdig: int = Field(default=16, ge=1, le=32)
     page_size_max: int = Field(default=100, gt=0)
     log_formaat: Literal["tekst", "json"] = "tekst"
     aanmelden_per_minuut: int = Field(default=20, ge=1)

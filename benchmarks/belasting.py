@@ -244,7 +244,7 @@ async def _ochtend(
 
 async def _revisie(http: httpx.AsyncClient, kant: Kant, tafel: Tafel) -> int:
     response = _ok(await http.get(kant.pad.format(tafel.casus), headers=tafel.mensen[0]))
-    return int(response.headers["etag"].strip('"'))
+    return _nummer(response.headers["etag"])
 
 
 async def _persoon(
@@ -287,12 +287,16 @@ async def _opslaan(
             telling.fouten.append(f"lezen {gelezen.status_code}: {gelezen.text[:200]}")
             return
         document = kant.document(gelezen)
+        _eigen_laatste(telling, tafel, j, document[veld[0]][veld[1]])
         document[veld[0]][veld[1]] = waarde
-        extra = {"If-Match": gelezen.headers["etag"], **JSON}
+        etag = gelezen.headers["etag"]
+        extra = {"If-Match": etag, **JSON}
         begin = time.perf_counter()
         antwoord = await http.put(pad, content=kant.body(document), headers={**headers, **extra})
         duur = (time.perf_counter() - begin) * 1000
         if antwoord.status_code == 200:
+            if _nummer(antwoord.headers["etag"]) != _nummer(etag) + 1:
+                telling.verloren.append(f"{tafel.casus}: na {etag} kwam {antwoord.headers['etag']}")
             telling.tijden.append(duur)
             telling.laatste[(tafel.casus, j)] = waarde
             telling.opgeslagen[tafel.casus] += 1
@@ -302,6 +306,18 @@ async def _opslaan(
             return
         telling.conflicten += 1
     telling.fouten.append(f"opslaan: {MAX_POGINGEN} conflicten na elkaar")
+
+
+def _nummer(etag: str) -> int:
+    return int(etag.strip('"'))
+
+
+def _eigen_laatste(telling: Telling, tafel: Tafel, j: int, gelezen: object) -> None:
+    """Read your own writes: what this person saved last must be what they read now (no one
+    else writes their field; a stale save that overwrote it is caught the moment it happened)."""
+    verwacht = telling.laatste.get((tafel.casus, j))
+    if verwacht is not None and gelezen != verwacht:
+        telling.verloren.append(f"{tafel.casus} deelnemer {j}: las {gelezen!r}, niet {verwacht!r}")
 
 
 async def _controleer(
@@ -314,7 +330,7 @@ async def _controleer(
 ) -> None:
     """Each person's last saved text is in the casus, and every 200 made exactly one revision."""
     response = _ok(await http.get(kant.pad.format(tafel.casus), headers=tafel.mensen[0]))
-    document, revisie = kant.document(response), int(response.headers["etag"].strip('"'))
+    document, revisie = kant.document(response), _nummer(response.headers["etag"])
     for j, (sectie, sleutel) in enumerate(velden):
         verwacht = telling.laatste.get((tafel.casus, j))
         if verwacht is not None and document[sectie][sleutel] != verwacht:

@@ -16,6 +16,7 @@ from app.access.policy import Actie
 from app.access.service import authorize_system
 from app.accounts.models import Account, Organisatie
 from app.accounts.schemas import AccountIn, AccountOut, OrganisatieIn, OrganisatieOut
+from app.auth import sessies
 from app.casus.models import Casus, Rol
 from app.context import Context
 from app.enums import CasusRol, CasusStatus
@@ -105,6 +106,8 @@ def set_account_active(ctx: Context, gebruikersnaam: str, actief: bool) -> Accou
                 "U kunt uw eigen account niet uitzetten. Vraag dit een andere beheerder."
             )
         _refuse_while_leading(ctx, [account.id], f"{account.naam} is")
+        # Ended, not just paused: switching the account on again opens no old session.
+        sessies.end_for_accounts(ctx.session, [account.id])
     account.actief = actief
     ctx.session.add(account)
     ctx.session.flush()
@@ -130,6 +133,7 @@ def set_organisation_active(
                 "U kunt uw eigen organisatie niet uitzetten. Vraag dit een andere beheerder."
             )
         _refuse_while_leading(ctx, ids, f"Medewerkers van {organisatie.naam} zijn")
+        sessies.end_for_accounts(ctx.session, ids)
     organisatie.actief = actief
     ctx.session.add(organisatie)
     ctx.session.flush()

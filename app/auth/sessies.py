@@ -52,7 +52,10 @@ def begin(session: Session, settings: Settings, account_id: uuid.UUID, methode: 
     nu = utcnow()
     session.execute(delete(Sessie).where(col(Sessie.verloopt_op) <= nu))
     geheim = secrets.token_urlsafe(32)
-    verloopt = nu + timedelta(minutes=settings.session_idle_minutes)
+    verloopt = nu + min(
+        timedelta(minutes=settings.session_idle_minutes),
+        timedelta(hours=settings.session_max_hours),
+    )
     sessie = Sessie(id=_hash(geheim), account_id=account_id, methode=methode, verloopt_op=verloopt)
     session.add(sessie)
     return geheim
@@ -88,17 +91,30 @@ def actor(session: Session, geheim: str) -> tuple[Actor, datetime]:
     return gevonden, verloopt
 
 
-def renew(session: Session, settings: Settings, geheim: str) -> datetime:
-    """Extend a live session by the idle limit, up to its maximum length; the new end."""
+def renew(session: Session, settings: Settings, geheim: str) -> tuple[datetime, bool]:
+    """Extend a live session by the idle limit, up to its maximum length.
+
+    Returns the new end, and whether it moved: at the maximum the page must say so rather
+    than promise more time (WCAG 2.2.1).
+    """
     sessie = session.get(Sessie, _hash(geheim))
     if sessie is None or sessie.verloopt_op <= utcnow():
         raise NietGeauthenticeerd("Uw sessie is verlopen of beëindigd. Meld u opnieuw aan.")
     grens = sessie.aangemaakt_op + timedelta(hours=settings.session_max_hours)
-    sessie.verloopt_op = min(utcnow() + timedelta(minutes=settings.session_idle_minutes), grens)
-    session.add(sessie)
-    return sessie.verloopt_op
+    nieuw = min(utcnow() + timedelta(minutes=settings.session_idle_minutes), grens)
+    verlengd = nieuw > sessie.verloopt_op
+    if verlengd:
+        sessie.verloopt_op = nieuw
+        session.add(sessie)
+    return sessie.verloopt_op, verlengd
 
 
 def end(session: Session, geheim: str) -> None:
     """Sign this browser out: its session no longer opens anything, wherever the cookie is."""
     session.execute(delete(Sessie).where(col(Sessie.id) == _hash(geheim)))
+
+
+def end_for_accounts(session: Session, account_ids: list[uuid.UUID]) -> None:
+    """End every session of these accounts (the beheerder switched them off)."""
+    if account_ids:
+        session.execute(delete(Sessie).where(col(Sessie.account_id).in_(account_ids)))

@@ -133,9 +133,12 @@
           headers: { "Accept": "application/json" },
         });
         if (response.ok) {
-          deadline = (await response.json()).verloopt * 1000;
-          text.textContent = "Uw sessie is verlengd.";
+          const answer = await response.json();
+          deadline = answer.verloopt * 1000;
           tick();
+          text.textContent = answer.verlengd
+            ? "Uw sessie is verlengd."
+            : "Uw sessie kan niet langer worden verlengd. Wat u invult blijft bewaard; meld u na afloop opnieuw aan in een nieuw tabblad.";
         }
       } catch (error) {
         text.textContent = "Verlengen lukte niet: geen verbinding. Probeer het zo opnieuw.";

@@ -9,7 +9,7 @@ from starlette.datastructures import FormData
 
 from app.auth import sessies
 from app.context import Actor, Context
-from app.deps import UowDep, make_context
+from app.deps import UnitOfWork, UowDep, make_context
 from app.errors import Geweigerd, NietGeauthenticeerd
 from app.regie.inbox import count as inbox_count
 from app.web.session import CSRF_FIELD, SESSION_COOKIE, csrf_valid
@@ -33,6 +33,14 @@ def get_web_actor(request: Request, uow: UowDep) -> Actor:
 
 
 WebActor = Annotated[Actor, Depends(get_web_actor)]
+
+
+def end_previous_session(request: Request, uow: UnitOfWork) -> None:
+    """Signing in ends the session this browser still held (someone else's, on a shared PC),
+    so that no copy of the old cookie stays valid until it expires."""
+    geheim = request.cookies.get(SESSION_COOKIE)
+    if geheim and len(geheim) <= MAX_COOKIE:
+        sessies.end(uow.session, geheim)
 
 
 def get_web_context(request: Request, uow: UowDep, actor: WebActor) -> Context:

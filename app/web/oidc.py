@@ -41,6 +41,7 @@ from app.config import Settings
 from app.deps import UnitOfWork, UowDep
 from app.errors import Geweigerd, NietGeauthenticeerd, RegieFout
 from app.rate_limit import AANMELDEN
+from app.web.deps import end_previous_session
 from app.web.session import start_session
 
 FLOW_COOKIE = "regie_oidc"
@@ -367,6 +368,7 @@ def callback(
     uow.audit.record("aanmelden", Uitkomst.TOEGESTAAN, kenmerken={"methode": "oidc"})
     response = RedirectResponse(str(flow["volgende"]), status_code=303)
     settings = request.app.state.settings
+    end_previous_session(request, uow)
     start_session(request, response, sessies.begin(uow.session, settings, actor.account_id, "oidc"))
     end_flow(response)
     return response

@@ -20,7 +20,7 @@ from app.deps import UnitOfWork, UowDep
 from app.errors import NietGeauthenticeerd, NietGevonden, Validatiefout
 from app.rate_limit import AANMELDEN
 from app.web import oidc
-from app.web.deps import Csrf, PostedForm, WebCtx
+from app.web.deps import MAX_COOKIE, Csrf, PostedForm, WebCtx, end_previous_session
 from app.web.session import SESSION_COOKIE, end_session, start_session
 from app.web.templating import render
 
@@ -71,6 +71,7 @@ def sign_in(
     )
     uow.audit.record("aanmelden", Uitkomst.TOEGESTAAN, kenmerken={"methode": "dev"})
     response = RedirectResponse(safe_next(volgende), status_code=303)
+    end_previous_session(request, uow)
     start_session(request, response, sessies.begin(uow.session, settings, actor.account_id, "dev"))
     return response
 
@@ -82,7 +83,7 @@ def sign_out(request: Request, uow: UowDep) -> Response:
     With OIDC the next page offers to sign out at the provider too.
     """
     geheim = request.cookies.get(SESSION_COOKIE)
-    if geheim:
+    if geheim and len(geheim) <= MAX_COOKIE:
         _record_sign_out(uow, geheim)
         sessies.end(uow.session, geheim)
     target = "/afgemeld" if oidc.provider(request) is not None else "/aanmelden"
@@ -121,10 +122,10 @@ def renew_session(
 ) -> Response:
     """Extend a live session, so a long MDO never ends mid-sentence (up to its maximum length)."""
     geheim = request.cookies.get(SESSION_COOKIE, "")
-    verloopt = sessies.renew(ctx.session, request.app.state.settings, geheim)
-    ctx.audit.record("sessie.verlengen", Uitkomst.TOEGESTAAN)
+    verloopt, verlengd = sessies.renew(ctx.session, request.app.state.settings, geheim)
+    ctx.audit.record("sessie.verlengen", Uitkomst.TOEGESTAAN, kenmerken={"verlengd": verlengd})
     if request.headers.get("accept") == "application/json":
-        return JSONResponse({"verloopt": int(verloopt.timestamp())})
+        return JSONResponse({"verloopt": int(verloopt.timestamp()), "verlengd": verlengd})
     return RedirectResponse(safe_next(volgende), status_code=303)
 
 

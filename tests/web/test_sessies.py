@@ -12,9 +12,10 @@ from sqlmodel import Session, col, select
 from app.accounts.models import Account
 from app.audit.models import AuditGebeurtenis
 from app.auth.sessies import Sessie
+from app.config import Settings
 from app.db import utcnow
 from app.web.session import SESSION_COOKIE
-from tests.factories import make_account
+from tests.factories import auth, make_account
 from tests.web.test_steps import sign_in
 
 
@@ -87,9 +88,13 @@ def test_renewing_extends_the_session_but_never_past_its_maximum(app: Any) -> No
     )
     assert renewed.status_code == 200
     grens = begin + timedelta(hours=settings.session_max_hours)
-    assert renewed.json()["verloopt"] == int(grens.timestamp())
+    assert renewed.json() == {"verloopt": int(grens.timestamp()), "verlengd": True}
     [sessie] = _sessies(app)
     assert sessie.verloopt_op == grens
+    again = browser.post(
+        "/sessie/verlengen", data={"csrf_token": csrf}, headers={"Accept": "application/json"}
+    )
+    assert again.json() == {"verloopt": int(grens.timestamp()), "verlengd": False}
 
 
 def test_renewing_a_fresh_session_adds_the_idle_limit(app: Any) -> None:
@@ -122,3 +127,42 @@ def test_an_unknown_or_overlong_cookie_is_no_session(app: Any) -> None:
     for cookie in ("a" * 43, "a" * 5000):
         browser.cookies.set(SESSION_COOKIE, cookie)
         assert browser.get("/casussen").status_code == 303
+
+
+def test_a_new_session_never_starts_longer_than_the_maximum(app: Any, settings: Settings) -> None:
+    kort = settings.model_copy(update={"session_idle_minutes": 480, "session_max_hours": 1})
+    app.state.settings = kort
+    make_account(app, "anna")
+    sign_in(app, "anna")
+    [sessie] = _sessies(app)
+    assert sessie.verloopt_op <= utcnow() + timedelta(hours=1)
+
+
+def test_signing_in_ends_the_session_the_browser_held(app: Any) -> None:
+    """A shared PC: B signs in where A's session was; a copy of A's cookie opens nothing."""
+    make_account(app, "anna")
+    make_account(app, "bram")
+    browser, csrf = sign_in(app, "anna")
+    copy = _copy(browser)
+    response = browser.post("/aanmelden", data={"csrf_token": csrf, "gebruikersnaam": "bram"})
+    assert response.status_code == 303
+    assert copy.get("/casussen").status_code == 303
+    [sessie] = _sessies(app)
+    with Session(app.state.engine) as session:
+        assert session.get(Account, sessie.account_id).gebruikersnaam == "bram"  # type: ignore[union-attr]
+
+
+def test_switching_an_account_off_ends_its_sessions_for_good(
+    app: Any, client: TestClient, settings: Settings
+) -> None:
+    """Switched on again, the account signs in anew: no old (or copied) cookie comes back."""
+    make_account(app, "anna")
+    make_account(app, "fleur", systeemrollen=("beheerder",))
+    browser, _ = sign_in(app, "anna")
+    beheer = auth(settings, "fleur")
+    uit = client.patch("/api/v1/beheer/accounts/anna", json={"actief": False}, headers=beheer)
+    assert uit.status_code == 200, uit.text
+    assert _sessies(app) == []
+    aan = client.patch("/api/v1/beheer/accounts/anna", json={"actief": True}, headers=beheer)
+    assert aan.status_code == 200
+    assert browser.get("/casussen").status_code == 303
