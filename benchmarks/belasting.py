@@ -22,8 +22,10 @@ import random
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from sqlalchemy import Engine
@@ -42,6 +44,7 @@ from benchmarks.common import Omgeving, Resultaat
 from benchmarks.requests import _dsn, _q
 from benchmarks.server import served
 
+T = TypeVar("T")
 SCENARIO = "MDO-ochtend"
 MDOS, MENSEN = 40, 6
 PAUZE_S = (3.0, 7.0)
@@ -113,13 +116,20 @@ def meet(omgeving: Omgeving) -> list[Resultaat]:
         accounts = _accounts(omgeving.engine, "regie", mdos)
         regie_tafels = _tafels(url, settings, formulier, accounts)
         vloer_tafels = _tafels(url, settings, formulier, _accounts(omgeving.engine, "vloer", mdos))
-        regie = asyncio.run(_ochtend(url, Kant(REGIE_PAD, True), regie_tafels, velden, seconden))
+        regie = _draai(lambda: _ochtend(url, Kant(REGIE_PAD, True), regie_tafels, velden, seconden))
     vloer_env = {**env, floor.DATABASE_ENV: _dsn(settings), floor.ACCOUNT_ENV: accounts[0][0]}
     with served("benchmarks.floor:app", vloer_env, logs[1], workers=WORKERS) as url:
         kant = Kant(VLOER_PAD, False)
-        asyncio.run(_beginstand(url, kant, vloer_tafels, formulier))
-        vloer = asyncio.run(_ochtend(url, kant, vloer_tafels, velden, seconden))
+        _draai(lambda: _beginstand(url, kant, vloer_tafels, formulier))
+        vloer = _draai(lambda: _ochtend(url, kant, vloer_tafels, velden, seconden))
     return _resultaten(omgeving, mdos, regie, vloer)
+
+
+def _draai(maak: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine on a fresh event loop in a thread of its own: the caller may already be
+    inside a running loop (in `make test`, Playwright's sync API keeps one in the main thread)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(maak())).result()
 
 
 def _formulier(settings: Settings) -> Formulier:

@@ -19,13 +19,19 @@ from app.accounts.schemas import AccountIn, AccountOut, OrganisatieIn, Organisat
 from app.auth import sessies
 from app.casus.models import Casus, Rol
 from app.context import Context
-from app.enums import CasusRol, CasusStatus
+from app.enums import CasusRol, CasusStatus, Systeemrol
 from app.errors import Conflict, NietGevonden, Validatiefout
 from app.regie.models import Overdracht, OverdrachtStatus
 
 DUBBELE_ORGANISATIE = "Er is al een organisatie met deze naam."
 DUBBEL_ACCOUNT = "Er is al een account met deze gebruikersnaam."
 GEEN_ORGANISATIE = "Kies een bestaande organisatie die actief is."
+# Beheerder and onderzoeker never see a casus; together with professional they would.
+ALLEEN = frozenset({Systeemrol.BEHEERDER, Systeemrol.ONDERZOEKER})
+NIET_SAMEN = (
+    "Een beheerder of onderzoeker ziet geen casussen: geef zo'n account alleen die ene rol. "
+    "Werkt iemand ook als professional, maak dan een tweede account."
+)
 
 
 def list_organisations(ctx: Context) -> list[OrganisatieOut]:
@@ -70,6 +76,9 @@ def add_account(ctx: Context, data: AccountIn) -> AccountOut:
     bestaand = select(Account.id).where(Account.gebruikersnaam == data.gebruikersnaam)
     if ctx.session.exec(bestaand).first() is not None:
         fouten.append({"pad": "gebruikersnaam", "melding": DUBBEL_ACCOUNT})
+    rollen = set(data.systeemrollen)
+    if len(rollen) > 1 and rollen & ALLEEN:
+        fouten.append({"pad": "systeemrollen", "melding": NIET_SAMEN})
     if fouten or organisatie is None:
         raise Validatiefout(fouten)
     account = Account(

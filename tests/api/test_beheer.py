@@ -70,7 +70,7 @@ def test_add_and_list_an_organisation_and_an_account(
     assert organisatie in listed and [o["naam"] for o in listed] == sorted(
         o["naam"] for o in listed
     )
-    body = account(organisatie["id"], systeemrollen=["professional", "onderzoeker", "professional"])
+    body = account(organisatie["id"], systeemrollen=["professional", "professional"])
     created = client.post(f"{API}/accounts", json=body, headers=beheer)
     assert created.status_code == 201, created.text
     assert created.json() == {
@@ -79,7 +79,7 @@ def test_add_and_list_an_organisation_and_an_account(
         "organisatie": "Gemeente Almelo",
         "organisatie_id": organisatie["id"],
         "functietitel": "wijkcoach",
-        "systeemrollen": ["onderzoeker", "professional"],
+        "systeemrollen": ["professional"],
         "actief": True,
     }
     assert created.json() in client.get(f"{API}/accounts", headers=beheer).json()
@@ -240,3 +240,21 @@ def test_a_beheerder_cannot_switch_off_their_own_account_or_organisation(
     )
     assert org.status_code == 409 and "eigen organisatie" in org.json()["detail"]
     assert client.get(f"{API}/accounts", headers=beheer).status_code == 200
+
+
+@pytest.mark.parametrize("rollen", [["beheerder", "professional"], ["onderzoeker", "professional"]])
+def test_beheerder_and_onderzoeker_are_roles_on_their_own(
+    client: TestClient, beheer: dict[str, str], rollen: list[str]
+) -> None:
+    """Neither may see a casus; combined with professional they would, so that is refused."""
+    organisatie = add_organisation(client, beheer)
+    before = counts(client, beheer)
+    samen = client.post(
+        f"{API}/accounts", json=account(organisatie["id"], systeemrollen=rollen), headers=beheer
+    )
+    assert set(pads(samen)) == {"systeemrollen"}
+    assert counts(client, beheer) == before
+    alleen = client.post(
+        f"{API}/accounts", json=account(organisatie["id"], systeemrollen=rollen[:1]), headers=beheer
+    )
+    assert alleen.status_code == 201

@@ -90,13 +90,13 @@ def test_add_an_organisation_and_an_account_through_the_forms(
             "gebruikersnaam": "g.dijkstra",
             "organisatie_id": almelo,
             "functietitel": "",
-            "systeemrollen": ["professional", "onderzoeker"],
+            "systeemrollen": ["professional"],
         },
     )
     assert account.status_code == 303, account.text
     overview = fleur.get(account.headers["location"]).text
     assert "Het account van Gert Dijkstra is toegevoegd en staat aan." in overview
-    assert rows(app)["g.dijkstra"][2:] == (["onderzoeker", "professional"], True)
+    assert rows(app)["g.dijkstra"][2:] == (["professional"], True)
     gert, _ = sign_in(app, "g.dijkstra")
     assert gert.get("/casussen").status_code == 200
 
