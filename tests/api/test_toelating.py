@@ -8,7 +8,10 @@ worker-thread pool (40) holds.
 
 from __future__ import annotations
 
+import socket
 import threading
+import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -55,3 +58,21 @@ def test_sixty_requests_on_two_connections_all_get_their_answer(
         thread.join(timeout=2 * TIMEOUT_S)
     assert statussen == [200] * CLIENTS
     assert app.state.engine.pool.size() == 2
+
+
+def test_slow_senders_hold_no_slot(live_server: str, app: Any, settings: Settings) -> None:
+    """Two clients trickle a request body (both slots' worth); a third request is answered."""
+    make_account(app, "anna")
+    headers = auth(settings, "anna")
+    host, port = live_server.removeprefix("http://").split(":")
+    kop = (
+        "POST /api/v1/casussen HTTP/1.1\r\nHost: regie\r\nContent-Type: application/json\r\n"
+        f"Authorization: {headers['Authorization']}\r\nContent-Length: 1000\r\n\r\n{{"
+    ).encode()
+    with ExitStack() as stack:
+        for _ in range(2):  # max_gelijktijdig is 2 here
+            traag = stack.enter_context(socket.create_connection((host, int(port)), timeout=5))
+            traag.sendall(kop)
+        time.sleep(0.5)  # both are now inside the server, their bodies unfinished
+        with httpx.Client(base_url=live_server, timeout=5, headers=headers) as http:
+            assert http.get("/api/v1/ik").status_code == 200
