@@ -93,11 +93,7 @@ def _contexts(settings: Settings, session: Session, audit: AuditRecorder) -> Any
 
     def make(gebruikersnaam: str) -> Context:
         actor = load_actor(session, gebruikersnaam)
-        audit.identify(
-            account_id=actor.account_id,
-            gebruikersnaam=actor.gebruikersnaam,
-            organisatie=actor.organisatie,
-        )
+        audit.identify(actor)
         return Context(
             session=session,
             actor=actor,

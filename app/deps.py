@@ -89,11 +89,7 @@ def actor_from_token(request: Request, uow: UnitOfWork, token: str) -> Actor:
     claims = verify_claims(token, state.keyset, state.settings)
     request.state.sessie_verloopt = claims["exp"]
     actor = load_actor(uow.session, claims["sub"])
-    uow.audit.identify(
-        account_id=actor.account_id,
-        gebruikersnaam=actor.gebruikersnaam,
-        organisatie=actor.organisatie,
-    )
+    uow.audit.identify(actor)
     return actor
 
 

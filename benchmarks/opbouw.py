@@ -131,11 +131,7 @@ def _meet(
                 with klok.stap("account laden"):
                     actor = load_actor(session, claims["sub"])
                 audit = AuditRecorder(request_id=str(uuid.uuid4()), clientadres="127.0.0.1")
-                audit.identify(
-                    account_id=actor.account_id,
-                    gebruikersnaam=actor.gebruikersnaam,
-                    organisatie=actor.organisatie,
-                )
+                audit.identify(actor)
                 ctx = Context(
                     session=session, actor=actor, audit=audit, policy=state.policy,
                     formulieren=state.formulieren, settings=state.settings,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -14,6 +14,9 @@ from app.audit.chain import append
 from app.audit.models import Gebeurtenis
 from app.db import unit_of_work, utcnow
 from app.errors import RegieFout
+
+if TYPE_CHECKING:  # app.context imports this module
+    from app.context import Actor
 
 
 class Uitkomst(StrEnum):
@@ -42,11 +45,12 @@ class AuditRecorder:
     pending: list[Gebeurtenis] = field(default_factory=list)
     written: list[Gebeurtenis] = field(default_factory=list)
 
-    def identify(self, *, account_id: uuid.UUID, gebruikersnaam: str, organisatie: str) -> None:
+    def identify(self, actor: Actor) -> None:
+        """Name who acts in every event of this request from now on."""
         self.account_id, self.gebruikersnaam, self.organisatie = (
-            account_id,
-            gebruikersnaam,
-            organisatie,
+            actor.account_id,
+            actor.gebruikersnaam,
+            actor.organisatie,
         )
 
     def record(

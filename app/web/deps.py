@@ -24,11 +24,7 @@ def get_web_actor(request: Request, uow: UowDep) -> Actor:
         raise NietGeauthenticeerd("Aanmelden is nodig.")
     actor, verloopt = sessies.actor(uow.session, geheim)
     request.state.sessie_verloopt = int(verloopt.timestamp())
-    uow.audit.identify(
-        account_id=actor.account_id,
-        gebruikersnaam=actor.gebruikersnaam,
-        organisatie=actor.organisatie,
-    )
+    uow.audit.identify(actor)
     return actor
 
 

@@ -360,11 +360,7 @@ def callback(
     except (NietGeauthenticeerd, AccountOnbekend) as exc:
         _refuse(uow, "account")
         raise AccountOnbekend() from exc
-    uow.audit.identify(
-        account_id=actor.account_id,
-        gebruikersnaam=actor.gebruikersnaam,
-        organisatie=actor.organisatie,
-    )
+    uow.audit.identify(actor)
     uow.audit.record("aanmelden", Uitkomst.TOEGESTAAN, kenmerken={"methode": "oidc"})
     response = RedirectResponse(str(flow["volgende"]), status_code=303)
     settings = request.app.state.settings

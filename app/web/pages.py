@@ -64,11 +64,7 @@ def sign_in(
     if not settings.is_dev or oidc.provider(request) is not None:
         raise NietGevonden("Aanmelden gaat via de identiteitsprovider van uw organisatie.")
     actor = load_actor(uow.session, gebruikersnaam)
-    uow.audit.identify(
-        account_id=actor.account_id,
-        gebruikersnaam=actor.gebruikersnaam,
-        organisatie=actor.organisatie,
-    )
+    uow.audit.identify(actor)
     uow.audit.record("aanmelden", Uitkomst.TOEGESTAAN, kenmerken={"methode": "dev"})
     response = RedirectResponse(safe_next(volgende), status_code=303)
     end_previous_session(request, uow)
@@ -99,11 +95,7 @@ def _record_sign_out(uow: UnitOfWork, geheim: str) -> None:
         actor, _ = sessies.actor(uow.session, geheim)
     except NietGeauthenticeerd:
         return
-    uow.audit.identify(
-        account_id=actor.account_id,
-        gebruikersnaam=actor.gebruikersnaam,
-        organisatie=actor.organisatie,
-    )
+    uow.audit.identify(actor)
     uow.audit.record("afmelden", Uitkomst.TOEGESTAAN)
 
 
