@@ -19,13 +19,13 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import Index, delete
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Field, Session, SQLModel, col
 
-from app.accounts.models import Account, Organisatie
+from app.accounts.models import Account
+from app.auth.tokens import active_actors, as_actor
 from app.config import Settings
 from app.context import Actor
 from app.db import utc_column, utcnow
-from app.enums import Systeemrol
 from app.errors import NietGeauthenticeerd
 
 Methode = Literal["dev", "oidc"]
@@ -67,28 +67,16 @@ def actor(session: Session, geheim: str) -> tuple[Actor, datetime]:
     One query: the session, its account and organisation, all three checked at once, so a
     deactivated account or organisation is signed out on its next request.
     """
-    row = session.exec(
-        select(Sessie.verloopt_op, Account, Organisatie.naam)
-        .join(Account, col(Account.id) == col(Sessie.account_id))
-        .join(Organisatie, col(Organisatie.id) == col(Account.organisatie_id))
-        .where(
-            Sessie.id == _hash(geheim),
-            col(Sessie.verloopt_op) > utcnow(),
-            col(Account.actief),
-            col(Organisatie.actief),
-        )
+    row = session.execute(
+        active_actors()
+        .add_columns(col(Sessie.verloopt_op))
+        .join(Sessie, col(Sessie.account_id) == col(Account.id))
+        .where(col(Sessie.id) == _hash(geheim), col(Sessie.verloopt_op) > utcnow())
     ).first()
     if row is None:
         raise NietGeauthenticeerd("Uw sessie is verlopen of beëindigd. Meld u opnieuw aan.")
-    verloopt, account, organisatie = row
-    gevonden = Actor(
-        account_id=account.id,
-        gebruikersnaam=account.gebruikersnaam,
-        naam=account.naam,
-        organisatie=organisatie,
-        systeemrollen=frozenset(Systeemrol(r) for r in account.systeemrollen),
-    )
-    return gevonden, verloopt
+    verloopt: datetime = row[-1]
+    return as_actor(row), verloopt
 
 
 def renew(session: Session, settings: Settings, geheim: str) -> tuple[datetime, bool]:

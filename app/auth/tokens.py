@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from jose import jwt
 from jose.exceptions import JOSEError
-from sqlmodel import Session, col, select
+from sqlalchemy import Select
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col
 
 from app.accounts.models import Account, Organisatie
 from app.auth.keys import ALGORITHM, DEV_KID, Sleutels, ensure_dev_key
@@ -74,21 +78,28 @@ def verify_claims(token: str, keyset: Sleutels, settings: Settings) -> dict[str,
     return claims
 
 
-def load_actor(session: Session, gebruikersnaam: str) -> Actor:
-    """The active account named by a verified token; an unknown or inactive one is refused."""
-    # Columns, not entities: every request runs this, and nothing here is changed.
-    row = session.exec(
-        select(Account.id, Account.naam, Account.systeemrollen, Organisatie.naam)
-        .join(Organisatie, col(Organisatie.id) == col(Account.organisatie_id))
-        .where(
-            Account.gebruikersnaam == gebruikersnaam,
-            col(Account.actief),
-            col(Organisatie.actief),
+def active_actors() -> Select[uuid.UUID, str, str, list[str], str]:
+    """What an Actor is made of, for active accounts of active organisations only.
+
+    Columns, not entities: every request runs this (by name for a bearer token, by session for
+    the web), and nothing here is changed.
+    """
+    return (
+        sa_select(
+            col(Account.id),
+            col(Account.gebruikersnaam),
+            col(Account.naam),
+            col(Account.systeemrollen),
+            col(Organisatie.naam),
         )
-    ).first()
-    if row is None:
-        raise NietGeauthenticeerd("Het token is ongeldig.")
-    account_id, naam, systeemrollen, organisatie = row
+        .join(Organisatie, col(Organisatie.id) == col(Account.organisatie_id))
+        .where(col(Account.actief), col(Organisatie.actief))
+    )
+
+
+def as_actor(rij: Sequence[Any]) -> Actor:
+    """The Actor of one row of `active_actors()` (extra columns after it are ignored)."""
+    account_id, gebruikersnaam, naam, systeemrollen, organisatie = rij[:5]
     return Actor(
         account_id=account_id,
         gebruikersnaam=gebruikersnaam,
@@ -96,3 +107,12 @@ def load_actor(session: Session, gebruikersnaam: str) -> Actor:
         organisatie=organisatie,
         systeemrollen=frozenset(Systeemrol(r) for r in systeemrollen),
     )
+
+
+def load_actor(session: Session, gebruikersnaam: str) -> Actor:
+    """The active account named by a verified token; an unknown or inactive one is refused."""
+    query = active_actors().where(col(Account.gebruikersnaam) == gebruikersnaam)
+    row = session.execute(query).first()
+    if row is None:
+        raise NietGeauthenticeerd("Het token is ongeldig.")
+    return as_actor(row)
