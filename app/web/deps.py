@@ -12,15 +12,13 @@ from app.context import Actor, Context
 from app.deps import UnitOfWork, UowDep, make_context
 from app.errors import Geweigerd, NietGeauthenticeerd
 from app.regie.inbox import count as inbox_count
-from app.web.session import CSRF_FIELD, SESSION_COOKIE, csrf_valid
-
-MAX_COOKIE = 100  # a session cookie is 43 characters; anything long is not one of ours
+from app.web.session import CSRF_FIELD, csrf_valid, session_cookie
 
 
 def get_web_actor(request: Request, uow: UowDep) -> Actor:
     """The account of this browser's live session (dev or OIDC alike), named in the audit."""
-    geheim = request.cookies.get(SESSION_COOKIE)
-    if not geheim or len(geheim) > MAX_COOKIE:
+    geheim = session_cookie(request)
+    if geheim is None:
         raise NietGeauthenticeerd("Aanmelden is nodig.")
     actor, verloopt = sessies.actor(uow.session, geheim)
     request.state.sessie_verloopt = int(verloopt.timestamp())
@@ -34,8 +32,8 @@ WebActor = Annotated[Actor, Depends(get_web_actor)]
 def end_previous_session(request: Request, uow: UnitOfWork) -> None:
     """Signing in ends the session this browser still held (someone else's, on a shared PC),
     so that no copy of the old cookie stays valid until it expires."""
-    geheim = request.cookies.get(SESSION_COOKIE)
-    if geheim and len(geheim) <= MAX_COOKIE:
+    geheim = session_cookie(request)
+    if geheim:
         sessies.end(uow.session, geheim)
 
 

@@ -20,8 +20,8 @@ from app.deps import UnitOfWork, UowDep
 from app.errors import NietGeauthenticeerd, NietGevonden, Validatiefout
 from app.rate_limit import AANMELDEN
 from app.web import oidc
-from app.web.deps import MAX_COOKIE, Csrf, PostedForm, WebCtx, end_previous_session
-from app.web.session import SESSION_COOKIE, end_session, start_session
+from app.web.deps import Csrf, PostedForm, WebCtx, end_previous_session
+from app.web.session import end_session, session_cookie, start_session
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -78,8 +78,8 @@ def sign_out(request: Request, uow: UowDep) -> Response:
 
     With OIDC the next page offers to sign out at the provider too.
     """
-    geheim = request.cookies.get(SESSION_COOKIE)
-    if geheim and len(geheim) <= MAX_COOKIE:
+    geheim = session_cookie(request)
+    if geheim:
         _record_sign_out(uow, geheim)
         sessies.end(uow.session, geheim)
     target = "/afgemeld" if oidc.provider(request) is not None else "/aanmelden"
@@ -113,7 +113,7 @@ def renew_session(
     request: Request, ctx: WebCtx, volgende: Annotated[str | None, Form()] = None
 ) -> Response:
     """Extend a live session, so a long MDO never ends mid-sentence (up to its maximum length)."""
-    geheim = request.cookies.get(SESSION_COOKIE, "")
+    geheim = session_cookie(request) or ""
     verloopt, verlengd = sessies.renew(ctx.session, request.app.state.settings, geheim)
     ctx.audit.record("sessie.verlengen", Uitkomst.TOEGESTAAN, kenmerken={"verlengd": verlengd})
     if request.headers.get("accept") == "application/json":

@@ -15,6 +15,7 @@ from app.config import Settings
 SESSION_COOKIE = "regie_sessie"
 CSRF_COOKIE = "regie_csrf"
 CSRF_FIELD = "csrf_token"
+MAX_COOKIE = 100  # a session cookie is 43 characters; anything long is not one of ours
 
 
 class SessieGeheimFout(Exception):
@@ -89,6 +90,12 @@ def start_session(request: Request, response: Response, geheim: str) -> None:
         path="/",
         max_age=settings.session_max_hours * 3600,
     )
+
+
+def session_cookie(request: Request) -> str | None:
+    """The secret in this browser's session cookie, when it could be one of ours."""
+    geheim = request.cookies.get(SESSION_COOKIE)
+    return geheim if geheim and len(geheim) <= MAX_COOKIE else None
 
 
 def end_session(response: Response) -> None:
