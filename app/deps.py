@@ -110,7 +110,9 @@ def make_context(request: Request, uow: UnitOfWork, actor: Actor) -> Context:
     )
 
 
-def get_context(request: Request, uow: UowDep, actor: ActorDep) -> Context:
+async def get_context(request: Request, uow: UowDep, actor: ActorDep) -> Context:
+    """Async on purpose: it only bundles what is already loaded, and a plain function would
+    cost every API request one more round trip through the worker threads."""
     return make_context(request, uow, actor)
 
 

@@ -34,6 +34,7 @@ STAPPEN: tuple[tuple[str, Any, str], ...] = (
     ("toegang (rollen, casus, beleid)", service, "authorize"),
     ("invoer controleren", service, "validate"),
     ("revisie laden", service, "_revision"),
+    ("basis laden (revisie, open MDO)", service, "_base"),
     ("ontsleutelen", Kluis, "open"),
     ("verschil met vorige", service, "verschil"),
     ("versleutelen", Kluis, "seal"),

@@ -14,12 +14,14 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel
 
-from app.audit.models import GENESIS_HASH, AuditGebeurtenis, AuditKeten, Gebeurtenis
+from app.audit.models import GENESIS_HASH, AuditKeten, Gebeurtenis
 
+_KETEN = SQLModel.metadata.tables["auditketen"]
+_GEBEURTENIS = SQLModel.metadata.tables["auditgebeurtenis"]
 _HASHED = (
     "volgnummer", "tijdstip", "account_id", "gebruikersnaam", "organisatie", "casus_id",
     "actie", "uitkomst", "clientadres", "request_id", "velden", "kenmerken",
@@ -50,18 +52,24 @@ def append(session: Session, events: Sequence[Gebeurtenis]) -> None:
     """Number, link and insert the events; the head row lock serialises concurrent appends.
 
     One multi-row INSERT for the lot: a request's events are written together or not at all.
+    Plain table statements, not ORM objects: this runs on every request, inside the head lock,
+    and the unit of work's bookkeeping cost more than the three statements themselves. The
+    request's own changes are flushed first, so the lock is held only for this.
     """
     if not events:
         return
-    head = session.exec(select(AuditKeten).where(AuditKeten.id == 1).with_for_update()).one()
-    for event in events:
-        event.volgnummer = head.volgnummer + 1
-        event.vorige_hash = head.hash
-        event.hash = event_hash(event, head.hash)
-        head.volgnummer, head.hash = event.volgnummer, event.hash
-    session.execute(insert(AuditGebeurtenis), [event.as_row() for event in events])
-    session.add(head)
     session.flush()
+    volgnummer, vorige = session.execute(
+        sa_select(_KETEN.c.volgnummer, _KETEN.c.hash).where(_KETEN.c.id == 1).with_for_update()
+    ).one()
+    for event in events:
+        volgnummer += 1
+        event.volgnummer, event.vorige_hash = volgnummer, vorige
+        event.hash = vorige = event_hash(event, vorige)
+    session.execute(insert(_GEBEURTENIS), [event.as_row() for event in events])
+    session.execute(
+        update(_KETEN).where(_KETEN.c.id == 1).values(volgnummer=volgnummer, hash=vorige)
+    )
 
 
 @dataclass(frozen=True)
@@ -200,11 +208,10 @@ def _check_exactly(
     Names the first break as the definition sees it, and clears a block the fast path refused
     only because a stored value had a form SQLAlchemy writes differently (none is known).
     """
-    table = SQLModel.metadata.tables["auditgebeurtenis"]
     query = (
-        sa_select(table)
-        .where(table.c.volgnummer.between(blok[0][0], blok[-1][0]))
-        .order_by(table.c.volgnummer)
+        sa_select(_GEBEURTENIS)
+        .where(_GEBEURTENIS.c.volgnummer.between(blok[0][0], blok[-1][0]))
+        .order_by(_GEBEURTENIS.c.volgnummer)
     )
     for event in session.execute(query):
         breuk = _check(event, expected_nummer, vorige)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -56,7 +57,7 @@ class Kluis:
     def seal(self, casus_id: uuid.UUID, inhoud: dict[str, Any]) -> dict[str, Any]:
         return encrypt_document(self.formulier, inhoud, keyring=self.keyring, casus_id=casus_id)
 
-    def open(self, casus_id: uuid.UUID, inhoud: dict[str, Any]) -> dict[str, Any]:
+    def open(self, casus_id: uuid.UUID, inhoud: Mapping[str, Any]) -> dict[str, Any]:
         return decrypt_document(self.formulier, inhoud, keyring=self.keyring, casus_id=casus_id)
 
     def open_field(self, casus_id: uuid.UUID, path: str, value: Any) -> Any:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, update
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlalchemy import CursorResult, insert, update
+from sqlmodel import SQLModel, col, select
 
 from app.access.policy import Actie
 from app.access.service import authorize
@@ -24,8 +24,8 @@ from app.errors import NietGevonden, SleutelGebruikt, Validatiefout, Versieconfl
 from app.form.completeness import progress
 from app.form.diff import verschil
 from app.form.validation import validate
-from app.handreiking.mdo import agreed_revisions, open_meeting
-from app.handreiking.models import Revisie
+from app.handreiking.mdo import agreed_revisions
+from app.handreiking.models import Mdo, Revisie
 from app.handreiking.schemas import (
     HandreikingIn,
     HandreikingOut,
@@ -84,15 +84,19 @@ def save(
 ) -> Opgeslagen:
     """Write revision basis+1, or refuse because someone saved after `basis`.
 
-    The conditional UPDATE is the optimistic lock (it re-checks under the row lock on
-    PostgreSQL); the unique (casus_id, nummer) constraint is the last line of defence.
+    `authorize` holds the casus row until commit (PostgreSQL: FOR UPDATE; SQLite: the write
+    lock), so the conditional UPDATE is the optimistic check: when it moves no row, someone
+    saved after `basis` and nothing has been written, so a caller may catch the conflict and
+    go on in the same transaction (the web merge does). The unique (casus_id, nummer)
+    constraint is the last line of defence: should the revisions ever run ahead of their
+    casus, the INSERT fails and the whole request is rolled back.
     Identifying and free-text values are sealed before they reach the database.
 
     `sleutel` (an idempotency key) makes a retry safe when the first answer was lost: the same
     author sending the same content with the same key gets the revision the first try wrote,
     not a second revision nor a conflict. The same key with other content is refused. Two tries
-    with one key at once cannot both miss it: `authorize` locks the casus row for editing
-    (SQLite: the write lock), so the second looks only once the first has committed.
+    with one key at once cannot both miss it: the second looks only once the first has
+    committed, because of the same lock.
     """
     casus = authorize(ctx, Actie.HANDREIKING_BEWERKEN, casus_id, handeling="handreiking.opslaan")
     if sleutel is not None and (eerder := _earlier_try(ctx, casus, sleutel, data)) is not None:
@@ -101,39 +105,61 @@ def save(
     if fouten:
         raise Validatiefout([f.as_dict() for f in fouten])
     kluis = ctx.kluis(casus.formulierversie)
-    vorige = kluis.open(casus_id, _revision(ctx, casus).inhoud)
+    opgeslagen, mdo_id = _base(ctx, casus)
+    vorige = kluis.open(casus_id, opgeslagen)
     nummer = basis + 1
     ctx.audit.annotate(velden=[w["pad"] for w in verschil(vorige, data.inhoud)], revisie=nummer)
-    revisie = Revisie(
-        casus_id=casus_id,
-        nummer=nummer,
-        formulierversie=casus.formulierversie,
-        inhoud=kluis.seal(casus_id, data.inhoud),
-        auteur_id=ctx.actor.account_id,
-        toelichting=kluis.seal_text(casus_id, TOELICHTING, data.toelichting),
-        sleutel=ctx.keyring.current,
-        mdo_id=_open_meeting_id(ctx, casus_id),
-        idempotentie_sleutel=sleutel,
+    moved = ctx.session.execute(
+        update(_CASUS)
+        .where(
+            _CASUS.c.id == casus_id,
+            _CASUS.c.revisie == basis,
+            _CASUS.c.status != CasusStatus.AFGESLOTEN,
+        )
+        .values(_casus_changes(ctx, casus, nummer, data.inhoud))
     )
-    try:
-        # One savepoint for both writes: a caller that catches the conflict keeps neither.
-        with ctx.session.begin_nested():
-            moved = ctx.session.execute(
-                update(Casus)
-                .where(
-                    col(Casus.id) == casus_id,
-                    col(Casus.revisie) == basis,
-                    col(Casus.status) != CasusStatus.AFGESLOTEN,
-                )
-                .values(_casus_changes(ctx, casus, nummer, data.inhoud))
-                .execution_options(synchronize_session=False)
-            )
-            if cast(CursorResult[Any], moved).rowcount != 1:
-                raise _Stale
-            ctx.session.add(revisie)
-    except (IntegrityError, _Stale) as exc:
-        raise _stale(ctx, casus_id) from exc
+    if cast(CursorResult[Any], moved).rowcount != 1:
+        raise _stale(ctx, casus_id)
+    ctx.session.execute(
+        insert(_REVISIE).values(
+            id=uuid.uuid4(),
+            casus_id=casus_id,
+            nummer=nummer,
+            formulierversie=casus.formulierversie,
+            inhoud=kluis.seal(casus_id, data.inhoud),
+            auteur_id=ctx.actor.account_id,
+            tijdstip=utcnow(),
+            toelichting=kluis.seal_text(casus_id, TOELICHTING, data.toelichting),
+            sleutel=ctx.keyring.current,
+            mdo_id=mdo_id,
+            idempotentie_sleutel=sleutel,
+        )
+    )
     return Opgeslagen(nummer)
+
+
+# Plain table statements on the save path: it runs for every keystroke pause of an MDO, and
+# ORM entities (identity map, unit of work) would only be thrown away at commit.
+_CASUS = SQLModel.metadata.tables["casus"]
+_REVISIE = SQLModel.metadata.tables["revisie"]
+
+
+def _base(ctx: Context, casus: Casus) -> tuple[Mapping[str, Any], uuid.UUID | None]:
+    """The sealed content of the revision a save builds on, and the open MDO the new one
+    belongs to, in one query."""
+    open_mdo = (
+        select(Mdo.id)
+        .where(Mdo.casus_id == casus.id, col(Mdo.afgerond_op).is_(None))
+        .scalar_subquery()
+    )
+    rij = ctx.session.exec(
+        select(Revisie.inhoud, open_mdo).where(
+            Revisie.casus_id == casus.id, Revisie.nummer == casus.revisie
+        )
+    ).first()
+    if rij is None:
+        raise NietGevonden(f"Revisie {casus.revisie} bestaat niet.")
+    return rij[0], rij[1]
 
 
 def _earlier_try(
@@ -159,10 +185,6 @@ def _earlier_try(
     return Opgeslagen(eerder.nummer, herhaald=True)
 
 
-class _Stale(Exception):
-    """Internal: the optimistic check found a newer revision (rolls the savepoint back)."""
-
-
 def _casus_changes(
     ctx: Context, casus: Casus, nummer: int, inhoud: dict[str, Any]
 ) -> dict[str, Any]:
@@ -184,11 +206,6 @@ def _next_meeting(inhoud: dict[str, Any]) -> date | None:
     """Step 7's next MDO date, kept on the casus for "Mijn casussen" and the inbox."""
     value = (inhoud.get("borging") or {}).get("volgende_mdo")
     return date.fromisoformat(value) if isinstance(value, str) and value else None
-
-
-def _open_meeting_id(ctx: Context, casus_id: uuid.UUID) -> uuid.UUID | None:
-    meeting = open_meeting(ctx.session, casus_id)
-    return meeting.id if meeting else None
 
 
 def _stale(ctx: Context, casus_id: uuid.UUID) -> Versieconflict:
