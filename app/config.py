@@ -49,6 +49,16 @@ class Settings(BaseSettings):
     afgesloten_zichtbaar_dagen: int = Field(default=90, ge=0)
     publieke_url: str | None = Field(default=None, pattern=r"^https?://[^\s?#]+/$")
     vragenlijst_geldig_dagen: int = Field(default=30, ge=1, le=365)
+    # An invitation's link for ouders/jeugdige works once, within this many hours.
+    uitnodiging_geldig_uren: int = Field(default=72, ge=1, le=24 * 14)
+    # Outgoing e-mail (invitations). Without a host, dev writes each message to
+    # <data_dir>/postbus; production refuses to invite until a host is set.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_starttls: bool = True
+    smtp_gebruiker: str | None = None
+    smtp_wachtwoord: str | None = Field(default=None, repr=False)
+    mail_afzender: str = "Regie <regie@localhost>"
     onderzoek_k: int = Field(default=5, ge=2)
     onderzoek_max_onderdrukt: float = Field(default=0.05, ge=0.0, le=0.5)
     onderzoek_sleutel: str | None = Field(default=None, repr=False)

@@ -24,7 +24,7 @@ class Actor:
     account_id: uuid.UUID
     gebruikersnaam: str
     naam: str
-    organisatie: str
+    organisatie: str | None  # None: an invited ouder or jeugdige
     systeemrollen: frozenset[Systeemrol]
 
 

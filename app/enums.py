@@ -26,6 +26,10 @@ class CasusRol(StrEnum):
     REGIEVOERDER = "regievoerder"
     BETROKKENE = "betrokkene"
     VOLGER = "volger"
+    # Invited people without an organisation: they hold an account of their own (no system
+    # role, no organisation) with one role, on the one casus they were invited to.
+    OUDER = "ouder"
+    JEUGDIGE = "jeugdige"
 
 
 class CasusStatus(StrEnum):

@@ -243,8 +243,10 @@ def _account_pool(engine: Engine) -> list[Lid]:
         ]
         session.add_all(accounts)
         session.flush()
-        naam = {o.id: o.naam for o in organisaties}
-        return [Lid(a.id, a.gebruikersnaam, naam[a.organisatie_id]) for a in accounts]
+        return [
+            Lid(a.id, a.gebruikersnaam, organisaties[i % len(organisaties)].naam)
+            for i, a in enumerate(accounts)
+        ]
 
 
 class _Rijen:

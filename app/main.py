@@ -17,6 +17,7 @@ from app.casus import routes as casus_routes
 from app.config import Settings, get_settings
 from app.crypto.service import keyring_for
 from app.db import make_engine
+from app.deelname import routes as deelname_routes
 from app.errors import install_handlers, unexpected
 from app.form import routes as form_routes
 from app.form.definition import load_formulieren
@@ -30,6 +31,7 @@ from app.research.service import Onderzoek
 from app.research.vragenlijst import load_vragenlijsten
 from app.web import beheer_pages as web_beheer
 from app.web import casus_pages as web_casus_pages
+from app.web import deelname_pages as web_deelname
 from app.web import handreiking as web_handreiking
 from app.web import oidc as web_oidc
 from app.web import onderzoek_pages as web_onderzoek
@@ -72,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         accounts_routes,
         beheer_routes,
         casus_routes,
+        deelname_routes,
         handreiking_routes,
         audit_routes,
         regie_routes,
@@ -92,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_onderzoek.router)
     app.include_router(web_beheer.router)
     app.include_router(web_vragenlijst.router)
+    app.include_router(web_deelname.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_handlers(app)
     app.add_middleware(Toelating, max_gelijktijdig=settings.max_gelijktijdig)

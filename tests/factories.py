@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
+from sqlmodel import select
 
 from app.accounts.models import Account, Organisatie
 from app.auth.tokens import issue_dev_token
+from app.casus.models import Rol
 from app.config import Settings
 from app.db import unit_of_work
-from app.enums import OrganisatieType
+from app.enums import CasusRol, OrganisatieType
 
 
 def make_account(
@@ -85,3 +88,28 @@ def save(
             **({"Idempotency-Key": key} if key else {}),
         },
     )
+
+
+def add_burger(app: Any, casus_id: str, gebruikersnaam: str, rol: CasusRol) -> str:
+    """An ouder or jeugdige with a role on the casus, as accepting an invitation leaves them
+    (tests/api/test_deelname.py goes through the invitation itself)."""
+    with unit_of_work(app.state.engine) as session:
+        account = Account(
+            gebruikersnaam=gebruikersnaam, naam=rol.value.title(), organisatie_id=None
+        )
+        session.add(account)
+        session.flush()
+        regievoerder = session.exec(
+            select(Rol.account_id).where(
+                Rol.casus_id == uuid.UUID(casus_id), Rol.rol == CasusRol.REGIEVOERDER
+            )
+        ).one()
+        session.add(
+            Rol(
+                casus_id=uuid.UUID(casus_id),
+                account_id=account.id,
+                rol=rol,
+                toegevoegd_door_id=regievoerder,
+            )
+        )
+    return gebruikersnaam

@@ -45,15 +45,21 @@ def _realm() -> dict[str, Any]:
 
 def test_services_start_in_order_and_report_their_health() -> None:
     services = _compose()["services"]
-    assert set(services) == {"db", "keycloak", "migrate", "app", "demo"}
+    assert set(services) == {"db", "keycloak", "mailpit", "migrate", "app", "demo"}
     for name in ("db", "keycloak", "app"):
         assert services[name]["healthcheck"]["test"], name
     app = services["app"]
     assert app["depends_on"] == {
         "db": {"condition": "service_healthy"},
         "keycloak": {"condition": "service_healthy"},
+        "mailpit": {"condition": "service_started"},
         "migrate": {"condition": "service_completed_successfully"},
     }
+    # Invitations go out through the mail catcher, with links on the app's own address.
+    environment = app["environment"]
+    assert environment["REGIE_SMTP_HOST"] == "mailpit"
+    assert services["mailpit"]["ports"] == ["127.0.0.1:8025:8025"]
+    assert environment["REGIE_PUBLIEKE_URL"].startswith("${REGIE_PUBLIEKE_URL:?")
     assert services["migrate"]["command"] == ["regie", "migrate"]
     assert services["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
     assert services["demo"]["profiles"] == ["demo"]
@@ -127,6 +133,7 @@ def test_the_app_starts_in_production_with_the_compose_settings(
         "REGIE_ONDERZOEK_SLEUTEL": base64.b64encode(secrets.token_bytes(32)).decode(),
         "REGIE_SESSION_SECRET": secrets.token_urlsafe(32),
         "REGIE_OIDC_CLIENT_SECRET": secrets.token_urlsafe(16),
+        "REGIE_PUBLIEKE_URL": "https://regie.example.nl/",
     }
     environment = _compose()["services"]["app"]["environment"]
     keycloak = environment["REGIE_OIDC_ISSUER"]

@@ -30,6 +30,7 @@ class Actie(StrEnum):
     CASUS_HEROPENEN = "casus.heropenen"
     ACCOUNTS_BEHEREN = "accounts.beheren"
     VRAGENLIJST_UITNODIGEN = "vragenlijst.uitnodigen"
+    DEELNEMERS_UITNODIGEN = "deelnemers.uitnodigen"
     ONDERZOEK_EXPORTEREN = "onderzoek.exporteren"
     ONDERZOEK_CIJFERS = "onderzoek.cijfers"
 

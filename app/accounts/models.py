@@ -20,10 +20,16 @@ class Organisatie(SQLModel, table=True):
 
 
 class Account(SQLModel, table=True):
+    """A professional of an organisation, or (no organisation, no system role) an ouder or
+    jeugdige who accepted an invitation to one casus. Their real name is not here: it is
+    sealed with the invitation; `naam` says only what they are on the casus."""
+
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     gebruikersnaam: str = Field(max_length=100, unique=True)
     naam: str = Field(max_length=200)
-    organisatie_id: uuid.UUID = Field(foreign_key="organisatie.id", ondelete="RESTRICT", index=True)
+    organisatie_id: uuid.UUID | None = Field(
+        default=None, foreign_key="organisatie.id", ondelete="RESTRICT", index=True
+    )
     functietitel: str | None = Field(default=None, max_length=200)
     systeemrollen: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     actief: bool = True

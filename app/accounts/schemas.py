@@ -16,7 +16,7 @@ GEBRUIKERSNAAM = r"^[a-z0-9][a-z0-9._@-]*$"
 class IkOut(BaseModel):
     gebruikersnaam: str
     naam: str
-    organisatie: str
+    organisatie: str | None
     systeemrollen: list[str]
 
 

@@ -29,11 +29,13 @@ def persons(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, PersoonOut
         return {}
     rows = session.exec(
         select(Account, Organisatie)
-        .join(Organisatie, col(Organisatie.id) == col(Account.organisatie_id))
+        .outerjoin(Organisatie, col(Organisatie.id) == col(Account.organisatie_id))
         .where(col(Account.id).in_(ids))
     ).all()
     return {
-        a.id: PersoonOut(gebruikersnaam=a.gebruikersnaam, naam=a.naam, organisatie=o.naam)
+        a.id: PersoonOut(
+            gebruikersnaam=a.gebruikersnaam, naam=a.naam, organisatie=o.naam if o else None
+        )
         for a, o in rows
     }
 

@@ -28,7 +28,8 @@ from app.context import Actor
 from app.db import utc_column, utcnow
 from app.errors import NietGeauthenticeerd
 
-Methode = Literal["dev", "oidc"]
+# How the session began: the dev page, the identity provider, or an invitation link + code.
+Methode = Literal["dev", "oidc", "link"]
 
 
 class Sessie(SQLModel, table=True):

@@ -10,7 +10,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from jose import jwt
 from jose.exceptions import JOSEError
-from sqlalchemy import Select
+from sqlalchemy import Select, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
@@ -78,7 +78,7 @@ def verify_claims(token: str, keyset: Sleutels, settings: Settings) -> dict[str,
     return claims
 
 
-def active_actors() -> Select[uuid.UUID, str, str, list[str], str]:
+def active_actors() -> Select[uuid.UUID, str, str, list[str], str | None]:
     """What an Actor is made of, for active accounts of active organisations only.
 
     Columns, not entities: every request runs this (by name for a bearer token, by session for
@@ -92,8 +92,11 @@ def active_actors() -> Select[uuid.UUID, str, str, list[str], str]:
             col(Account.systeemrollen),
             col(Organisatie.naam),
         )
-        .join(Organisatie, col(Organisatie.id) == col(Account.organisatie_id))
-        .where(col(Account.actief), col(Organisatie.actief))
+        .outerjoin(Organisatie, col(Organisatie.id) == col(Account.organisatie_id))
+        .where(
+            col(Account.actief),
+            or_(col(Account.organisatie_id).is_(None), col(Organisatie.actief)),
+        )
     )
 
 

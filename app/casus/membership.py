@@ -26,7 +26,7 @@ def active_roles(session: Session, casus_id: uuid.UUID) -> list[RolOut]:
     query = (
         select(Rol, Account, Organisatie)
         .join(Account, col(Account.id) == col(Rol.account_id))
-        .join(Organisatie, col(Organisatie.id) == col(Account.organisatie_id))
+        .outerjoin(Organisatie, col(Organisatie.id) == col(Account.organisatie_id))
         .where(col(Rol.casus_id) == casus_id, col(Rol.tot).is_(None))
         .order_by(col(Rol.sinds), col(Rol.id))
     )
@@ -38,8 +38,8 @@ def active_roles(session: Session, casus_id: uuid.UUID) -> list[RolOut]:
             sinds=rol.sinds,
             gebruikersnaam=account.gebruikersnaam,
             naam=account.naam,
-            organisatie=organisatie.naam,
-            organisatietype=organisatie.type,
+            organisatie=organisatie.naam if organisatie else None,
+            organisatietype=organisatie.type if organisatie else None,
         )
         for rol, account, organisatie in session.exec(query).all()
     ]

@@ -28,16 +28,18 @@ class CasusCreate(_In):
 
 
 class PersoonOut(BaseModel):
+    """Who someone is on a casus; an ouder or jeugdige has no organisation (None)."""
+
     gebruikersnaam: str
     naam: str
-    organisatie: str
+    organisatie: str | None
 
 
 class RolOut(PersoonOut):
     id: uuid.UUID
     rol: CasusRol
     functietitel: str | None
-    organisatietype: str
+    organisatietype: str | None
     sinds: datetime
 
 

@@ -24,9 +24,12 @@ from app.crypto.service import (
     OVERDRACHT_REDEN,
     OVERDRACHT_TOELICHTING,
     TOELICHTING,
+    UITNODIGING_EMAIL,
+    UITNODIGING_NAAM,
     Kluis,
 )
 from app.db import unit_of_work
+from app.deelname.models import Uitnodiging
 from app.form.definition import Formulieren
 from app.handreiking.models import Mdo, Revisie
 from app.regie.models import Overdracht
@@ -138,8 +141,8 @@ def _reseal_text(kluis: Kluis, casus_id: uuid.UUID, field: str, value: str | Non
 def _reseal_side_texts(
     session: Session, keyring: KeyRing, formulieren: Formulieren, casussen: dict[uuid.UUID, Casus]
 ) -> None:
-    """Handover notes, decline reasons, MDO decisions and open answers to questionnaires are
-    sealed too: rotate them as well."""
+    """Handover notes, decline reasons, MDO decisions, invitees' names and addresses and open
+    answers to questionnaires are sealed too: rotate them as well."""
     kluizen = {cid: Kluis(keyring, formulieren[c.formulierversie]) for cid, c in casussen.items()}
     for overdracht in session.exec(
         select(Overdracht).where(col(Overdracht.casus_id).in_(list(casussen)))
@@ -156,6 +159,13 @@ def _reseal_side_texts(
             kluizen[mdo.casus_id], mdo.casus_id, MDO_BESLUITEN, mdo.besluiten
         )
         session.add(mdo)
+    for uitnodiging in session.exec(
+        select(Uitnodiging).where(col(Uitnodiging.casus_id).in_(list(casussen)))
+    ):
+        kluis, cid = kluizen[uitnodiging.casus_id], uitnodiging.casus_id
+        uitnodiging.naam = _reseal_text(kluis, cid, UITNODIGING_NAAM, uitnodiging.naam) or ""
+        uitnodiging.email = _reseal_text(kluis, cid, UITNODIGING_EMAIL, uitnodiging.email) or ""
+        session.add(uitnodiging)
     for antwoord in session.exec(
         select(VragenlijstAntwoord).where(col(VragenlijstAntwoord.casus_id).in_(list(casussen)))
     ):

@@ -26,6 +26,8 @@ AFSLUITREDEN = "kolom:casus.afsluitreden"
 OVERDRACHT_TOELICHTING = "kolom:overdracht.toelichting"
 OVERDRACHT_REDEN = "kolom:overdracht.reden"
 MDO_BESLUITEN = "kolom:mdo.besluiten"
+UITNODIGING_NAAM = "kolom:uitnodiging.naam"
+UITNODIGING_EMAIL = "kolom:uitnodiging.email"
 
 
 def keyring_for(settings: Settings) -> KeyRing:

@@ -14,8 +14,6 @@ week it came in. Open answers are free text, sealed with the casus' data key.
 
 from __future__ import annotations
 
-import hashlib
-import re
 import secrets
 import uuid
 from dataclasses import dataclass, field
@@ -38,13 +36,13 @@ from app.enums import CasusStatus
 from app.errors import (
     Conflict,
     NietGevonden,
-    NietIngericht,
     RegieFout,
     Validatiefout,
     Verlopen,
 )
 from app.form.definition import Formulieren
 from app.handreiking.models import Mdo
+from app.links import TOKEN, publieke_link, token_hash
 from app.research.models import Moment, VragenlijstAntwoord, VragenlijstUitnodiging
 from app.research.vragenlijst import SCHAALPUNTEN, Doelgroep, Vragenlijst, Vragenlijsten
 from app.research.vragenlijst_schemas import (
@@ -59,8 +57,6 @@ from app.research.vragenlijst_schemas import (
 )
 
 MAX_OPEN_LINKS = 10
-# What secrets.token_urlsafe(32) makes (43 characters); anything else is not looked up at all.
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,128}$")
 _NL = ZoneInfo("Europe/Amsterdam")
 
 
@@ -69,21 +65,9 @@ def open_veld(sleutel: str) -> str:
     return f"kolom:vragenlijst.{sleutel}"
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("ascii")).hexdigest()
-
-
 def ouder_link(settings: Settings, base_url: str, token: str) -> str:
-    """The absolute link an ouder opens, on the public address of this installation.
-
-    Behind a proxy the request's own address is an internal one, so production needs
-    REGIE_PUBLIEKE_URL; dev falls back to the address the request came in on. Both end with "/".
-    """
-    if settings.publieke_url:
-        return f"{settings.publieke_url}vragenlijst/{token}"
-    if not settings.is_dev:
-        raise NietIngericht("Persoonlijke links kunnen pas als REGIE_PUBLIEKE_URL is ingesteld.")
-    return f"{base_url}vragenlijst/{token}"
+    """The absolute link an ouder opens, on the public address of this installation."""
+    return publieke_link(settings, base_url, f"vragenlijst/{token}")
 
 
 # Inviting ------------------------------------------------------------------------------------
@@ -448,7 +432,7 @@ def refuse_link_form(link: Linkverzoek, token: str) -> None:
 
 
 def _find_by_token(session: Session, token: str, *, lock: bool) -> VragenlijstUitnodiging | None:
-    if not _TOKEN.fullmatch(token):
+    if not TOKEN.fullmatch(token):
         return None
     query = select(VragenlijstUitnodiging).where(
         VragenlijstUitnodiging.token_hash == token_hash(token),

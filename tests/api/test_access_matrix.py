@@ -20,13 +20,14 @@ from fastapi.testclient import TestClient
 from app.access.policy import CASUS_ACTIES, SYSTEEM_ACTIES, Actie, load_policy
 from app.config import Settings
 from app.enums import CasusRol, Systeemrol
-from tests.factories import CASUS, add_role, auth, make_account, new_casus
+from tests.factories import CASUS, add_burger, add_role, auth, make_account, new_casus
 
 POLICY_FILE = Path(__file__).resolve().parents[2] / "policies" / "access.yaml"
 POLICY = load_policy(POLICY_FILE)
 
 EXTRA = "dirk"  # the professional that betrokkenen.beheren adds to the casus
 REGIEVOERDER = "rita"
+BURGER = "burger-"  # how the accounts of invited ouders and jeugdigen are named
 HANDREIKING = {
     "inhoud": {
         "kop": {
@@ -142,6 +143,15 @@ MATRIX: dict[Actie, Regel] = {
         voorbereiding=lambda casus, _: sluit(casus),
     ),
     Actie.ACCOUNTS_BEHEREN: Regel((Verzoek("GET", "/beheer/accounts"),)),
+    Actie.DEELNEMERS_UITNODIGEN: Regel(
+        (
+            Verzoek(
+                "POST",
+                "/casussen/{id}/uitnodigingen",
+                {"rol": "ouder", "naam": "Opa Jansen", "email": "opa@example.nl"},
+            ),
+        )
+    ),
     Actie.VRAGENLIJST_UITNODIGEN: Regel(
         (Verzoek("POST", "/casussen/{id}/vragenlijsten", {"moment": "mdo"}),)
     ),
@@ -156,8 +166,9 @@ MATRIX: dict[Actie, Regel] = {
 
 
 def voorstel(casus: Casus, opvolger: str) -> dict[str, str]:
-    """The regievoerder proposes `opvolger` (or, when that is the regievoerder, someone else)."""
-    naar = EXTRA if opvolger == REGIEVOERDER else opvolger
+    """The regievoerder proposes `opvolger`, or someone else when that is the regievoerder or an
+    ouder/jeugdige (only professionals can take over regie)."""
+    naar = EXTRA if opvolger == REGIEVOERDER or opvolger.startswith(BURGER) else opvolger
     response = casus.client.post(
         f"/api/v1/casussen/{casus.id}/overdrachten",
         json={"opvolger": naar, "toelichting": "Overdracht voor de matrix."},
@@ -237,6 +248,9 @@ def test_casus_role_may_do_exactly_what_the_policy_grants(
     naam = REGIEVOERDER if rol is CasusRol.REGIEVOERDER else "bas"
     if rol is CasusRol.REGIEVOERDER:
         actor = casus.regie
+    elif rol in (CasusRol.OUDER, CasusRol.JEUGDIGE):
+        naam = BURGER + naam
+        actor = auth(settings, add_burger(app, casus.id, naam, rol))
     else:
         actor = auth(settings, make_account(app, naam))
         add_role(casus.client, casus.regie, casus.id, naam, rol)

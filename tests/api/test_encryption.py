@@ -103,6 +103,9 @@ def _filled_casus(client: TestClient, app: Any, settings: Settings) -> dict[str,
         headers=h,
     )
     assert finished.status_code == 200, finished.text
+    gast = {"rol": "ouder", "naam": f"{TAG}GAST", "email": f"{TAG.lower()}.gast@example.nl"}
+    invited = client.post(f"{url}/uitnodigingen", json=gast, headers=h)
+    assert invited.status_code == 201, invited.text
     closed = client.post(f"{url}/afsluiten", json={"reden": f"{TAG}AFSLUITREDEN"}, headers=h)
     assert closed.status_code == 200
     [uitnodiging] = client.get("/api/v1/vragenlijsten", headers=h).json()
@@ -124,8 +127,10 @@ def _filled_casus(client: TestClient, app: Any, settings: Settings) -> dict[str,
                 "REDEN",
                 "BESLUIT",
                 "VRAGENLIJST",
+                "GAST",
             )
         ),
+        f"{TAG.lower()}.gast@example.nl",
     ]
     return {"id": casus["id"], "h": h, "url": url, "canaries": canaries, "doc": canary}
 

@@ -197,6 +197,10 @@ VERZOEKEN: dict[tuple[str, str], tuple[Verzoek, ...]] = {
     ("POST", C + "/overdrachten/{overdracht_id}/intrekken"): (Verzoek(),),
     ("POST", C + "/vragenlijsten"): (Verzoek({"moment": "mdo"}),),
     ("DELETE", C + "/vragenlijsten/{uitnodiging_id}"): (Verzoek(),),
+    ("POST", C + "/uitnodigingen"): (
+        Verzoek({"rol": "ouder", "naam": "Oma Test", "email": "oma@example.nl"}),
+    ),
+    ("POST", C + "/uitnodigingen/{deelname_id}/intrekken"): (Verzoek(),),
 }
 
 
@@ -281,6 +285,10 @@ def zaai(client: TestClient, app: Any, settings: Settings, stand: Stand = Stand(
     ids = {"rol_id": rol_id, "nummer": "3", "sleutel": "situatie", "revisie": "3"}
     link = ok(client.post(f"{base}/vragenlijsten", json={"moment": "mdo"}, headers=regie), 201)
     ids["uitnodiging_id"] = link["id"]
+    gast = {"rol": "jeugdige", "naam": "Sam Test", "email": "sam@example.nl"}
+    ids["deelname_id"] = ok(client.post(f"{base}/uitnodigingen", json=gast, headers=regie), 201)[
+        "id"
+    ]
     if stand.mdo:
         mdo = ok(client.post(f"{base}/mdos", json={"datum": "2026-11-30"}, headers=regie), 201)
         ids["mdo_id"] = mdo["id"]
@@ -461,7 +469,7 @@ def test_every_non_member_gets_the_missing_casus_answer_then_the_member_succeeds
 
 # Around the matrix ---------------------------------------------------------------------------
 
-SUBRESOURCES = {"rol_id", "overdracht_id", "mdo_id", "uitnodiging_id"}
+SUBRESOURCES = {"rol_id", "overdracht_id", "mdo_id", "uitnodiging_id", "deelname_id"}
 
 
 def kruis(gevallen: list[tuple[str, str, Verzoek]]) -> list[tuple[str, str, Verzoek]]:

@@ -5,6 +5,8 @@ Each page is checked as the browser shows it, with Regie's own CSS and JavaScrip
 
 from __future__ import annotations
 
+import email
+import email.policy
 import re
 import uuid
 from collections.abc import Callable
@@ -49,11 +51,13 @@ PAGES = [
     ("vragenlijsten-casus", "a.jansen", "/casussen/{sem}/vragenlijsten"),
     ("vragenlijsten-afgesloten", "c.visser", "/casussen/{noah}/vragenlijsten"),
     ("vragenlijst-link-onbekend", None, "/vragenlijst/bestaat-niet"),
+    ("uitnodigingen", "a.jansen", "/casussen/{sem}/uitnodigingen"),
+    ("uitnodiging-link-onbekend", None, "/uitnodiging/bestaat-niet"),
 ]
 
 
 # Pages that answer with an error status on purpose, still as a full, accessible page.
-STATUS = {"/vragenlijst/bestaat-niet": 404}
+STATUS = {"/vragenlijst/bestaat-niet": 404, "/uitnodiging/bestaat-niet": 404}
 
 
 @pytest.mark.parametrize(
@@ -91,6 +95,50 @@ def test_questionnaires_are_accessible_with_and_without_errors(open_as: OpenAs, 
     assert_accessible(ouder, "vragenlijst ouder")
     ouder.get_by_role("button", name="Versturen").click()
     assert_accessible(ouder, "vragenlijst ouder met fout")
+
+
+def test_an_invitation_is_accessible_from_sending_to_signing_in(
+    open_as: OpenAs, live: Live
+) -> None:
+    """The regievoerder's form with errors and with the new code; the ouder's code page on a
+    phone-sized screen, with a wrong code and after getting in."""
+    page = open_as("a.jansen")
+    page.goto(f"/casussen/{live.sem}/uitnodigingen")
+    page.get_by_role("button", name="Uitnodiging versturen").click()
+    expect(page.get_by_role("alert")).to_contain_text("Kies of u een ouder")
+    assert_accessible(page, "uitnodigen met fouten")
+    aan = f"ouder-{uuid.uuid4().hex[:10]}@example.nl"
+    page.get_by_label("Ouder of verzorger").check()
+    page.get_by_label("Naam", exact=True).fill("Petra de Vries")
+    page.get_by_label("E-mailadres").fill(aan)
+    page.get_by_role("button", name="Uitnodiging versturen").click()
+    code = page.locator("#nieuwe-code").inner_text().replace("-", "")
+    assert_accessible(page, "uitnodiging verstuurd")
+    link = _link_in_mail(live, aan)
+    ouder = open_as(None)
+    ouder.set_viewport_size({"width": 375, "height": 740})
+    ouder.goto(link)
+    assert_accessible(ouder, "code invullen")
+    ouder.get_by_label("Code").fill("AAAA2222" if code != "AAAA2222" else "BBBB3333")
+    ouder.get_by_role("button", name="Verder").click()
+    expect(ouder.get_by_role("alert")).to_contain_text("De code klopt niet")
+    assert_accessible(ouder, "code invullen met fout")
+    ouder.get_by_label("Code").fill(code)
+    ouder.get_by_role("button", name="Verder").click()
+    expect(ouder).to_have_url(re.compile(f"/casussen/{live.sem}$"))
+    assert_accessible(ouder, "het plan als ouder")
+
+
+def _link_in_mail(live: Live, aan: str) -> str:
+    """The link in the one message the app wrote to `aan` in its dev postbus folder."""
+    for pad in (live.settings.data_dir / "postbus").glob("*.eml"):
+        bericht = email.message_from_bytes(pad.read_bytes(), policy=email.policy.default)
+        if bericht["To"] == aan:
+            tekst = bericht.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+            gevonden = re.search(r"http://\S+/uitnodiging/[A-Za-z0-9_-]+", tekst)
+            assert gevonden is not None, tekst
+            return gevonden.group(0)
+    raise AssertionError(f"geen e-mail aan {aan}")
 
 
 @pytest.mark.parametrize(

@@ -73,6 +73,10 @@ VERZOEKEN: dict[tuple[str, str], tuple[Verzoek, ...]] = {
     ("POST", S + "/betrokkenen/{rol_id}/verwijderen"): (Verzoek({}),),
     ("POST", S + "/vragenlijsten"): (Verzoek({"moment": "mdo"}),),
     ("POST", S + "/vragenlijsten/{uitnodiging_id}/intrekken"): (Verzoek({}),),
+    ("POST", S + "/uitnodigingen"): (
+        Verzoek({"rol": "ouder", "naam": "Oma Test", "email": "oma@example.nl"}),
+    ),
+    ("POST", S + "/uitnodigingen/{deelname_id}/intrekken"): (Verzoek({}),),
 }
 CASES = cases(WEB_ROUTES, VERZOEKEN)
 PER_ROUTE = [pytest.param(*c, id=case_id(*c)) for c in CASES]

@@ -1,0 +1,102 @@
+"""Outgoing e-mail: over SMTP in production, into a folder of .eml files in dev.
+
+A development machine must never mail real people, and tests must be able to read what was
+sent: without REGIE_SMTP_HOST, dev mode writes every message to <data_dir>/postbus. Production
+without a mail server refuses to invite rather than pretend a link went out.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+import uuid
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from app.config import Settings
+from app.deelname.models import Uitnodiging
+from app.enums import CasusRol
+from app.errors import NietIngericht
+
+_NL = ZoneInfo("Europe/Amsterdam")
+_WIE = {CasusRol.OUDER: "ouder of verzorger", CasusRol.JEUGDIGE: "jeugdige"}
+
+
+class Postbus(Protocol):
+    def verstuur(self, bericht: EmailMessage) -> None: ...
+
+
+class Map:
+    """Dev and tests: each message becomes one file, named so the newest sorts last."""
+
+    def __init__(self, map_: Path) -> None:
+        self.map = map_
+
+    def verstuur(self, bericht: EmailMessage) -> None:
+        self.map.mkdir(parents=True, exist_ok=True)
+        naam = f"{uuid.uuid1().hex}.eml"
+        (self.map / naam).write_bytes(bytes(bericht))
+
+
+class Smtp:
+    """Production: one connection per message (invitations are few), TLS unless switched off."""
+
+    def __init__(self, settings: Settings) -> None:
+        assert settings.smtp_host is not None  # postbus_voor only makes this with a host
+        self.settings = settings
+        self.host = settings.smtp_host
+
+    def verstuur(self, bericht: EmailMessage) -> None:
+        s = self.settings
+        try:
+            with smtplib.SMTP(self.host, s.smtp_port, timeout=15) as smtp:
+                if s.smtp_starttls:
+                    smtp.starttls(context=ssl.create_default_context())
+                if s.smtp_gebruiker:
+                    smtp.login(s.smtp_gebruiker, s.smtp_wachtwoord or "")
+                smtp.send_message(bericht)
+        except (OSError, smtplib.SMTPException) as exc:
+            raise NietIngericht(
+                "De e-mail met de uitnodiging kon niet verstuurd worden. "
+                "Er is niets opgeslagen; probeer het later nog eens."
+            ) from exc
+
+
+def postbus_voor(settings: Settings) -> Postbus:
+    """Where invitations go on this installation; none in production without a mail server."""
+    if settings.smtp_host:
+        return Smtp(settings)
+    if settings.is_dev:
+        return Map(settings.data_dir / "postbus")
+    raise NietIngericht("Uitnodigen kan pas als REGIE_SMTP_HOST is ingesteld.")
+
+
+def uitnodigingsmail(
+    settings: Settings,
+    aan: str,
+    naam: str,
+    afzender_naam: str,
+    link: str,
+    uitnodiging: Uitnodiging,
+) -> EmailMessage:
+    """The invitation in plain words (B1): what it is, what to do, that the code comes apart."""
+    tot = uitnodiging.verloopt_op.astimezone(_NL)
+    bericht = EmailMessage()
+    bericht["From"] = settings.mail_afzender
+    bericht["To"] = aan
+    bericht["Subject"] = "Uitnodiging: bekijk het plan voor uw gezin in Regie"
+    bericht["Message-ID"] = make_msgid(domain="regie")
+    bericht.set_content(
+        f"Beste {naam},\n\n"
+        f"{afzender_naam} nodigt u uit als {_WIE[uitnodiging.rol]}. In Regie ziet u het plan "
+        "dat u samen met de hulpverleners maakt. U ziet wie er meedoen en wie de regie heeft.\n\n"
+        "Zo komt u erin:\n"
+        f"1. Open deze link: {link}\n"
+        "2. Vul de code in. U krijgt de code van de hulpverlener zelf, niet per e-mail.\n\n"
+        f"De link werkt één keer, tot {tot:%d-%m-%Y} om {tot:%H:%M}.\n"
+        "Heeft u deze e-mail niet verwacht? Dan hoeft u niets te doen.\n"
+    )
+    return bericht

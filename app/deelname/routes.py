@@ -1,0 +1,36 @@
+"""HTTP API for inviting ouders and the jeugdige; accepting happens in the browser (the link)."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request, status
+
+from app.deelname import service
+from app.deelname.schemas import NieuweUitnodigingOut, UitnodigingIn, UitnodigingOut
+from app.deps import Ctx
+from app.errors import fouten
+
+router = APIRouter(prefix="/casussen/{casus_id}/uitnodigingen", tags=["deelname"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=fouten(409, 503))
+def invite(
+    request: Request, casus_id: uuid.UUID, data: UitnodigingIn, ctx: Ctx
+) -> NieuweUitnodigingOut:
+    """Invite an ouder/verzorger or the jeugdige: the link goes by e-mail, the `code` in this
+    answer is to be handed over in person (it is not stored and not shown again)."""
+    nieuw = service.invite(ctx, casus_id, data, str(request.base_url))
+    return NieuweUitnodigingOut(
+        id=nieuw.id, rol=data.rol, code=nieuw.code, verloopt_op=nieuw.verloopt_op
+    )
+
+
+@router.get("")
+def list_invitations(casus_id: uuid.UUID, ctx: Ctx) -> list[UitnodigingOut]:
+    return service.list_for_casus(ctx, casus_id)
+
+
+@router.post("/{deelname_id}/intrekken", status_code=204, responses=fouten(409))
+def withdraw(casus_id: uuid.UUID, deelname_id: uuid.UUID, ctx: Ctx) -> None:
+    service.withdraw(ctx, casus_id, deelname_id)

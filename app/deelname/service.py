@@ -1,0 +1,294 @@
+"""Inviting ouders and the jeugdige, and letting them in: a link by e-mail plus a code in person.
+
+Two secrets on two channels: the link alone (a forwarded or intercepted e-mail) opens nothing,
+the code alone (overheard in the MDO) opens nothing. Accepting creates an account of the
+invitee's own, without organisation or system role, with one role on this one casus; from
+then on the ordinary policy decides what they may do, and removing that role (or closing the
+casus, after the configured period) ends their access like anyone else's.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.access.policy import Actie
+from app.access.service import authorize
+from app.accounts.models import Account
+from app.audit.recorder import AuditRecorder, Uitkomst
+from app.casus.models import Casus, Rol
+from app.config import Settings
+from app.context import Context
+from app.crypto.keyring import KeyRing
+from app.crypto.service import UITNODIGING_EMAIL as EMAIL
+from app.crypto.service import UITNODIGING_NAAM as NAAM
+from app.crypto.service import Kluis
+from app.db import utcnow
+from app.deelname.models import Uitnodiging
+from app.deelname.postbus import postbus_voor, uitnodigingsmail
+from app.deelname.schemas import UitnodigingIn, UitnodigingOut, UitnodigingStatus
+from app.enums import CasusRol, CasusStatus
+from app.errors import Conflict, NietGevonden, Verlopen
+from app.form.definition import Formulieren
+from app.links import TOKEN, publieke_link, token_hash
+
+MAX_OPEN = 10
+MAX_POGINGEN = 5
+ROLNAMEN = {CasusRol.OUDER: "Ouder/verzorger", CasusRol.JEUGDIGE: "Jeugdige"}
+# No 0/O, 1/I/L: the code is read aloud or copied from a note.
+_TEKENS = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+_CODE = re.compile(r"[^A-Z0-9]")
+
+
+def _code_hash(keyring: KeyRing, uitnodiging_id: uuid.UUID, code: str) -> str:
+    """Keyed: eight characters could be tried offline against a copy of the table."""
+    return keyring.blind_index(f"uitnodiging|{uitnodiging_id}|{code}")
+
+
+def _normal(code: str) -> str:
+    """What the person typed, as the code was made: capitals, without spaces or dashes."""
+    return _CODE.sub("", code.upper())[:32]
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(_TEKENS) for _ in range(8))
+
+
+@dataclass(frozen=True)
+class NieuweUitnodiging:
+    """What the regievoerder hands over in person: the code, shown once and stored nowhere."""
+
+    id: uuid.UUID
+    code: str = field(repr=False)
+    verloopt_op: datetime
+
+
+def invite(
+    ctx: Context, casus_id: uuid.UUID, data: UitnodigingIn, base_url: str
+) -> NieuweUitnodiging:
+    """Store the invitation and send its link; the caller hands over the code in person.
+
+    The e-mail goes out before the commit: if it cannot be sent, nothing is stored and the
+    regievoerder sees why. At most MAX_OPEN invitations wait per casus.
+    """
+    authorize(ctx, Actie.DEELNEMERS_UITNODIGEN, casus_id, handeling="deelnemer.uitnodigen")
+    postbus = postbus_voor(ctx.settings)
+    # Two invitations at once must not both pass the limit: hold the casus row until commit.
+    ctx.session.exec(select(Casus.id).where(Casus.id == casus_id).with_for_update()).first()
+    nu = utcnow()
+    if _open_count(ctx.session, casus_id, nu) >= MAX_OPEN:
+        raise Conflict(
+            f"Er staan al {MAX_OPEN} uitnodigingen open bij deze casus. "
+            "Trek eerst een uitnodiging in die niet meer nodig is."
+        )
+    kluis = _kluis(ctx.session, ctx.keyring, ctx.formulieren, casus_id)
+    token, code = secrets.token_urlsafe(32), _new_code()
+    uitnodiging = Uitnodiging(
+        casus_id=casus_id,
+        rol=data.rol,
+        naam=kluis.seal_text(casus_id, NAAM, data.naam) or "",
+        email=kluis.seal_text(casus_id, EMAIL, data.email) or "",
+        token_hash=token_hash(token),
+        code_hash="",
+        uitgenodigd_door_id=ctx.actor.account_id,
+        aangemaakt_op=nu,
+        verloopt_op=nu + timedelta(hours=ctx.settings.uitnodiging_geldig_uren),
+    )
+    uitnodiging.code_hash = _code_hash(ctx.keyring, uitnodiging.id, code)
+    ctx.session.add(uitnodiging)
+    ctx.session.flush()
+    ctx.audit.annotate(velden=["deelnemers"], uitnodiging=str(uitnodiging.id), rol=data.rol.value)
+    link = publieke_link(ctx.settings, base_url, f"uitnodiging/{token}")
+    postbus.verstuur(
+        uitnodigingsmail(ctx.settings, data.email, data.naam, ctx.actor.naam, link, uitnodiging)
+    )
+    return NieuweUitnodiging(uitnodiging.id, code, uitnodiging.verloopt_op)
+
+
+def _open_count(session: Session, casus_id: uuid.UUID, nu: datetime) -> int:
+    return session.exec(
+        select(func.count())
+        .select_from(Uitnodiging)
+        .where(
+            Uitnodiging.casus_id == casus_id,
+            col(Uitnodiging.gebruikt_op).is_(None),
+            col(Uitnodiging.ingetrokken_op).is_(None),
+            col(Uitnodiging.verloopt_op) > nu,
+        )
+    ).one()
+
+
+def _kluis(
+    session: Session, keyring: KeyRing, formulieren: Formulieren, casus_id: uuid.UUID
+) -> Kluis:
+    versie = session.exec(select(Casus.formulierversie).where(Casus.id == casus_id)).one()
+    return Kluis(keyring, formulieren[versie])
+
+
+def status(uitnodiging: Uitnodiging, nu: datetime) -> UitnodigingStatus:
+    if uitnodiging.gebruikt_op is not None:
+        return UitnodigingStatus.GEACCEPTEERD
+    if uitnodiging.ingetrokken_op is not None:
+        return UitnodigingStatus.INGETROKKEN
+    if uitnodiging.mislukte_pogingen >= MAX_POGINGEN:
+        return UitnodigingStatus.GEBLOKKEERD
+    if uitnodiging.verloopt_op <= nu:
+        return UitnodigingStatus.VERLOPEN
+    return UitnodigingStatus.OPEN
+
+
+def list_for_casus(ctx: Context, casus_id: uuid.UUID) -> list[UitnodigingOut]:
+    """The casus' invitations, newest first, with name and address for whoever may invite."""
+    authorize(ctx, Actie.DEELNEMERS_UITNODIGEN, casus_id, handeling="uitnodigingen.lezen")
+    kluis = _kluis(ctx.session, ctx.keyring, ctx.formulieren, casus_id)
+    nu = utcnow()
+    rows = ctx.session.exec(
+        select(Uitnodiging)
+        .where(Uitnodiging.casus_id == casus_id)
+        .order_by(col(Uitnodiging.aangemaakt_op).desc(), col(Uitnodiging.id))
+    ).all()
+    return [
+        UitnodigingOut(
+            id=u.id,
+            rol=u.rol,
+            naam=kluis.open_text(casus_id, NAAM, u.naam) or "",
+            email=kluis.open_text(casus_id, EMAIL, u.email) or "",
+            status=status(u, nu),
+            aangemaakt_op=u.aangemaakt_op,
+            verloopt_op=u.verloopt_op,
+            gebruikt_op=u.gebruikt_op,
+        )
+        for u in rows
+    ]
+
+
+def withdraw(ctx: Context, casus_id: uuid.UUID, uitnodiging_id: uuid.UUID) -> None:
+    """Make an invitation's link stop working. An accepted one is a role by now: end that on
+    the Betrokkenen page instead."""
+    authorize(ctx, Actie.DEELNEMERS_UITNODIGEN, casus_id, handeling="deelnemer.intrekken")
+    uitnodiging = ctx.session.exec(
+        select(Uitnodiging)
+        .where(Uitnodiging.id == uitnodiging_id, Uitnodiging.casus_id == casus_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    if uitnodiging is None:
+        raise NietGevonden("Deze uitnodiging bestaat niet bij deze casus.")
+    ctx.audit.annotate(velden=["deelnemers"], uitnodiging=str(uitnodiging.id))
+    if uitnodiging.gebruikt_op is not None:
+        raise Conflict(
+            "Deze uitnodiging is al geaccepteerd. Beëindig de rol op de pagina Betrokkenen."
+        )
+    if uitnodiging.ingetrokken_op is None:
+        uitnodiging.ingetrokken_op = utcnow()
+        ctx.session.add(uitnodiging)
+
+
+# Accepting ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Linkverzoek:
+    """A request through an invitation link: nobody is signed in yet, so no Context."""
+
+    session: Session
+    audit: AuditRecorder
+    keyring: KeyRing
+    settings: Settings
+
+
+@dataclass(frozen=True)
+class Toegelaten:
+    """The account the invitee acts as from now on, and their casus."""
+
+    account_id: uuid.UUID
+    casus_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class VerkeerdeCode:
+    """The code did not match; `over` tries are left before the invitation is blocked."""
+
+    over: int
+
+
+def check_link(link: Linkverzoek, token: str) -> Uitnodiging:
+    """The open invitation behind a link: 404 for an unknown link, 410 for one that is done."""
+    return _usable(link, token, "deelnemer.link_openen", lock=False)
+
+
+def accept(link: Linkverzoek, token: str, code: str) -> Toegelaten | VerkeerdeCode:
+    """Let the invitee in when the code matches; count a wrong one (and block after
+    MAX_POGINGEN). A wrong code is returned, not raised: its count must be committed."""
+    uitnodiging = _usable(link, token, "deelnemer.aanmelden", lock=True)
+    verwacht = uitnodiging.code_hash
+    if not hmac.compare_digest(verwacht, _code_hash(link.keyring, uitnodiging.id, _normal(code))):
+        uitnodiging.mislukte_pogingen += 1
+        link.session.add(uitnodiging)
+        event = link.audit.pending[-1]
+        event.uitkomst = Uitkomst.GEWEIGERD.value
+        event.kenmerken = {**event.kenmerken, "code": "verkeerde_code"}
+        return VerkeerdeCode(max(0, MAX_POGINGEN - uitnodiging.mislukte_pogingen))
+    account = Account(
+        gebruikersnaam=f"burger-{uuid.uuid4().hex}",
+        naam=ROLNAMEN[uitnodiging.rol],
+        organisatie_id=None,
+        systeemrollen=[],
+    )
+    link.session.add(account)
+    link.session.flush()
+    link.session.add(
+        Rol(
+            casus_id=uitnodiging.casus_id,
+            account_id=account.id,
+            rol=uitnodiging.rol,
+            toegevoegd_door_id=uitnodiging.uitgenodigd_door_id,
+        )
+    )
+    uitnodiging.gebruikt_op, uitnodiging.account_id = utcnow(), account.id
+    link.session.add(uitnodiging)
+    link.session.flush()
+    link.audit.annotate(velden=["deelnemers"], account=account.gebruikersnaam)
+    return Toegelaten(account.id, uitnodiging.casus_id)
+
+
+def _usable(link: Linkverzoek, token: str, handeling: str, *, lock: bool) -> Uitnodiging:
+    """Find the invitation and refuse (audited) any that cannot be used any more."""
+    uitnodiging = _find(link.session, token, lock=lock)
+    if uitnodiging is None:
+        link.audit.record(handeling, Uitkomst.GEWEIGERD, kenmerken={"code": "niet_gevonden"})
+        raise NietGevonden("Deze link bestaat niet.")
+    casus = link.session.get(Casus, uitnodiging.casus_id)
+    assert casus is not None  # the foreign key holds it
+    reden = status(uitnodiging, utcnow()).value
+    if reden == UitnodigingStatus.OPEN and casus.status is CasusStatus.AFGESLOTEN:
+        reden = "afgesloten"
+    uitkomst = Uitkomst.TOEGESTAAN if reden == UitnodigingStatus.OPEN else Uitkomst.GEWEIGERD
+    link.audit.record(
+        handeling,
+        uitkomst,
+        casus_id=uitnodiging.casus_id,
+        kenmerken={
+            "uitnodiging": str(uitnodiging.id),
+            **({} if uitkomst is Uitkomst.TOEGESTAAN else {"code": reden}),
+        },
+    )
+    if uitkomst is Uitkomst.GEWEIGERD:
+        raise Verlopen("Deze link werkt niet meer.", reden=reden)
+    return uitnodiging
+
+
+def _find(session: Session, token: str, *, lock: bool) -> Uitnodiging | None:
+    if not TOKEN.fullmatch(token):
+        return None
+    query = select(Uitnodiging).where(Uitnodiging.token_hash == token_hash(token))
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return session.exec(query).first()
