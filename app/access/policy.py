@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -68,9 +69,16 @@ class Policy:
     casusrollen: dict[CasusRol, frozenset[Actie]]
     systeemrollen: dict[Systeemrol, frozenset[Actie]]
     alleen_open_casus: frozenset[Actie]
+    # Per casus role: whose words (the form's `van:` marks) it may change without the right
+    # to edit the whole plan.
+    veldrechten: dict[CasusRol, frozenset[str]]
 
     def casus_allows(self, rollen: set[CasusRol], actie: Actie) -> bool:
         return any(actie in self.casusrollen[rol] for rol in rollen)
+
+    def own_words(self, rollen: set[CasusRol]) -> frozenset[str]:
+        """The `van:` marks of the fields these roles may change on their own."""
+        return frozenset().union(*(self.veldrechten.get(rol, frozenset()) for rol in rollen))
 
     def system_allows(self, rollen: set[Systeemrol], actie: Actie) -> bool:
         return any(actie in self.systeemrollen[rol] for rol in rollen)
@@ -84,7 +92,7 @@ def load_policy(path: Path) -> Policy:
         raise PolicyFout(f"toegangsbeleid {path} kan niet gelezen worden: {exc}") from exc
     if not isinstance(raw, dict):
         raise PolicyFout(f"toegangsbeleid {path}: verwacht een mapping")
-    unknown = set(raw) - {"casusrollen", "systeemrollen", "alleen_open_casus"}
+    unknown = set(raw) - {"casusrollen", "systeemrollen", "alleen_open_casus", "veldrechten"}
     if unknown:
         raise PolicyFout(f"toegangsbeleid {path}: onbekende sleutel(s) {sorted(unknown, key=str)}")
     return Policy(
@@ -95,7 +103,33 @@ def load_policy(path: Path) -> Policy:
         alleen_open_casus=frozenset(
             _actions(path, raw.get("alleen_open_casus"), CASUS_ACTIES, "alleen_open_casus")
         ),
+        veldrechten=_field_rights(path, raw.get("veldrechten", {})),
     )
+
+
+_MARK = re.compile(r"^[a-z]+$")
+
+
+def _field_rights(path: Path, raw: Any) -> dict[CasusRol, frozenset[str]]:
+    """`veldrechten`: casus role -> the `van:` marks of the fields it may change."""
+    if not isinstance(raw, dict):
+        raise PolicyFout(f"toegangsbeleid {path}: 'veldrechten' moet een mapping zijn")
+    known = {r.value for r in CasusRol}
+    unknown = set(raw) - known
+    if unknown:
+        raise PolicyFout(
+            f"toegangsbeleid {path}: onbekende rol(len) in veldrechten: {sorted(unknown, key=str)}"
+        )
+    rights = {}
+    for rol, marks in raw.items():
+        if not isinstance(marks, list) or not all(
+            isinstance(m, str) and _MARK.fullmatch(m) for m in marks
+        ):
+            raise PolicyFout(
+                f"toegangsbeleid {path}: veldrechten.{rol} moet een lijst woorden zijn (a-z)"
+            )
+        rights[CasusRol(rol)] = frozenset(marks)
+    return rights
 
 
 def _roles(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -17,6 +18,7 @@ from app.context import Context
 from app.db import utcnow
 from app.enums import CasusRol, CasusStatus
 from app.errors import CasusAfgesloten, CasusNietGevonden, Geweigerd, RegieFout
+from app.form.definition import Formulier
 
 
 def _my_roles(ctx: Context, casus_id: uuid.UUID) -> Select[Casus, str]:
@@ -39,12 +41,69 @@ def authorize(ctx: Context, actie: Actie, casus_id: uuid.UUID, *, handeling: str
     whatever their system roles; only members learn that they lack a right (403).
     `handeling` names what is done (e.g. "handreiking.lezen") for the toegangslog.
     """
+    casus, _ = _decide(ctx, actie, casus_id, handeling, own_words=False)
+    return casus
+
+
+@dataclass(frozen=True)
+class Bewerkrecht:
+    """A casus loaded for saving its plan, and which fields the actor may change in it."""
+
+    casus: Casus
+    # None: every field (handreiking.bewerken). Else only the fields the form marks as the
+    # words of one of these (policies/access.yaml, veldrechten).
+    alleen_van: frozenset[str] | None
+
+
+def authorize_edit(ctx: Context, casus_id: uuid.UUID, *, handeling: str) -> Bewerkrecht:
+    """Load the casus for saving the plan: whole (handreiking.bewerken) or only the actor's
+    own words (veldrechten), or refuse as `authorize` does. Which fields a save changes is
+    judged afterwards, once it is known, by `check_own_words`."""
+    casus, eigen = _decide(ctx, Actie.HANDREIKING_BEWERKEN, casus_id, handeling, own_words=True)
+    return Bewerkrecht(casus, eigen)
+
+
+def check_own_words(
+    ctx: Context, formulier: Formulier, recht: Bewerkrecht, paden: list[str]
+) -> None:
+    """Refuse (403, audited with the refused paths) a save that changes a field outside the
+    actor's own words; a save with every right passes untouched."""
+    if recht.alleen_van is None:
+        return
+    eigen = formulier.velden_van(recht.alleen_van)
+    buiten = sorted({p for p in paden if not any(_within(p, veld) for veld in eigen)})
+    if not buiten:
+        return
+    event = ctx.audit.pending[-1]
+    event.uitkomst = Uitkomst.GEWEIGERD.value
+    event.velden = buiten
+    event.kenmerken = {**event.kenmerken, "reden": "veld_niet_toegestaan"}
+    melding = "U mag dit veld niet wijzigen: het hoort niet bij uw eigen inbreng."
+    raise Geweigerd(
+        "U mag alleen de velden met uw eigen inbreng wijzigen.",
+        errors=[{"pad": pad, "melding": melding} for pad in buiten],
+    )
+
+
+def _within(pad: str, veld: str) -> bool:
+    return pad == veld or pad.startswith((f"{veld}.", f"{veld}["))
+
+
+def _decide(
+    ctx: Context, actie: Actie, casus_id: uuid.UUID, handeling: str, *, own_words: bool
+) -> tuple[Casus, frozenset[str] | None]:
+    """The one decision: load, judge by the policy, audit, refuse or return the casus (and,
+    with `own_words`, the marks the actor is limited to when the action is not theirs)."""
     query = _my_roles(ctx, casus_id).execution_options(populate_existing=True)
     if actie in ctx.policy.alleen_open_casus:
         # A change holds the casus row until commit, so closing cannot slip in between.
         query = query.with_for_update(of=Casus)
     rows = ctx.session.exec(query).all()
-    refusal = _refusal(ctx, actie, rows)
+    rollen = {CasusRol(rol) for _, rol in rows}
+    eigen = None
+    if own_words and not ctx.policy.casus_allows(rollen, actie):
+        eigen = ctx.policy.own_words(rollen) or None
+    refusal = _refusal(ctx, actie, rows, rollen, limited=eigen is not None)
     ctx.audit.record(
         handeling,
         Uitkomst.GEWEIGERD if refusal else Uitkomst.TOEGESTAAN,
@@ -53,17 +112,18 @@ def authorize(ctx: Context, actie: Actie, casus_id: uuid.UUID, *, handeling: str
     )
     if refusal:
         raise refusal
-    return rows[0][0]
+    return rows[0][0], eigen
 
 
-def _refusal(ctx: Context, actie: Actie, rows: Sequence[Any]) -> RegieFout | None:
+def _refusal(
+    ctx: Context, actie: Actie, rows: Sequence[Any], rollen: set[CasusRol], *, limited: bool
+) -> RegieFout | None:
     if not rows:
         return CasusNietGevonden()
     casus: Casus = rows[0][0]
-    rollen = {CasusRol(rol) for _, rol in rows}
     if _faded(ctx, casus) and CasusRol.REGIEVOERDER not in rollen:
         return CasusNietGevonden()
-    if not ctx.policy.casus_allows(rollen, actie):
+    if not limited and not ctx.policy.casus_allows(rollen, actie):
         return Geweigerd(f"Uw rol op deze casus staat '{actie}' niet toe.")
     if actie in ctx.policy.alleen_open_casus and casus.status is CasusStatus.AFGESLOTEN:
         return CasusAfgesloten()
@@ -111,3 +171,18 @@ def casus_rights(ctx: Context, casus_id: uuid.UUID) -> frozenset[Actie]:
         if ctx.policy.casus_allows(rollen, actie)
         and not (closed and actie in ctx.policy.alleen_open_casus)
     )
+
+
+def own_word_fields(ctx: Context, casus_id: uuid.UUID, formulier: Formulier) -> frozenset[str]:
+    """The fields (`sectie.veld`) the actor may change on their own, for the plan page to offer:
+    none for whoever edits the whole plan (they have the steps), none on a closed casus.
+
+    Showing is not allowing: a save is judged again by `authorize_edit` and `check_own_words`.
+    """
+    rows = ctx.session.exec(_my_roles(ctx, casus_id)).all()
+    rollen = {CasusRol(rol) for _, rol in rows}
+    if not rows or ctx.policy.casus_allows(rollen, Actie.HANDREIKING_BEWERKEN):
+        return frozenset()
+    if rows[0][0].status is CasusStatus.AFGESLOTEN:
+        return frozenset()
+    return formulier.velden_van(ctx.policy.own_words(rollen))

@@ -57,6 +57,11 @@ class Veld(_Strict):
     keuzes: str | None = None
     max_items: int | None = Field(default=None, gt=0)
     velden: tuple[Veld, ...] = ()
+    # The label in plain Dutch (B1), for ouders and the jeugdige; the label serves without it.
+    eenvoudig: str | None = None
+    # Whose words the field holds ("ouders", "jeugdige"); policies/access.yaml (veldrechten)
+    # says which casus roles may change such fields without the right to edit the whole plan.
+    van: str | None = Field(default=None, pattern=r"^[a-z]+$")
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -85,6 +90,7 @@ class Veld(_Strict):
 class Sectie(_Strict):
     sleutel: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     titel: str
+    eenvoudig: str | None = None  # the title in plain Dutch (B1)
     uitleg: str | None = None
     stap: int | None = Field(default=None, ge=1, le=7)
     velden: tuple[Veld, ...]
@@ -124,6 +130,15 @@ class Formulier(_Strict):
 
     def sectie(self, sleutel: str) -> Sectie | None:
         return self._secties.get(sleutel)
+
+    def velden_van(self, wie: frozenset[str]) -> frozenset[str]:
+        """The paths (`sectie.veld`) of the top-level fields marked as the words of `wie`."""
+        return frozenset(
+            f"{sectie.sleutel}.{veld.sleutel}"
+            for sectie in self.secties
+            for veld in sectie.velden
+            if veld.van in wie
+        )
 
     @cached_property
     def _secties(self) -> dict[str, Sectie]:

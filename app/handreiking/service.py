@@ -12,7 +12,7 @@ from sqlalchemy import CursorResult, insert, update
 from sqlmodel import SQLModel, col, select
 
 from app.access.policy import Actie
-from app.access.service import authorize
+from app.access.service import authorize, authorize_edit, check_own_words
 from app.accounts.service import persons
 from app.casus.models import Casus
 from app.casus.schemas import PersoonOut
@@ -84,6 +84,9 @@ def save(
 ) -> Opgeslagen:
     """Write revision basis+1, or refuse because someone saved after `basis`.
 
+    Someone who may change only their own words (an ouder, the jeugdige) saves the same way;
+    a save that changes any other field is refused whole (403), before anything is written.
+
     `authorize` holds the casus row until commit (PostgreSQL: FOR UPDATE; SQLite: the write
     lock), so the conditional UPDATE is the optimistic check: when it moves no row, someone
     saved after `basis` and nothing has been written, so a caller may catch the conflict and
@@ -98,17 +101,21 @@ def save(
     with one key at once cannot both miss it: the second looks only once the first has
     committed, because of the same lock.
     """
-    casus = authorize(ctx, Actie.HANDREIKING_BEWERKEN, casus_id, handeling="handreiking.opslaan")
+    recht = authorize_edit(ctx, casus_id, handeling="handreiking.opslaan")
+    casus = recht.casus
     if sleutel is not None and (eerder := _earlier_try(ctx, casus, sleutel, data)) is not None:
         return eerder
-    fouten = validate(ctx.formulieren[casus.formulierversie], data.inhoud)
+    formulier = ctx.formulieren[casus.formulierversie]
+    fouten = validate(formulier, data.inhoud)
     if fouten:
         raise Validatiefout([f.as_dict() for f in fouten])
     kluis = ctx.kluis(casus.formulierversie)
     opgeslagen, mdo_id = _base(ctx, casus)
     vorige = kluis.open(casus_id, opgeslagen)
+    paden = [w["pad"] for w in verschil(vorige, data.inhoud)]
+    check_own_words(ctx, formulier, recht, paden)
     nummer = basis + 1
-    ctx.audit.annotate(velden=[w["pad"] for w in verschil(vorige, data.inhoud)], revisie=nummer)
+    ctx.audit.annotate(velden=paden, revisie=nummer)
     moved = ctx.session.execute(
         update(_CASUS)
         .where(
@@ -192,7 +199,7 @@ def _casus_changes(
     research projection."""
     changes: dict[str, Any] = {"revisie": nummer, "gewijzigd_op": utcnow()}
     changes.update(search_keys(ctx.keyring, inhoud.get("kop")))
-    changes["volgende_mdo"] = _next_meeting(inhoud)
+    changes["volgende_mdo"] = next_meeting(inhoud)
     changes["kenmerken"] = kenmerken(ctx.formulieren[casus.formulierversie], inhoud)
     if casus.status is CasusStatus.AANGEMAAKT:
         changes["status"] = CasusStatus.ACTIEF
@@ -202,7 +209,7 @@ def _casus_changes(
     return changes
 
 
-def _next_meeting(inhoud: dict[str, Any]) -> date | None:
+def next_meeting(inhoud: dict[str, Any]) -> date | None:
     """Step 7's next MDO date, kept on the casus for "Mijn casussen" and the inbox."""
     value = (inhoud.get("borging") or {}).get("volgende_mdo")
     return date.fromisoformat(value) if isinstance(value, str) and value else None

@@ -161,7 +161,7 @@ def accept(request: Request, token: str, uow: UowDep, form: PostedForm) -> Respo
         return _gone(request, exc)
     if isinstance(uitkomst, service.VerkeerdeCode):
         return _code_page(request, fout=_wrong(uitkomst.over), status=400)
-    response = RedirectResponse(f"/casussen/{uitkomst.casus_id}", status_code=303)
+    response = RedirectResponse(f"/casussen/{uitkomst.casus_id}/plan", status_code=303)
     end_previous_session(request, uow)
     settings = request.app.state.settings
     geheim = sessies.begin(uow.session, settings, uitkomst.account_id, "link")

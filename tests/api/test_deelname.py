@@ -177,7 +177,7 @@ def test_link_and_code_open_a_session_on_that_one_casus_only(
     # The code as people type it: lower case, with a dash or spaces.
     binnen = gast.enter(f" {gast.code[:4].lower()}-{gast.code[4:]} ")
     assert binnen.status_code == 303, binnen.text
-    assert binnen.headers["location"] == f"/casussen/{casus['id']}"
+    assert binnen.headers["location"] == f"/casussen/{casus['id']}/plan"
     assert browser.get(f"/casussen/{casus['id']}").status_code == 200
     # Another casus is as missing as one that does not exist.
     for ander in (casus["andere"], str(uuid.uuid4())):

@@ -52,6 +52,7 @@ PAGES = [
     ("vragenlijsten-afgesloten", "c.visser", "/casussen/{noah}/vragenlijsten"),
     ("vragenlijst-link-onbekend", None, "/vragenlijst/bestaat-niet"),
     ("uitnodigingen", "a.jansen", "/casussen/{sem}/uitnodigingen"),
+    ("plan-eenvoudig", "a.jansen", "/casussen/{sem}/plan"),
     ("uitnodiging-link-onbekend", None, "/uitnodiging/bestaat-niet"),
 ]
 
@@ -125,7 +126,7 @@ def test_an_invitation_is_accessible_from_sending_to_signing_in(
     assert_accessible(ouder, "code invullen met fout")
     ouder.get_by_label("Code").fill(code)
     ouder.get_by_role("button", name="Verder").click()
-    expect(ouder).to_have_url(re.compile(f"/casussen/{live.sem}$"))
+    expect(ouder).to_have_url(re.compile(f"/casussen/{live.sem}/plan$"))
     assert_accessible(ouder, "het plan als ouder")
 
 

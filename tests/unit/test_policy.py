@@ -14,6 +14,7 @@ import yaml
 from app.access.policy import CASUS_ACTIES, Actie, PolicyFout, load_policy
 from app.config import Settings
 from app.enums import CasusRol, Systeemrol
+from app.form.definition import load_formulieren
 from app.main import create_app
 
 REAL = Path(__file__).resolve().parents[2] / "policies" / "access.yaml"
@@ -120,6 +121,24 @@ BROKEN = [
         id="action-written-as-mapping",
     ),
     pytest.param(_set("rechten", waarde={}), ["rechten"], id="unknown-top-level-key"),
+    pytest.param(
+        _set("veldrechten", waarde={"oma": ["ouders"]}),
+        ["veldrechten", "oma"],
+        id="field-right-role",
+    ),
+    pytest.param(
+        _set("veldrechten", "ouder", waarde="ouders"),
+        ["veldrechten.ouder"],
+        id="field-marks-not-a-list",
+    ),
+    pytest.param(
+        _set("veldrechten", "ouder", waarde=["Ouders!"]),
+        ["veldrechten.ouder"],
+        id="field-mark-spelling",
+    ),
+    pytest.param(
+        _set("veldrechten", waarde=["ouders"]), ["veldrechten"], id="field-rights-not-a-mapping"
+    ),
     pytest.param(_tekst("casusrollen:\n  regievoerder: [casus.lezen\n"), [], id="invalid-yaml"),
     pytest.param(_tekst("- casus.lezen\n"), ["mapping"], id="top-level-not-a-mapping"),
     pytest.param(_tekst(""), ["mapping"], id="empty-file"),
@@ -197,6 +216,24 @@ def test_the_real_policy_grants_what_the_domain_brief_says() -> None:
     assert policy.systeemrollen[Systeemrol.ONDERZOEKER] == onderzoek
     for rol, acties in policy.systeemrollen.items():
         assert rol is Systeemrol.ONDERZOEKER or not acties & onderzoek, rol
+
+
+def test_ouders_and_the_jeugdige_read_and_change_only_their_own_words() -> None:
+    """They read the plan and its toegangslog; the fields for their own words are the only
+    ones they may change, and every mark the policy names is on a field of the form."""
+    policy = load_policy(REAL)
+    for rol, van in ((CasusRol.OUDER, "ouders"), (CasusRol.JEUGDIGE, "jeugdige")):
+        assert policy.casusrollen[rol] == {Actie.CASUS_LEZEN, Actie.TOEGANGSLOG_LEZEN}
+        assert policy.veldrechten[rol] == {van}
+    formulier = load_formulieren(None, "twente-2020.1")["twente-2020.1"]
+    for marks in policy.veldrechten.values():
+        for mark in marks:
+            assert formulier.velden_van(frozenset({mark})), mark
+    assert formulier.velden_van(frozenset({"ouders"})) == {
+        "situatie.hulpvraag_ouders",
+        "doelen.doelen_ouders",
+        "taakverdeling.bijdrage_ouders",
+    }
 
 
 def test_policy_answers_for_the_union_of_roles() -> None:

@@ -77,6 +77,7 @@ VERZOEKEN: dict[tuple[str, str], tuple[Verzoek, ...]] = {
         Verzoek({"rol": "ouder", "naam": "Oma Test", "email": "oma@example.nl"}),
     ),
     ("POST", S + "/uitnodigingen/{deelname_id}/intrekken"): (Verzoek({}),),
+    ("POST", S + "/plan"): (Verzoek({"basis": "3"}),),
 }
 CASES = cases(WEB_ROUTES, VERZOEKEN)
 PER_ROUTE = [pytest.param(*c, id=case_id(*c)) for c in CASES]

@@ -1,0 +1,118 @@
+"""The plan in plain Dutch: what ouders and the jeugdige see, and where they add their own words.
+
+The same data as the steps, with the form's plain-language (B1) titles and labels, on one page
+that reads well on a phone. Anyone on the casus may open it; the fields for someone's own words
+are offered only to whom the policy gives them (veldrechten), and a save is judged again by the
+service. Their text is never lost: a conflict or an error shows it again.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.access.service import own_word_fields
+from app.context import Context
+from app.errors import Validatiefout, Versieconflict
+from app.handreiking import service as handreiking_service
+from app.handreiking.schemas import HandreikingIn
+from app.web.deps import Csrf, PostedForm, WebCtx
+from app.web.forms import field_errors
+from app.web.handreiking import casus_page
+from app.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+ROLWOORDEN = {
+    "regievoerder": "regelt de hulp en houdt het overzicht",
+    "betrokkene": "helpt mee",
+    "volger": "volgt hoe het gaat",
+    "ouder": "ouder of verzorger",
+    "jeugdige": "jeugdige",
+}
+TOELICHTING = "Eigen woorden aangevuld op de pagina 'Het plan'."
+
+
+def _plan(
+    request: Request,
+    ctx: Context,
+    casus_id: uuid.UUID,
+    *,
+    mijn: dict[str, str] | None = None,
+    fouten: dict[str, str] | None = None,
+    conflict: bool = False,
+    melding: str | None = None,
+    status: int = 200,
+) -> Response:
+    page = casus_page(ctx, casus_id)
+    formulier, inhoud = page["formulier"], page["handreiking"].inhoud
+    eigen = sorted(own_word_fields(ctx, casus_id, formulier))
+    opgeslagen = {pad: _value(inhoud, pad) for pad in eigen}
+    return render(
+        request,
+        "casus/plan.html",
+        {
+            **page,
+            "regievoerder": page["casus"].regievoerder,
+            "volgende_mdo": handreiking_service.next_meeting(inhoud),
+            "rolwoorden": ROLWOORDEN,
+            "eigen": [(pad, _field(formulier, pad)) for pad in eigen],
+            "waarden": mijn if mijn is not None else opgeslagen,
+            "opgeslagen": opgeslagen,
+            "fouten": fouten or {},
+            "conflict": conflict,
+            "melding": melding,
+        },
+        status=status,
+    )
+
+
+def _value(inhoud: dict[str, Any], pad: str) -> str:
+    sectie, veld = pad.split(".")
+    waarde = (inhoud.get(sectie) or {}).get(veld)
+    return waarde if isinstance(waarde, str) else ""
+
+
+def _field(formulier: Any, pad: str) -> Any:
+    sectie, veld = pad.split(".")
+    return formulier.sectie(sectie).per_sleutel[veld]
+
+
+@router.get("/casussen/{casus_id}/plan")
+def plan(
+    request: Request, casus_id: uuid.UUID, ctx: WebCtx, melding: str | None = None
+) -> Response:
+    return _plan(request, ctx, casus_id, melding="opgeslagen" if melding == "opgeslagen" else None)
+
+
+@router.post("/casussen/{casus_id}/plan", dependencies=[Csrf])
+def save_own_words(
+    request: Request, casus_id: uuid.UUID, ctx: WebCtx, form: PostedForm
+) -> Response:
+    """Save the actor's own words into the current plan, as the next revision."""
+    page = casus_page(ctx, casus_id)
+    eigen = sorted(own_word_fields(ctx, casus_id, page["formulier"]))
+    mijn = {pad: str(form.get(f"veld:{pad}") or "").strip() for pad in eigen}
+    inhoud = copy.deepcopy(page["handreiking"].inhoud)
+    for pad, tekst in mijn.items():
+        sectie, veld = pad.split(".")
+        inhoud.setdefault(sectie, {})[veld] = tekst
+    basis = str(form.get("basis") or "")
+    try:
+        handreiking_service.save(
+            ctx,
+            casus_id,
+            basis=int(basis) if basis.isdigit() else 0,
+            data=HandreikingIn(inhoud=inhoud, toelichting=TOELICHTING),
+        )
+    except Validatiefout as exc:
+        ctx.audit.failed(exc.code)
+        return _plan(request, ctx, casus_id, mijn=mijn, fouten=field_errors(exc), status=422)
+    except Versieconflict:
+        ctx.audit.failed("versieconflict")
+        return _plan(request, ctx, casus_id, mijn=mijn, conflict=True, status=409)
+    return RedirectResponse(f"/casussen/{casus_id}/plan?melding=opgeslagen", status_code=303)

@@ -1,0 +1,135 @@
+"""The plan in plain Dutch, and ouders and the jeugdige adding their own words on it."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from starlette.testclient import TestClient as Browser
+
+from app.config import Settings
+from app.enums import CasusRol
+from tests.api.test_deelname import invited_guest
+from tests.factories import add_role, auth, make_account, new_casus, save
+from tests.web.test_steps import sign_in
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture
+def casus(client: TestClient, app: Any, settings: Settings) -> dict[str, Any]:
+    anna = auth(settings, make_account(app, "anna"))
+    make_account(app, "bram")
+    casus_id = new_casus(client, anna)["id"]
+    add_role(client, anna, casus_id, "bram", "betrokkene")
+    return {"id": casus_id, "url": f"/api/v1/casussen/{casus_id}", "anna": anna}
+
+
+def plan_of(client: TestClient, casus: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    response = client.get(f"{casus['url']}/handreiking", headers=casus["anna"])
+    return response.json()["revisie"], response.json()["inhoud"]
+
+
+def signed_in_guest(
+    client: TestClient, app: Any, settings: Settings, casus: dict[str, Any], rol: str = "ouder"
+) -> tuple[Browser, str]:
+    gast = invited_guest(client, app, settings, casus, rol)
+    assert gast.enter().status_code == 303
+    page = gast.browser.get(f"/casussen/{casus['id']}/plan")
+    found = CSRF.search(page.text)
+    assert found is not None
+    return gast.browser, found.group(1)
+
+
+def test_an_ouder_reads_the_plan_in_plain_words_and_adds_their_own(
+    client: TestClient, app: Any, settings: Settings, casus: dict[str, Any]
+) -> None:
+    revisie, inhoud = plan_of(client, casus)
+    inhoud["situatie"] = {"krachten": "Oma haalt Sem elke dag van school."}
+    assert save(client, casus["anna"], casus["id"], inhoud, revisie).status_code == 200
+    browser, csrf = signed_in_guest(client, app, settings, casus)
+    page = browser.get(f"/casussen/{casus['id']}/plan")
+    assert page.status_code == 200
+    text = page.text
+    assert "Het plan voor Test Jeugdige" in text
+    assert "<strong>Anna</strong>" in text and "heeft de regie" in text
+    assert "Wat is er aan de hand?" in text and "Oma haalt Sem elke dag van school." in text
+    assert "Hier staat nog niets." in text  # an empty step says so in plain words
+    # Only the fields for the ouders' own words are offered.
+    assert set(re.findall(r'name="veld:([a-z_.]+)"', text)) == {
+        "situatie.hulpvraag_ouders",
+        "doelen.doelen_ouders",
+        "taakverdeling.bijdrage_ouders",
+    }
+    assert "Wat de ouders zelf zeggen" in text
+    saved = browser.post(
+        f"/casussen/{casus['id']}/plan",
+        data={
+            "csrf_token": csrf,
+            "basis": str(revisie + 1),
+            "veld:situatie.hulpvraag_ouders": "Wij willen weer rust in huis.",
+            "veld:situatie.krachten": "Geprobeerd: niet mijn veld.",
+        },
+    )
+    assert saved.status_code == 303, saved.text
+    assert saved.headers["location"] == f"/casussen/{casus['id']}/plan?melding=opgeslagen"
+    nieuw_revisie, nieuw = plan_of(client, casus)
+    assert nieuw_revisie == revisie + 2
+    assert nieuw["situatie"]["hulpvraag_ouders"] == "Wij willen weer rust in huis."
+    assert nieuw["situatie"]["krachten"] == "Oma haalt Sem elke dag van school."
+    assert "Uw woorden zijn opgeslagen" in browser.get(saved.headers["location"]).text
+
+
+def test_a_conflict_keeps_the_ouders_text_and_shows_what_is_there_now(
+    client: TestClient, app: Any, settings: Settings, casus: dict[str, Any]
+) -> None:
+    browser, csrf = signed_in_guest(client, app, settings, casus)
+    revisie, inhoud = plan_of(client, casus)
+    inhoud["situatie"] = {"hulpvraag_ouders": "Door Anna in het MDO getypt."}
+    assert save(client, casus["anna"], casus["id"], inhoud, revisie).status_code == 200
+    late = browser.post(
+        f"/casussen/{casus['id']}/plan",
+        data={
+            "csrf_token": csrf,
+            "basis": str(revisie),
+            "veld:situatie.hulpvraag_ouders": "Mijn eigen versie.",
+        },
+    )
+    assert late.status_code == 409
+    assert "Iemand anders heeft het plan net opgeslagen" in late.text
+    assert "Mijn eigen versie.</textarea>" in late.text
+    assert "Nu in het plan: Door Anna in het MDO getypt." in late.text
+    assert f'name="basis" value="{revisie + 1}"' in late.text
+    assert (
+        plan_of(client, casus)[1]["situatie"]["hulpvraag_ouders"] == "Door Anna in het MDO getypt."
+    )
+
+
+def test_too_long_own_words_are_shown_back_with_the_error(
+    client: TestClient, app: Any, settings: Settings, casus: dict[str, Any]
+) -> None:
+    browser, csrf = signed_in_guest(client, app, settings, casus, rol="jeugdige")
+    revisie, _ = plan_of(client, casus)
+    lang = "a" * 4001
+    refused = browser.post(
+        f"/casussen/{casus['id']}/plan",
+        data={"csrf_token": csrf, "basis": str(revisie), "veld:situatie.hulpvraag_jeugdige": lang},
+    )
+    assert refused.status_code == 422
+    assert 'href="#veld-situatie-hulpvraag_jeugdige"' in refused.text
+    assert f"{lang}</textarea>" in refused.text
+    assert plan_of(client, casus)[0] == revisie
+
+
+def test_professionals_and_volgers_get_the_plan_without_the_own_words_form(
+    client: TestClient, app: Any, settings: Settings, casus: dict[str, Any]
+) -> None:
+    make_account(app, "vera")
+    add_role(client, casus["anna"], casus["id"], "vera", CasusRol.VOLGER)
+    for wie in ("anna", "bram", "vera"):
+        browser, _ = sign_in(app, wie)
+        page = browser.get(f"/casussen/{casus['id']}/plan")
+        assert page.status_code == 200, (wie, page.text)
+        assert "Uw eigen woorden" not in page.text and 'name="veld:' not in page.text
