@@ -235,7 +235,7 @@ def casus_routes(app: Any) -> list[tuple[str, str]]:
 
 def concrete(path: str, casus_id: str) -> str:
     url = path.replace("{casus_id}", casus_id)
-    for name in ("overdracht_id", "mdo_id", "rol_id", "uitnodiging_id"):
+    for name in ("overdracht_id", "mdo_id", "rol_id", "uitnodiging_id", "deelname_id"):
         url = url.replace("{" + name + "}", str(uuid.uuid4()))
     url = url.replace("{nummer}", "1").replace("{antwoord}", "accepteren")
     queries = {"/verschil": "?met=1", "/vergelijk": "?van=1&naar=1"}
@@ -252,6 +252,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "overdrachten": {"opvolger": "olga", "toelichting": "Overdracht."},
     "afwijzen": {"reden": "Nee."},
     "vragenlijsten": {"moment": "mdo"},
+    "uitnodigingen": {"rol": "ouder", "naam": "Opa", "email": "opa@example.nl"},
 }
 
 
@@ -266,6 +267,8 @@ WEB_FORM = {
     "opvolger": "olga",
     "toelichting": "Overdracht.",
     "moment": "mdo",
+    "naam": "Opa",
+    "email": "opa@example.nl",
 }
 
 
