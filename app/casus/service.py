@@ -27,7 +27,7 @@ from app.handreiking.models import Revisie
 from app.regie.queries import handover_open
 from app.research.kenmerken import kenmerken
 from app.research.models import Moment
-from app.research.vragenlijst_service import invite_professionals
+from app.research.vragenlijst_service import invite_members
 
 
 def create(ctx: Context, data: CasusCreate) -> CasusOut:
@@ -239,5 +239,5 @@ def close(ctx: Context, casus_id: uuid.UUID, reden: str) -> CasusOut:
     casus.afsluitreden = ctx.kluis(casus.formulierversie).seal_text(casus.id, AFSLUITREDEN, reden)
     ctx.session.add(casus)
     ctx.session.flush()
-    invite_professionals(ctx, casus, Moment.AFSLUITING)
+    invite_members(ctx, casus, Moment.AFSLUITING)
     return _out(ctx, casus)

@@ -23,7 +23,7 @@ from app.form.completeness import missing_required
 from app.handreiking.models import Mdo, Revisie
 from app.handreiking.schemas import AfrondenIn, MdoIn, MdoOut
 from app.research.models import Moment
-from app.research.vragenlijst_service import invite_professionals
+from app.research.vragenlijst_service import invite_members
 
 
 def open_mdo(ctx: Context, casus_id: uuid.UUID, data: MdoIn) -> MdoOut:
@@ -88,7 +88,7 @@ def finish_mdo(ctx: Context, casus_id: uuid.UUID, mdo_id: uuid.UUID, data: Afron
     ctx.session.flush()
     ctx.audit.annotate(velden=["mdo"], mdo_id=str(mdo.id), revisie=data.revisie)
     if data.vragenlijst:
-        invite_professionals(ctx, casus, Moment.MDO, mdo_id=mdo.id)
+        invite_members(ctx, casus, Moment.MDO, mdo_id=mdo.id)
     return _out(ctx, casus, mdo)
 
 

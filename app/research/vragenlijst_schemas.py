@@ -89,4 +89,6 @@ class ProfessionalsTelling(BaseModel):
 
 class VragenlijstenCasusOut(BaseModel):
     professionals: ProfessionalsTelling
+    # Invited ouders and the jeugdige with an account of their own (app.deelname), asked in Regie.
+    ouders_met_account: ProfessionalsTelling
     ouders: list[OuderLinkRegel]

@@ -32,7 +32,7 @@ from app.context import Context
 from app.crypto.keyring import KeyRing
 from app.crypto.service import Kluis
 from app.db import utcnow
-from app.enums import CasusStatus
+from app.enums import CasusRol, CasusStatus
 from app.errors import (
     Conflict,
     NietGevonden,
@@ -73,38 +73,38 @@ def ouder_link(settings: Settings, base_url: str, token: str) -> str:
 # Inviting ------------------------------------------------------------------------------------
 
 
-def invite_professionals(
+def invite_members(
     ctx: Context, casus: Casus, moment: Moment, mdo_id: uuid.UUID | None = None
 ) -> int:
     """One invitation per account with an active role; annotates the current event with the count.
 
+    Professionals get the professionals' questionnaire; invited ouders and the jeugdige (their
+    own accounts, app.deelname) get the ouders' one, answered where they read their plan.
     At closing, an account already invited for this casus' closing (it was closed before and
     reopened) is not asked again; a partial unique index holds the same rule in the database.
     """
-    accounts = set(
+    rollen = dict(
         ctx.session.exec(
-            select(Rol.account_id).where(Rol.casus_id == casus.id, col(Rol.tot).is_(None))
+            select(Rol.account_id, Rol.rol).where(Rol.casus_id == casus.id, col(Rol.tot).is_(None))
         ).all()
     )
     if moment is Moment.AFSLUITING:
-        accounts -= set(
-            ctx.session.exec(
-                select(VragenlijstUitnodiging.account_id).where(
-                    VragenlijstUitnodiging.casus_id == casus.id,
-                    VragenlijstUitnodiging.moment == Moment.AFSLUITING,
-                    col(VragenlijstUitnodiging.account_id).is_not(None),
-                )
-            ).all()
-        )
-    versie = ctx.vragenlijsten.huidige(Doelgroep.PROFESSIONAL).versie
+        gevraagd = ctx.session.exec(
+            select(VragenlijstUitnodiging.account_id).where(
+                VragenlijstUitnodiging.casus_id == casus.id,
+                VragenlijstUitnodiging.moment == Moment.AFSLUITING,
+            )
+        ).all()
+        rollen = {a: rol for a, rol in rollen.items() if a not in gevraagd}
     now = utcnow()
-    for account_id in sorted(a for a in accounts if a is not None):
+    for account_id, rol in sorted(rollen.items()):
+        doelgroep = Doelgroep.OUDER if rol in OUDERROLLEN else Doelgroep.PROFESSIONAL
         ctx.session.add(
             VragenlijstUitnodiging(
                 casus_id=casus.id,
-                doelgroep=Doelgroep.PROFESSIONAL,
+                doelgroep=doelgroep,
                 moment=moment,
-                vragenlijstversie=versie,
+                vragenlijstversie=ctx.vragenlijsten.huidige(doelgroep).versie,
                 mdo_id=mdo_id,
                 account_id=account_id,
                 aangemaakt_door_id=ctx.actor.account_id,
@@ -113,8 +113,12 @@ def invite_professionals(
             )
         )
     ctx.session.flush()
-    ctx.audit.annotate(vragenlijst_uitgenodigd=len(accounts))
-    return len(accounts)
+    ctx.audit.annotate(vragenlijst_uitgenodigd=len(rollen))
+    return len(rollen)
+
+
+# The casus roles of people who are not professionals: they answer the ouders' questionnaire.
+OUDERROLLEN = frozenset({CasusRol.OUDER, CasusRol.JEUGDIGE})
 
 
 @dataclass(frozen=True)
@@ -171,6 +175,7 @@ def withdraw_link(ctx: Context, casus_id: uuid.UUID, uitnodiging_id: uuid.UUID) 
             VragenlijstUitnodiging.id == uitnodiging_id,
             VragenlijstUitnodiging.casus_id == casus_id,
             VragenlijstUitnodiging.doelgroep == Doelgroep.OUDER,
+            col(VragenlijstUitnodiging.account_id).is_(None),
         )
         .with_for_update()
         .execution_options(populate_existing=True)
@@ -195,12 +200,11 @@ def list_for_casus(ctx: Context, casus_id: uuid.UUID) -> VragenlijstenCasusOut:
         .order_by(col(VragenlijstUitnodiging.aangemaakt_op).desc(), col(VragenlijstUitnodiging.id))
     ).all()
     professionals = [u for u in rows if u.doelgroep is Doelgroep.PROFESSIONAL]
+    met_account = [u for u in rows if u.doelgroep is Doelgroep.OUDER and u.account_id]
     now = utcnow()
     return VragenlijstenCasusOut(
-        professionals=ProfessionalsTelling(
-            uitgenodigd=len(professionals),
-            beantwoord=sum(1 for u in professionals if u.beantwoord_op is not None),
-        ),
+        professionals=_telling(professionals),
+        ouders_met_account=_telling(met_account),
         ouders=[
             OuderLinkRegel(
                 id=u.id,
@@ -210,9 +214,14 @@ def list_for_casus(ctx: Context, casus_id: uuid.UUID) -> VragenlijstenCasusOut:
                 verloopt_op=u.verloopt_op,
             )
             for u in rows
-            if u.doelgroep is Doelgroep.OUDER
+            if u.doelgroep is Doelgroep.OUDER and u.account_id is None
         ],
     )
+
+
+def _telling(uitnodigingen: list[VragenlijstUitnodiging]) -> ProfessionalsTelling:
+    beantwoord = sum(1 for u in uitnodigingen if u.beantwoord_op is not None)
+    return ProfessionalsTelling(uitgenodigd=len(uitnodigingen), beantwoord=beantwoord)
 
 
 def link_status(uitnodiging: VragenlijstUitnodiging, now: datetime) -> LinkStatus:
@@ -230,6 +239,7 @@ def _open_links(session: Session, casus_id: uuid.UUID, now: datetime) -> int:
         select(func.count()).where(
             VragenlijstUitnodiging.casus_id == casus_id,
             VragenlijstUitnodiging.doelgroep == Doelgroep.OUDER,
+            col(VragenlijstUitnodiging.account_id).is_(None),
             col(VragenlijstUitnodiging.beantwoord_op).is_(None),
             col(VragenlijstUitnodiging.ingetrokken_op).is_(None),
             col(VragenlijstUitnodiging.verloopt_op) > now,
@@ -318,10 +328,7 @@ def _mine(
     query = (
         select(VragenlijstUitnodiging, Casus)
         .join(Casus, col(Casus.id) == col(VragenlijstUitnodiging.casus_id))
-        .where(
-            VragenlijstUitnodiging.id == uitnodiging_id,
-            VragenlijstUitnodiging.doelgroep == Doelgroep.PROFESSIONAL,
-        )
+        .where(VragenlijstUitnodiging.id == uitnodiging_id)
     )
     if lock:
         query = query.with_for_update(of=VragenlijstUitnodiging).execution_options(
@@ -339,7 +346,7 @@ def _mine(
         casus_id=row[0].casus_id if row else None,
         kenmerken={
             "uitnodiging": str(uitnodiging_id),
-            "doelgroep": Doelgroep.PROFESSIONAL.value,
+            **({"doelgroep": row[0].doelgroep.value} if row else {}),
             **({"code": refusal.code} if refusal else {}),
         },
     )

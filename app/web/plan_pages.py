@@ -20,6 +20,7 @@ from app.context import Context
 from app.errors import Validatiefout, Versieconflict
 from app.handreiking import service as handreiking_service
 from app.handreiking.schemas import HandreikingIn
+from app.research.vragenlijst_service import open_for_account
 from app.web.deps import Csrf, PostedForm, WebCtx
 from app.web.forms import field_errors
 from app.web.handreiking import casus_page
@@ -66,6 +67,11 @@ def _plan(
             "fouten": fouten or {},
             "conflict": conflict,
             "melding": melding,
+            "vragenlijsten": [
+                uitnodiging
+                for uitnodiging, casus in open_for_account(ctx.session, ctx.actor.account_id)
+                if casus.id == casus_id
+            ],
         },
         status=status,
     )

@@ -247,7 +247,11 @@ def test_a_professional_answers_once_without_a_link_to_the_account(
     assert mine(client, casus["bram"]) == []
     assert len(rows(app, VragenlijstAntwoord)) == 1
     overzicht = client.get(f"{casus['url']}/vragenlijsten", headers=casus["vera"]).json()
-    assert overzicht == {"professionals": {"uitgenodigd": 3, "beantwoord": 1}, "ouders": []}
+    assert overzicht == {
+        "professionals": {"uitgenodigd": 3, "beantwoord": 1},
+        "ouders_met_account": {"uitgenodigd": 0, "beantwoord": 0},
+        "ouders": [],
+    }
 
 
 def test_someone_elses_or_an_unknown_invitation_is_not_found(

@@ -133,3 +133,33 @@ def test_professionals_and_volgers_get_the_plan_without_the_own_words_form(
         page = browser.get(f"/casussen/{casus['id']}/plan")
         assert page.status_code == 200, (wie, page.text)
         assert "Uw eigen woorden" not in page.text and 'name="veld:' not in page.text
+
+
+def test_at_closing_an_ouder_answers_the_ouders_questionnaire_by_their_plan(
+    client: TestClient, app: Any, settings: Settings, casus: dict[str, Any]
+) -> None:
+    browser, csrf = signed_in_guest(client, app, settings, casus)
+    closed = client.post(
+        f"{casus['url']}/afsluiten", json={"reden": "Doelen behaald."}, headers=casus["anna"]
+    )
+    assert closed.status_code == 200, closed.text
+    plan = browser.get(f"/casussen/{casus['id']}/plan")
+    link = re.search(r'href="(/vragenlijsten/[0-9a-f-]+)"', plan.text)
+    assert link is not None and "Vul de korte vragenlijst in" in plan.text
+    form = browser.get(link.group(1))
+    assert form.status_code == 200 and 'name="schaal.rust_overzicht"' in form.text
+    answered = browser.post(
+        link.group(1),
+        data={
+            "csrf_token": csrf,
+            "schaal.rust_overzicht": "4",
+            "open.open_beter": "Sneller bellen.",
+        },
+    )
+    assert answered.status_code == 303, answered.text
+    assert "Vul de korte vragenlijst in" not in browser.get(f"/casussen/{casus['id']}/plan").text
+    overzicht = client.get(f"{casus['url']}/vragenlijsten", headers=casus["anna"]).json()
+    # Anna and Bram got the professionals' questionnaire, the ouder the ouders' one.
+    assert overzicht["professionals"] == {"uitgenodigd": 2, "beantwoord": 0}
+    assert overzicht["ouders_met_account"] == {"uitgenodigd": 1, "beantwoord": 1}
+    assert overzicht["ouders"] == []
