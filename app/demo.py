@@ -19,7 +19,7 @@ from app.config import Settings
 from app.context import Context
 from app.crypto.service import keyring_for
 from app.db import unit_of_work
-from app.enums import OrganisatieType, Systeemrol
+from app.enums import Grondslag, OrganisatieType, Systeemrol
 from app.form.definition import load_formulieren
 from app.handreiking import service as handreiking_service
 from app.handreiking.schemas import HandreikingIn
@@ -129,14 +129,23 @@ def _new(ctx: Context, gemeente: str, naam: str, geboren: date, indicaties: list
     return casus_service.create(ctx, data).id
 
 
-def _add(ctx: Context, casus_id: Any, gebruikersnaam: str, rol: str = "betrokkene") -> None:
-    membership.add_role(ctx, casus_id, BetrokkeneIn(gebruikersnaam=gebruikersnaam, rol=rol))
+def _add(
+    ctx: Context,
+    casus_id: Any,
+    gebruikersnaam: str,
+    rol: str = "betrokkene",
+    grondslag: Grondslag | None = None,
+) -> None:
+    """Add a professional: on the consent recorded in the plan, or on a legal ground."""
+    data = BetrokkeneIn(gebruikersnaam=gebruikersnaam, rol=rol, grondslag=grondslag)
+    membership.add_role(ctx, casus_id, data)
 
 
 def _casus_sem(make: Any) -> None:
     """a.jansen leads; b.bakker and c.visser are betrokkenen; the plan grows over three MDOs."""
     anna = make("a.jansen")
     casus_id = _new(anna, "Enschede", "Sem de Vries", date(2012, 4, 17), ["OB4a"])
+    _save(anna, casus_id, {"afstemming": SEM_TOESTEMMING}, "Toestemming van de ouders")
     _add(anna, casus_id, "b.bakker")
     _add(anna, casus_id, "c.visser")
     _save(anna, casus_id, SEM_STAP_1_2, "Eerste MDO: betrokkenen en hulpvraag")
@@ -148,8 +157,9 @@ def _casus_lotte(make: Any) -> None:
     """b.bakker leads; d.smit helps, e.mulder follows the process (procesregie)."""
     bram = make("b.bakker")
     casus_id = _new(bram, "Hengelo", "Lotte Kramer", date(2009, 11, 2), ["OB3c"])
-    _add(bram, casus_id, "d.smit")
-    _add(bram, casus_id, "e.mulder", "volger")
+    # An ondertoezichtstelling: sharing is part of the gezinsvoogd's legal task.
+    _add(bram, casus_id, "d.smit", grondslag=Grondslag.JEUGDBESCHERMINGSMAATREGEL)
+    _add(bram, casus_id, "e.mulder", "volger", grondslag=Grondslag.JEUGDBESCHERMINGSMAATREGEL)
     _save(bram, casus_id, LOTTE, "Eerste MDO")
     _save(make("d.smit"), casus_id, {"afspraken": LOTTE_AFSPRAKEN}, "Afspraken school toegevoegd")
 
@@ -158,11 +168,29 @@ def _casus_closed(make: Any) -> None:
     """A finished casus: read-only, kept for its members and the research figures."""
     carla = make("c.visser")
     casus_id = _new(carla, "Hengelo", "Noah Peters", date(2014, 6, 30), ["OB3b"])
+    toestemming = {
+        "gegeven_door": "Linda Peters",
+        "datum": "2026-03-02",
+        "organisatietypen": ["onderwijs"],
+        "reikwijdte": "Wat school nodig heeft voor de begeleiding in de klas.",
+    }
+    _save(carla, casus_id, {"afstemming": {"toestemmingen": [toestemming]}}, "Toestemming")
     _add(carla, casus_id, "d.smit")
     _save(carla, casus_id, NOAH, "Slot-MDO")
     casus_service.close(carla, casus_id, "Doelen behaald; begeleiding via school loopt door.")
 
 
+# Given in the first MDO, before anyone else joins: the kinds of organisation the ouders agree to.
+SEM_TOESTEMMING: dict[str, Any] = {
+    "toestemmingen": [
+        {
+            "gegeven_door": "Mirjam de Vries",
+            "datum": "2026-09-01",
+            "organisatietypen": ["gecertificeerde_instelling", "zorgaanbieder", "onderwijs"],
+            "reikwijdte": "Het hele plan, behalve de zorgen over de veiligheid thuis.",
+        }
+    ]
+}
 SEM_DOEL = {
     "doel": "Sem gaat weer elke dag naar school",
     "status": "lopend",
@@ -217,6 +245,7 @@ SEM_STAP_5_7: dict[str, Any] = {
         "mandaat": "Kleine wijzigingen in de planning; geen nieuwe hulp zonder MDO.",
     },
     "afstemming": {
+        **SEM_TOESTEMMING,
         "informeert_ouders": "Anna Jansen",
         "overlegfrequentie": "zeswekelijks",
         "escalatie": "Eerst bespreken in het MDO, daarna de teamleiders.",

@@ -32,6 +32,18 @@ class CasusRol(StrEnum):
     JEUGDIGE = "jeugdige"
 
 
+class Grondslag(StrEnum):
+    """A legal ground to share a casus with a professional without the family's consent."""
+
+    # A child protection order (OTS, voogdij): the gecertificeerde instelling's legal task.
+    JEUGDBESCHERMINGSMAATREGEL = "jeugdbeschermingsmaatregel"
+    # Safety: the Meldcode huiselijk geweld en kindermishandeling (e.g. Veilig Thuis).
+    MELDCODE = "meldcode"
+    # Another task the law gives an organisation (e.g. an inquiry by the Raad voor de
+    # Kinderbescherming).
+    WETTELIJKE_TAAK = "wettelijke_taak"
+
+
 class CasusStatus(StrEnum):
     AANGEMAAKT = "aangemaakt"
     ACTIEF = "actief"

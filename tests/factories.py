@@ -45,6 +45,7 @@ def auth(settings: Settings, gebruikersnaam: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {issue_dev_token(settings, gebruikersnaam)}"}
 
 
+GRONDSLAG = "jeugdbeschermingsmaatregel"
 CASUS = {
     "gemeente": "Enschede",
     "jeugdige": {"naam": "Test Jeugdige", "geboortedatum": "2012-05-01"},
@@ -61,9 +62,11 @@ def new_casus(client: httpx.Client, headers: dict[str, str], **overrides: Any) -
 def add_role(
     client: httpx.Client, headers: dict[str, str], casus_id: str, gebruikersnaam: str, rol: str
 ) -> dict[str, Any]:
+    """Add a professional on a legal ground, so tests about something else need no consent in
+    the plan first (tests/api/test_toestemming.py checks the consent rule itself)."""
     response = client.post(
         f"/api/v1/casussen/{casus_id}/betrokkenen",
-        json={"gebruikersnaam": gebruikersnaam, "rol": rol},
+        json={"gebruikersnaam": gebruikersnaam, "rol": rol, "grondslag": GRONDSLAG},
         headers=headers,
     )
     assert response.status_code == 201, response.text

@@ -23,7 +23,7 @@ from app.config import Settings
 from app.db import unit_of_work
 from app.enums import OrganisatieType
 from tests.canary import CanaryDocument
-from tests.factories import add_role, auth, make_account, new_casus, save
+from tests.factories import GRONDSLAG, add_role, auth, make_account, new_casus, save
 from tests.web.test_steps import CSRF
 
 GEMEENTEN = ("Enschede", "Hengelo", "Losser")
@@ -168,7 +168,11 @@ def _overdracht(
     base = f"/api/v1/casussen/{cid}/overdrachten"
     proposed = client.post(
         base,
-        json={"opvolger": opvolger, "toelichting": pop.canary("overdracht")},
+        json={
+            "opvolger": opvolger,
+            "toelichting": pop.canary("overdracht"),
+            "grondslag": GRONDSLAG,
+        },
         headers=headers[regie],
     )
     assert proposed.status_code == 201, proposed.text

@@ -12,6 +12,7 @@ from app.access.policy import Actie
 from app.access.service import authorize
 from app.accounts.models import Account, Organisatie
 from app.accounts.service import active_professional
+from app.casus import toestemming
 from app.casus.models import Rol
 from app.casus.schemas import BetrokkeneIn, PersoonOut, RolOut
 from app.context import Context
@@ -71,11 +72,16 @@ def list_roles(ctx: Context, casus_id: uuid.UUID) -> list[RolOut]:
 
 
 def add_role(ctx: Context, casus_id: uuid.UUID, data: BetrokkeneIn) -> RolOut:
-    """Give a professional a role on the casus; from this commit on they can see it."""
-    authorize(ctx, Actie.BETROKKENEN_BEHEREN, casus_id, handeling="betrokkene.toevoegen")
+    """Give a professional a role on the casus; from this commit on they can see it.
+
+    Only with the family's consent for their kind of organisation, or a legal ground
+    (app.casus.toestemming); the event records which.
+    """
+    casus = authorize(ctx, Actie.BETROKKENEN_BEHEREN, casus_id, handeling="betrokkene.toevoegen")
     account = active_professional(ctx.session, data.gebruikersnaam, pad="gebruikersnaam")
     if _active_role(ctx.session, casus_id, account.id) is not None:
         raise Conflict(f"{account.naam} heeft al een rol op deze casus.")
+    grond = toestemming.basis(ctx, casus, account, data.grondslag, pad="grondslag")
     rol = Rol(
         casus_id=casus_id,
         account_id=account.id,
@@ -88,7 +94,7 @@ def add_role(ctx: Context, casus_id: uuid.UUID, data: BetrokkeneIn) -> RolOut:
             ctx.session.add(rol)
     except IntegrityError as exc:  # someone added the same person a moment ago
         raise Conflict(f"{account.naam} heeft al een rol op deze casus.") from exc
-    ctx.audit.annotate(velden=["betrokkenen"], rol_id=str(rol.id), rol=rol.rol.value)
+    ctx.audit.annotate(velden=["betrokkenen"], rol_id=str(rol.id), rol=rol.rol.value, **grond)
     return next(r for r in active_roles(ctx.session, casus_id) if r.id == rol.id)
 
 

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.enums import CasusRol, CasusStatus
+from app.enums import CasusRol, CasusStatus, Grondslag
 
 
 class _In(BaseModel):
@@ -85,6 +85,8 @@ class BetrokkeneIn(_In):
     gebruikersnaam: str = Field(min_length=1, max_length=100)
     rol: Literal["betrokkene", "volger"]
     functietitel: str | None = Field(default=None, max_length=200)
+    # Without it, the family's consent recorded in step 6 must cover the organisation's kind.
+    grondslag: Grondslag | None = None
 
 
 class AfsluitenIn(_In):

@@ -8,6 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.casus.schemas import PersoonOut
+from app.enums import Grondslag
 from app.regie.models import OverdrachtStatus
 
 
@@ -19,6 +20,8 @@ class OverdrachtIn(_In):
     opvolger: str = Field(min_length=1, max_length=100)
     toelichting: str = Field(min_length=1, max_length=4000)
     verlaat_casus: bool = False
+    # For an opvolger not yet on the casus: as for adding a betrokkene (app.casus.toestemming).
+    grondslag: Grondslag | None = None
 
 
 class AfwijzenIn(_In):

@@ -18,6 +18,7 @@ from app.access.service import authorize
 from app.accounts.models import Account
 from app.accounts.service import active_professional, persons
 from app.audit.recorder import Uitkomst
+from app.casus import toestemming
 from app.casus.models import Casus, Rol
 from app.context import Context
 from app.crypto.service import OVERDRACHT_REDEN as REDEN
@@ -32,7 +33,8 @@ from app.regie.schemas import OverdrachtIn, OverdrachtOut
 
 
 def propose(ctx: Context, casus_id: uuid.UUID, data: OverdrachtIn) -> OverdrachtOut:
-    """Propose a successor; a professional not yet on the casus is added as betrokkene first."""
+    """Propose a successor; a professional not yet on the casus is added as betrokkene first,
+    which needs consent or a legal ground like any betrokkene (app.casus.toestemming)."""
     casus = authorize(
         ctx, Actie.OVERDRACHT_VOORSTELLEN, casus_id, handeling="overdracht.voorstellen"
     )
@@ -40,6 +42,9 @@ def propose(ctx: Context, casus_id: uuid.UUID, data: OverdrachtIn) -> Overdracht
     if handover_open(ctx.session, casus_id):
         raise Conflict("Er staat al een overdracht open voor deze casus. Trek die eerst in.")
     added = _role(ctx.session, casus_id, opvolger.id) is None
+    grond = (
+        toestemming.basis(ctx, casus, opvolger, data.grondslag, pad="grondslag") if added else {}
+    )
     overdracht = Overdracht(
         casus_id=casus_id,
         voorgesteld_door_id=ctx.actor.account_id,
@@ -68,7 +73,7 @@ def propose(ctx: Context, casus_id: uuid.UUID, data: OverdrachtIn) -> Overdracht
             "betrokkene.toevoegen",
             Uitkomst.TOEGESTAAN,
             casus_id=casus_id,
-            kenmerken={"rol": CasusRol.BETROKKENE.value, "via": "overdracht"},
+            kenmerken={"rol": CasusRol.BETROKKENE.value, "via": "overdracht", **grond},
         )
         ctx.audit.annotate(velden=["betrokkenen"])
     return _out(ctx, casus, overdracht)

@@ -165,11 +165,15 @@ def add_betrokkene(
 ) -> Response:
     waarden = {
         sleutel: str(form.get(sleutel) or "").strip()
-        for sleutel in ("gebruikersnaam", "rol", "functietitel")
+        for sleutel in ("gebruikersnaam", "rol", "functietitel", "grondslag")
     }
     try:
         data = BetrokkeneIn.model_validate(
-            {**waarden, "functietitel": waarden["functietitel"] or None}
+            {
+                **waarden,
+                "functietitel": waarden["functietitel"] or None,
+                "grondslag": waarden["grondslag"] or None,
+            }
         )
     except ValidationError as exc:
         return _betrokkenen_again(request, ctx, casus_id, waarden, _input_errors(exc), 422)

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.audit import service as audit_service
 from app.context import Context
+from app.enums import Grondslag
 from app.errors import Conflict, Geweigerd, Validatiefout
 from app.handreiking import mdo as mdo_service
 from app.handreiking.schemas import AfrondenIn, MdoIn
@@ -83,21 +84,28 @@ def propose(
     opvolger: Annotated[str, Form(max_length=100)] = "",
     toelichting: Annotated[str, Form(max_length=4000)] = "",
     verlaat_casus: Annotated[str | None, Form()] = None,
+    grondslag: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     waarden = {
         "opvolger": opvolger,
         "toelichting": toelichting,
         "verlaat_casus": bool(verlaat_casus),
+        "grondslag": grondslag,
     }
     fouten = {}
     if not opvolger:
         fouten["opvolger"] = "Kies wie de regie overneemt."
     if not toelichting.strip():
         fouten["toelichting"] = "Schrijf een overdrachtsnotitie: wat moet de opvolger weten?"
+    if grondslag and grondslag not in set(Grondslag):
+        fouten["grondslag"] = "Kies een van de gronden hieronder."
     if not fouten:
         try:
             data = OverdrachtIn(
-                opvolger=opvolger, toelichting=toelichting, verlaat_casus=bool(verlaat_casus)
+                opvolger=opvolger,
+                toelichting=toelichting,
+                verlaat_casus=bool(verlaat_casus),
+                grondslag=Grondslag(grondslag) if grondslag else None,
             )
             regie_service.propose(ctx, casus_id, data)
             return _back(f"/casussen/{casus_id}/overdracht", "voorgesteld")

@@ -77,6 +77,17 @@ TEMPLATES.env.filters["tijdstip"] = tijdstip
 TEMPLATES.env.tests["voorbij"] = voorbij
 TEMPLATES.env.globals["CSRF_FIELD"] = CSRF_FIELD
 TEMPLATES.env.globals["veld_label"] = field_label
+# Why a professional may join a casus (app.casus.toestemming): consent, or a legal ground.
+TEMPLATES.env.globals["GRONDSLAGEN"] = (
+    ("", "Toestemming van de ouders of de jeugdige",
+     "Vastgelegd in stap 6 (Hoe stemmen we af?), voor het soort organisatie van deze persoon."),
+    ("jeugdbeschermingsmaatregel", "Jeugdbeschermingsmaatregel",
+     "Een ondertoezichtstelling of voogdij: delen hoort bij de wettelijke taak."),
+    ("meldcode", "Meldcode huiselijk geweld en kindermishandeling",
+     "De veiligheid van de jeugdige vraagt erom, ook zonder toestemming."),
+    ("wettelijke_taak", "Een andere wettelijke taak",
+     "Bijvoorbeeld een onderzoek van de Raad voor de Kinderbescherming."),
+)  # fmt: skip
 
 
 def may(request: Request, actor: Actor | None, actie: str) -> bool:

@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from app.access.policy import CASUS_ACTIES, SYSTEEM_ACTIES, Actie, load_policy
 from app.config import Settings
 from app.enums import CasusRol, Systeemrol
-from tests.factories import CASUS, add_burger, add_role, auth, make_account, new_casus
+from tests.factories import CASUS, GRONDSLAG, add_burger, add_role, auth, make_account, new_casus
 
 POLICY_FILE = Path(__file__).resolve().parents[2] / "policies" / "access.yaml"
 POLICY = load_policy(POLICY_FILE)
@@ -107,7 +107,9 @@ MATRIX: dict[Actie, Regel] = {
     Actie.BETROKKENEN_BEHEREN: Regel(
         (
             Verzoek(
-                "POST", "/casussen/{id}/betrokkenen", {"gebruikersnaam": EXTRA, "rol": "volger"}
+                "POST",
+                "/casussen/{id}/betrokkenen",
+                {"gebruikersnaam": EXTRA, "rol": "volger", "grondslag": GRONDSLAG},
             ),
         ),
         gevolg=lambda casus: EXTRA in {r["gebruikersnaam"] for r in casus["rollen"]},
@@ -122,7 +124,11 @@ MATRIX: dict[Actie, Regel] = {
             Verzoek(
                 "POST",
                 "/casussen/{id}/overdrachten",
-                {"opvolger": EXTRA, "toelichting": "Warme overdracht na het MDO."},
+                {
+                    "opvolger": EXTRA,
+                    "toelichting": "Warme overdracht na het MDO.",
+                    "grondslag": GRONDSLAG,
+                },
             ),
         ),
         gevolg=lambda casus: EXTRA in {r["gebruikersnaam"] for r in casus["rollen"]},
@@ -171,7 +177,11 @@ def voorstel(casus: Casus, opvolger: str) -> dict[str, str]:
     naar = EXTRA if opvolger == REGIEVOERDER or opvolger.startswith(BURGER) else opvolger
     response = casus.client.post(
         f"/api/v1/casussen/{casus.id}/overdrachten",
-        json={"opvolger": naar, "toelichting": "Overdracht voor de matrix."},
+        json={
+            "opvolger": naar,
+            "toelichting": "Overdracht voor de matrix.",
+            "grondslag": GRONDSLAG,
+        },
         headers=casus.regie,
     )
     assert response.status_code == 201, response.text

@@ -13,7 +13,7 @@ from app.casus.models import Rol
 from app.config import Settings
 from app.db import unit_of_work
 from app.enums import CasusRol
-from tests.factories import add_role, auth, make_account, new_casus, save
+from tests.factories import GRONDSLAG, add_role, auth, make_account, new_casus, save
 
 
 def test_adding_a_betrokkene_grants_access_and_removing_ends_it_at_once(
@@ -26,7 +26,12 @@ def test_adding_a_betrokkene_grants_access_and_removing_ends_it_at_once(
     assert client.get(url, headers=bram).status_code == 404
     rol = client.post(
         f"{url}/betrokkenen",
-        json={"gebruikersnaam": "bram", "rol": "betrokkene", "functietitel": "gezinsvoogd"},
+        json={
+            "gebruikersnaam": "bram",
+            "rol": "betrokkene",
+            "functietitel": "gezinsvoogd",
+            "grondslag": GRONDSLAG,
+        },
         headers=anna,
     )
     assert rol.status_code == 201

@@ -27,7 +27,7 @@ from app.research.cijfers import bereken_cijfers
 from app.research.models import Moment, VragenlijstAntwoord
 from app.research.vragenlijst import Doelgroep
 from app.web import onderzoek_pages
-from tests.factories import add_role, auth, make_account, new_casus, save
+from tests.factories import GRONDSLAG, add_role, auth, make_account, new_casus, save
 
 PROFESSIONAL = {
     "rust_overzicht": 4,
@@ -91,7 +91,7 @@ def bevolking(client: httpx.Client | TestClient, app: Any, settings: Settings) -
         assert response.status_code == 200, response.text
     voorstel = client.post(
         f"/api/v1/casussen/{ids['E1']}/overdrachten",
-        json={"opvolger": "bram", "toelichting": "Warme overdracht."},
+        json={"opvolger": "bram", "toelichting": "Warme overdracht.", "grondslag": GRONDSLAG},
         headers=anna,
     )
     assert voorstel.status_code == 201, voorstel.text

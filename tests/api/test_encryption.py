@@ -29,7 +29,7 @@ from app.main import create_app
 from app.research.models import VragenlijstAntwoord
 from app.research.vragenlijst_service import open_veld
 from tests.canary import CanaryDocument
-from tests.factories import auth, make_account, new_casus, save
+from tests.factories import GRONDSLAG, auth, make_account, new_casus, save
 
 TAG = "KANARIEQX"
 
@@ -88,7 +88,9 @@ def _filled_casus(client: TestClient, app: Any, settings: Settings) -> dict[str,
     make_account(app, "bram")
     bram = auth(settings, "bram")
     overdracht = client.post(
-        f"{url}/overdrachten", json={"opvolger": "bram", "toelichting": f"{TAG}NOTITIE"}, headers=h
+        f"{url}/overdrachten",
+        json={"opvolger": "bram", "toelichting": f"{TAG}NOTITIE", "grondslag": GRONDSLAG},
+        headers=h,
     ).json()
     declined = client.post(
         f"{url}/overdrachten/{overdracht['id']}/afwijzen",

@@ -55,7 +55,7 @@ from app.audit.models import AuditGebeurtenis
 from app.config import Settings
 from app.main import create_app
 from tests.canary import CanaryDocument
-from tests.factories import add_role, auth, make_account, new_casus, save
+from tests.factories import GRONDSLAG, add_role, auth, make_account, new_casus, save
 
 API = "/api/v1"
 CASUS_PARAM = re.compile(r"\{casus_id(?::\w+)?\}")
@@ -181,14 +181,19 @@ VERZOEKEN: dict[tuple[str, str], tuple[Verzoek, ...]] = {
             {"inhoud": {"situatie": {"krachten": "Een betrokken opa."}}, "toelichting": "Na MDO"}
         ),
     ),
-    ("POST", C + "/betrokkenen"): (Verzoek({"gebruikersnaam": NIEUW, "rol": "volger"}),),
+    ("POST", C + "/betrokkenen"): (
+        Verzoek({"gebruikersnaam": NIEUW, "rol": "volger", "grondslag": GRONDSLAG}),
+    ),
     ("DELETE", C + "/betrokkenen/{rol_id}"): (Verzoek(),),
     ("POST", C + "/mdos"): (Verzoek({"datum": "2026-12-01"}, stand=Stand(mdo=False)),),
     ("POST", C + "/mdos/{mdo_id}/afronden"): (
         Verzoek({"revisie": 3, "besluiten": "Plan vastgesteld."}),
     ),
     ("POST", C + "/overdrachten"): (
-        Verzoek({"opvolger": NIEUW, "toelichting": "Warme overdracht."}, stand=GEEN_OVERDRACHT),
+        Verzoek(
+            {"opvolger": NIEUW, "toelichting": "Warme overdracht.", "grondslag": GRONDSLAG},
+            stand=GEEN_OVERDRACHT,
+        ),
     ),
     ("POST", C + "/overdrachten/{overdracht_id}/accepteren"): (Verzoek(door=OPVOLGER),),
     ("POST", C + "/overdrachten/{overdracht_id}/afwijzen"): (
@@ -293,7 +298,11 @@ def zaai(client: TestClient, app: Any, settings: Settings, stand: Stand = Stand(
         mdo = ok(client.post(f"{base}/mdos", json={"datum": "2026-11-30"}, headers=regie), 201)
         ids["mdo_id"] = mdo["id"]
     if stand.overdracht:
-        voorstel = {"opvolger": OPVOLGER, "toelichting": "Warme overdracht voor de matrix."}
+        voorstel = {
+            "opvolger": OPVOLGER,
+            "toelichting": "Warme overdracht.",
+            "grondslag": GRONDSLAG,
+        }
         ids["overdracht_id"] = ok(
             client.post(f"{base}/overdrachten", json=voorstel, headers=regie), 201
         )["id"]

@@ -14,7 +14,7 @@ from app.casus.models import Casus
 from app.config import Settings
 from app.db import utcnow
 from tests.canary import CanaryDocument
-from tests.factories import add_role, auth, make_account, new_casus, save
+from tests.factories import GRONDSLAG, add_role, auth, make_account, new_casus, save
 
 
 @pytest.fixture
@@ -122,7 +122,7 @@ def test_timeline_lists_the_lifecycle_newest_first(
     client.get(casus["url"], headers=casus["bram"])  # reads are not on the timeline
     proposed = client.post(
         f"{casus['url']}/overdrachten",
-        json={"opvolger": "bram", "toelichting": "Neem over"},
+        json={"opvolger": "bram", "toelichting": "Neem over", "grondslag": GRONDSLAG},
         headers=casus["anna"],
     ).json()
     client.post(f"{casus['url']}/overdrachten/{proposed['id']}/accepteren", headers=casus["bram"])

@@ -246,10 +246,10 @@ def concrete(path: str, casus_id: str) -> str:
 BODIES: dict[str, dict[str, Any]] = {
     "handreiking": {"inhoud": {}},
     "afsluiten": {"reden": "Klaar."},
-    "betrokkenen": {"gebruikersnaam": "olga", "rol": "volger"},
+    "betrokkenen": {"gebruikersnaam": "olga", "rol": "volger", "grondslag": "meldcode"},
     "mdos": {"datum": "2026-12-01"},
     "afronden": {"revisie": 1},
-    "overdrachten": {"opvolger": "olga", "toelichting": "Overdracht."},
+    "overdrachten": {"opvolger": "olga", "toelichting": "Overdracht.", "grondslag": "meldcode"},
     "afwijzen": {"reden": "Nee."},
     "vragenlijsten": {"moment": "mdo"},
     "uitnodigingen": {"rol": "ouder", "naam": "Opa", "email": "opa@example.nl"},

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.config import Settings
-from tests.factories import add_role, auth, make_account, new_casus
+from tests.factories import GRONDSLAG, add_role, auth, make_account, new_casus
 
 
 @pytest.fixture
@@ -30,7 +30,12 @@ def casus(client: TestClient, app: Any, settings: Settings) -> dict[str, Any]:
 def _propose(
     client: TestClient, casus: dict[str, Any], opvolger: str = "bram", **extra: Any
 ) -> Any:
-    body = {"opvolger": opvolger, "toelichting": "Bram neemt het over na het MDO.", **extra}
+    body = {
+        "opvolger": opvolger,
+        "toelichting": "Bram neemt het over na het MDO.",
+        "grondslag": GRONDSLAG,
+        **extra,
+    }
     return client.post(f"{casus['url']}/overdrachten", json=body, headers=casus["anna"])
 
 

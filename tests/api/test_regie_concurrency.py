@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from app.config import Settings
-from tests.factories import add_role, auth, make_account
+from tests.factories import GRONDSLAG, add_role, auth, make_account
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def casus(live_server: str, app: Any, settings: Settings) -> dict[str, Any]:
         add_role(http, anna, casus_id, "carla", "betrokkene")
         proposal = http.post(
             f"/api/v1/casussen/{casus_id}/overdrachten",
-            json={"opvolger": "bram", "toelichting": "Neem over"},
+            json={"opvolger": "bram", "toelichting": "Neem over", "grondslag": GRONDSLAG},
             headers=anna,
         ).json()
     return {

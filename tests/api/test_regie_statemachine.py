@@ -19,7 +19,7 @@ from app.config import Settings
 from app.enums import CasusRol
 from app.handreiking.models import Revisie
 from app.regie.models import Overdracht, OverdrachtStatus
-from tests.factories import auth, make_account
+from tests.factories import GRONDSLAG, auth, make_account
 
 PEOPLE = 4
 who = st.integers(min_value=0, max_value=PEOPLE - 1)
@@ -80,7 +80,10 @@ class RegieMachine(RuleBasedStateMachine):
     @rule(actor=who, other=who, rol=st.sampled_from(["betrokkene", "volger"]))
     def add(self, actor: int, other: int, rol: str) -> None:
         self.call(
-            "POST", "/betrokkenen", actor, json={"gebruikersnaam": self.names[other], "rol": rol}
+            "POST",
+            "/betrokkenen",
+            actor,
+            json={"gebruikersnaam": self.names[other], "rol": rol, "grondslag": GRONDSLAG},
         )
 
     @rule(actor=who, other=who)
@@ -90,6 +93,7 @@ class RegieMachine(RuleBasedStateMachine):
     @rule(actor=who, other=who, leave=st.booleans())
     def propose(self, actor: int, other: int, leave: bool) -> None:
         body = {"opvolger": self.names[other], "toelichting": "Over", "verlaat_casus": leave}
+        body["grondslag"] = GRONDSLAG
         self.call("POST", "/overdrachten", actor, json=body)
 
     @rule(actor=who, answer=st.sampled_from(["accepteren", "intrekken"]))

@@ -39,7 +39,7 @@ from app.config import Settings
 from app.main import create_app
 from tests.canary import CanaryDocument
 from tests.conftest import _truncate_all
-from tests.factories import add_role, auth, make_account, new_casus, save
+from tests.factories import GRONDSLAG, add_role, auth, make_account, new_casus, save
 
 CHECKS = [
     not_a_server_error,
@@ -112,7 +112,10 @@ def _seed(app: FastAPI, settings: Settings) -> dict[str, str]:
         afgerond = post("/mdos", {"datum": "2026-11-01"})
         post(f"/mdos/{afgerond['id']}/afronden", {"revisie": 2, "vragenlijst": True}, 200)
         mdo = post("/mdos", {"datum": "2026-12-01"})
-        overdracht = post("/overdrachten", {"opvolger": "bram", "toelichting": "Neem over"})
+        overdracht = post(
+            "/overdrachten",
+            {"opvolger": "bram", "toelichting": "Neem over", "grondslag": GRONDSLAG},
+        )
         link = post("/vragenlijsten", {"moment": "mdo"})
         [eigen] = client.get("/api/v1/vragenlijsten", headers=anna).json()
     _bekend.update(

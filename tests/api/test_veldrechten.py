@@ -20,7 +20,8 @@ from app.access.policy import Actie, load_policy
 from app.audit.models import AuditGebeurtenis
 from app.config import Settings
 from app.enums import CasusRol
-from app.form.definition import load_formulieren
+from app.form.definition import TEXTS, load_formulieren
+from tests.canary import CanaryDocument
 from tests.factories import add_burger, add_role, auth, make_account, new_casus, save
 
 POLICY = load_policy(Path(__file__).resolve().parents[2] / "policies" / "access.yaml")
@@ -65,10 +66,21 @@ def current(client: TestClient, casus: dict[str, Any]) -> tuple[int, dict[str, A
 
 
 def with_value(inhoud: dict[str, Any], pad: str, waarde: str) -> dict[str, Any]:
+    """The plan with one field set: text fields to `waarde`, others to a valid value of their
+    type (from a complete canary document tagged with `waarde`)."""
     sectie, veld = pad.split(".")
     nieuw = copy.deepcopy(inhoud)
-    nieuw.setdefault(sectie, {})[veld] = waarde
+    if FORMULIER.sectie(sectie).per_sleutel[veld].type in TEXTS:  # type: ignore[union-attr]
+        nieuw.setdefault(sectie, {})[veld] = waarde
+    else:
+        voorbeeld = CanaryDocument(FORMULIER, waarde.replace(" ", "")).inhoud
+        nieuw.setdefault(sectie, {})[veld] = voorbeeld[sectie][veld]
     return nieuw
+
+
+def value_of(inhoud: dict[str, Any], pad: str) -> Any:
+    sectie, veld = pad.split(".")
+    return (inhoud.get(sectie) or {}).get(veld)
 
 
 @pytest.mark.parametrize(
@@ -95,8 +107,7 @@ def test_a_role_changes_exactly_the_fields_the_policy_gives_it(
         assert response.status_code == 200, response.text
         nieuw_revisie, nieuw = current(client, casus)
         assert nieuw_revisie == revisie + 1
-        sectie, veld = pad.split(".")
-        assert nieuw[sectie][veld] == f"Door {rol}"
+        assert value_of(nieuw, pad) == value_of(with_value(inhoud, pad, f"Door {rol}"), pad)
         return
     assert response.status_code == 403, response.text
     assert response.json()["code"] == "geweigerd"

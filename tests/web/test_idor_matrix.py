@@ -56,7 +56,10 @@ VERZOEKEN: dict[tuple[str, str], tuple[Verzoek, ...]] = {
         Verzoek({"basis": "{revisie}", "situatie.krachten": "Een betrokken opa."}),
     ),
     ("POST", S + "/overdracht"): (
-        Verzoek({"opvolger": NIEUW, "toelichting": "Warme overdracht."}, stand=GEEN_OVERDRACHT),
+        Verzoek(
+            {"opvolger": NIEUW, "toelichting": "Warme overdracht.", "grondslag": "meldcode"},
+            stand=GEEN_OVERDRACHT,
+        ),
     ),
     ("POST", ANTWOORD): (
         Verzoek({}, door=OPVOLGER, pad={"antwoord": "accepteren"}, naam="accepteren"),
@@ -69,7 +72,9 @@ VERZOEKEN: dict[tuple[str, str], tuple[Verzoek, ...]] = {
     ("POST", S + "/mdo/{mdo_id}/afronden"): (
         Verzoek({"revisie": "3", "besluiten": "Plan vastgesteld."}),
     ),
-    ("POST", S + "/betrokkenen"): (Verzoek({"gebruikersnaam": NIEUW, "rol": "volger"}),),
+    ("POST", S + "/betrokkenen"): (
+        Verzoek({"gebruikersnaam": NIEUW, "rol": "volger", "grondslag": "meldcode"}),
+    ),
     ("POST", S + "/betrokkenen/{rol_id}/verwijderen"): (Verzoek({}),),
     ("POST", S + "/vragenlijsten"): (Verzoek({"moment": "mdo"}),),
     ("POST", S + "/vragenlijsten/{uitnodiging_id}/intrekken"): (Verzoek({}),),
@@ -78,6 +83,9 @@ VERZOEKEN: dict[tuple[str, str], tuple[Verzoek, ...]] = {
     ),
     ("POST", S + "/uitnodigingen/{deelname_id}/intrekken"): (Verzoek({}),),
     ("POST", S + "/plan"): (Verzoek({"basis": "3"}),),
+    ("POST", S + "/plan/toestemming"): (
+        Verzoek({"basis": "3", "gegeven_door": "Moeder", "organisatietypen": "huisarts"}),
+    ),
 }
 CASES = cases(WEB_ROUTES, VERZOEKEN)
 PER_ROUTE = [pytest.param(*c, id=case_id(*c)) for c in CASES]
