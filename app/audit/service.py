@@ -53,7 +53,8 @@ def toegangslog(
 
 # What happened to the casus, as opposed to who looked at it: the lifecycle of the domain brief.
 TIJDLIJN = (
-    "casus.aanmaken", "betrokkene.toevoegen", "betrokkene.verwijderen", "handreiking.opslaan",
+    "casus.aanmaken", "betrokkene.toevoegen", "betrokkene.verwijderen", "deelnemer.uitnodigen",
+    "deelnemer.aanmelden", "handreiking.opslaan",
     "mdo.openen", "mdo.afronden", "overdracht.voorstellen", "overdracht.accepteren",
     "overdracht.afwijzen", "overdracht.intrekken", "casus.afsluiten", "casus.heropenen",
     "handreiking.afdrukken",

@@ -75,8 +75,8 @@ def invite(
 ) -> NieuweUitnodiging:
     """Store the invitation and send its link; the caller hands over the code in person.
 
-    The e-mail goes out before the commit: if it cannot be sent, nothing is stored and the
-    regievoerder sees why. At most MAX_OPEN invitations wait per casus.
+    The e-mail goes out before the invitation is stored: if it cannot be sent, nothing is
+    stored and the regievoerder sees why. At most MAX_OPEN invitations wait per casus.
     """
     authorize(ctx, Actie.DEELNEMERS_UITNODIGEN, casus_id, handeling="deelnemer.uitnodigen")
     postbus = postbus_voor(ctx.settings)
@@ -102,13 +102,15 @@ def invite(
         verloopt_op=nu + timedelta(hours=ctx.settings.uitnodiging_geldig_uren),
     )
     uitnodiging.code_hash = _code_hash(ctx.keyring, uitnodiging.id, code)
-    ctx.session.add(uitnodiging)
-    ctx.session.flush()
-    ctx.audit.annotate(velden=["deelnemers"], uitnodiging=str(uitnodiging.id), rol=data.rol.value)
     link = publieke_link(ctx.settings, base_url, f"uitnodiging/{token}")
+    # Sent before anything is stored: an e-mail that cannot go out leaves no invitation behind
+    # (whoever catches the error keeps a clean transaction).
     postbus.verstuur(
         uitnodigingsmail(ctx.settings, data.email, data.naam, ctx.actor.naam, link, uitnodiging)
     )
+    ctx.session.add(uitnodiging)
+    ctx.session.flush()
+    ctx.audit.annotate(velden=["deelnemers"], uitnodiging=str(uitnodiging.id), rol=data.rol.value)
     return NieuweUitnodiging(uitnodiging.id, code, uitnodiging.verloopt_op)
 
 
@@ -255,7 +257,10 @@ def accept(link: Linkverzoek, token: str, code: str) -> Toegelaten | VerkeerdeCo
     uitnodiging.gebruikt_op, uitnodiging.account_id = utcnow(), account.id
     link.session.add(uitnodiging)
     link.session.flush()
-    link.audit.annotate(velden=["deelnemers"], account=account.gebruikersnaam)
+    link.audit.annotate(velden=["deelnemers"], rol=uitnodiging.rol.value)
+    # From here on this person acts: the event (and the timeline) names their new account.
+    event = link.audit.pending[-1]
+    event.account_id, event.gebruikersnaam = account.id, account.gebruikersnaam
     return Toegelaten(account.id, uitnodiging.casus_id)
 
 

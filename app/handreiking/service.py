@@ -105,6 +105,10 @@ def save(
     casus = recht.casus
     if sleutel is not None and (eerder := _earlier_try(ctx, casus, sleutel, data)) is not None:
         return eerder
+    if casus.revisie != basis:
+        # Judged before the fields: against a newer plan, someone else's changes would look
+        # like this author's (the row is held since authorize_edit, so this is final).
+        raise _stale(ctx, casus_id)
     formulier = ctx.formulieren[casus.formulierversie]
     fouten = validate(formulier, data.inhoud)
     if fouten:

@@ -73,6 +73,11 @@ HANDELINGEN = {
     "vragenlijst.intrekken": "Link voor de vragenlijst van ouders ingetrokken",
     "vragenlijst.lezen": "Vragenlijst geopend",
     "vragenlijst.invullen": "Vragenlijst ingevuld",
+    "deelnemer.uitnodigen": "Ouder of jeugdige uitgenodigd",
+    "deelnemer.intrekken": "Uitnodiging ingetrokken",
+    "deelnemer.link_openen": "Uitnodiging geopend",
+    "deelnemer.aanmelden": "Met de uitnodiging aangemeld",
+    "uitnodigingen.lezen": "Uitnodigingen bekeken",
 }
 UITKOMSTEN = {"toegestaan": "Toegestaan", "geweigerd": "Geweigerd", "mislukt": "Mislukt"}
 

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import copy
 import uuid
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.access.service import own_word_fields
-from app.casus import toestemming
 from app.context import Context
 from app.errors import Validatiefout, Versieconflict
 from app.form.definition import TEXTS
@@ -50,7 +48,6 @@ def _plan(
     fouten: dict[str, str] | None = None,
     conflict: bool = False,
     melding: str | None = None,
-    consent: dict[str, Any] | None = None,
     status: int = 200,
 ) -> Response:
     page = casus_page(ctx, casus_id)
@@ -71,9 +68,6 @@ def _plan(
             "fouten": fouten or {},
             "conflict": conflict,
             "melding": melding,
-            "toestemming_mag": TOESTEMMINGEN in own_word_fields(ctx, casus_id, formulier),
-            "toestemming": consent or {},
-            "organisatietypen": formulier.vocabulaires["organisatietype"],
             "vragenlijsten": [
                 uitnodiging
                 for uitnodiging, casus in open_for_account(ctx.session, ctx.actor.account_id)
@@ -85,7 +79,7 @@ def _plan(
 
 
 def _texts(formulier: Any, paden: frozenset[str]) -> list[str]:
-    """The text fields among them, for the own-words form (consent has a form of its own)."""
+    """The text fields among them, for the own-words form."""
     return sorted(p for p in paden if _field(formulier, p).type in TEXTS)
 
 
@@ -133,47 +127,4 @@ def save_own_words(
     except Versieconflict:
         ctx.audit.failed("versieconflict")
         return _plan(request, ctx, casus_id, mijn=mijn, conflict=True, status=409)
-    return RedirectResponse(f"/casussen/{casus_id}/plan?melding=opgeslagen", status_code=303)
-
-
-TOESTEMMINGEN = f"{toestemming.SECTIE}.{toestemming.LIJST}"
-
-
-@router.post("/casussen/{casus_id}/plan/toestemming", dependencies=[Csrf])
-def record_consent(
-    request: Request, casus_id: uuid.UUID, ctx: WebCtx, form: PostedForm
-) -> Response:
-    """Record consent given today: by whom, to which kinds of organisation, for what."""
-    page = casus_page(ctx, casus_id)
-    item = {
-        "gegeven_door": str(form.get("gegeven_door") or "").strip(),
-        "datum": datetime.now(toestemming.NL).date().isoformat(),
-        "organisatietypen": [str(v) for v in form.getlist("organisatietypen")],
-        "reikwijdte": str(form.get("reikwijdte") or "").strip(),
-    }
-    waarden = {**item, "fouten": {}}
-    if not item["organisatietypen"]:
-        fouten = {"organisatietypen": "Kies minstens één soort organisatie."}
-        return _plan(request, ctx, casus_id, consent={**waarden, "fouten": fouten}, status=422)
-    inhoud = copy.deepcopy(page["handreiking"].inhoud)
-    sectie = inhoud.setdefault(toestemming.SECTIE, {})
-    sectie[toestemming.LIJST] = [*(sectie.get(toestemming.LIJST) or []), item]
-    basis = str(form.get("basis") or "")
-    try:
-        handreiking_service.save(
-            ctx,
-            casus_id,
-            basis=int(basis) if basis.isdigit() else 0,
-            data=HandreikingIn(inhoud=inhoud, toelichting="Toestemming vastgelegd."),
-        )
-    except Validatiefout as exc:
-        ctx.audit.failed(exc.code)
-        fouten = {pad.rsplit(".", 1)[-1]: melding for pad, melding in field_errors(exc).items()}
-        return _plan(request, ctx, casus_id, consent={**waarden, "fouten": fouten}, status=422)
-    except Versieconflict:
-        ctx.audit.failed("versieconflict")
-        conflict = {
-            "algemeen": "Iemand anders sloeg net het plan op. Kies nog een keer Vastleggen."
-        }
-        return _plan(request, ctx, casus_id, consent={**waarden, "fouten": conflict}, status=409)
     return RedirectResponse(f"/casussen/{casus_id}/plan?melding=opgeslagen", status_code=303)

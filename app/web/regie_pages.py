@@ -30,6 +30,8 @@ SOORTEN = {
     "casus.aanmaken": "Casus aangemaakt",
     "betrokkene.toevoegen": "Betrokkene toegevoegd",
     "betrokkene.verwijderen": "Betrokkene verwijderd",
+    "deelnemer.uitnodigen": "Ouder of jeugdige uitgenodigd",
+    "deelnemer.aanmelden": "Ouder of jeugdige doet mee",
     "handreiking.opslaan": "Handreiking opgeslagen",
     "mdo.openen": "MDO gestart",
     "mdo.afronden": "MDO afgerond, plan vastgesteld",

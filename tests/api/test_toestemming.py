@@ -100,14 +100,27 @@ def test_a_legal_ground_chosen_by_the_regievoerder_opens_the_door_and_is_recorde
     assert unknown.status_code == 422 and "huub" not in members(client, casus)
 
 
-def test_an_ouder_records_consent_themselves(
+def test_an_ouder_cannot_write_or_change_the_consent_record(
     client: TestClient, app: Any, settings: Settings, casus: dict[str, Any]
 ) -> None:
+    """Consent is recorded with the family by the professionals: a parent (or the jeugdige)
+    could otherwise backdate it or record it in the other parent's name."""
     ouder = auth(settings, add_burger(app, casus["id"], "burger-moeder", CasusRol.OUDER))
-    give_consent(client, casus, ouder, ["huisarts"], date.today())
-    assert add(client, casus, "huub").status_code == 201
-    [event] = joined(client, casus)
-    assert event["kenmerken"]["basis"] == "toestemming"
+    plan = client.get(f"{casus['url']}/handreiking", headers=ouder).json()
+    inhoud = plan["inhoud"]
+    inhoud["afstemming"] = {
+        "toestemmingen": [
+            {"gegeven_door": "Vader", "datum": "2026-01-01", "organisatietypen": ["huisarts"]}
+        ]
+    }
+    refused = client.put(
+        f"{casus['url']}/handreiking",
+        json={"inhoud": inhoud},
+        headers={**ouder, "If-Match": f'"{plan["revisie"]}"'},
+    )
+    assert refused.status_code == 403
+    assert refused.json()["errors"][0]["pad"].startswith("afstemming.toestemmingen")
+    assert add(client, casus, "huub").status_code == 422
 
 
 def test_a_handover_to_someone_not_yet_on_the_casus_needs_the_same(

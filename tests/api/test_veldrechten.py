@@ -159,3 +159,18 @@ def test_own_words_follow_the_same_revision_and_conflict_rules(
         revisie + 1,
     )
     assert after.status_code == 409 and after.json()["code"] == "casus_afgesloten"
+
+
+def test_a_stale_own_words_save_is_a_conflict_not_a_refusal(
+    client: TestClient, app: Any, settings: Settings, casus: dict[str, Any]
+) -> None:
+    """Against a plan someone else saved meanwhile, the ouder's save would seem to undo their
+    change: it must be the ordinary conflict (412, nothing lost), not a 403 that blames them."""
+    ouder = actor_with(client, app, settings, casus, CasusRol.OUDER)
+    revisie, inhoud = current(client, casus)
+    professional = with_value(inhoud, "situatie.zorgen", "Door de regievoerder")
+    assert save(client, casus["regie"], casus["id"], professional, revisie).status_code == 200
+    mine = with_value(inhoud, "situatie.hulpvraag_ouders", "Wij willen rust.")
+    stale = save(client, ouder, casus["id"], mine, revisie)
+    assert stale.status_code == 412, stale.text
+    assert stale.json()["revisie"] == revisie + 1

@@ -224,7 +224,7 @@ def test_ouders_and_the_jeugdige_read_and_change_only_their_own_words() -> None:
     policy = load_policy(REAL)
     for rol, van in ((CasusRol.OUDER, "ouders"), (CasusRol.JEUGDIGE, "jeugdige")):
         assert policy.casusrollen[rol] == {Actie.CASUS_LEZEN, Actie.TOEGANGSLOG_LEZEN}
-        assert policy.veldrechten[rol] == {van, "toestemming"}
+        assert policy.veldrechten[rol] == {van}
     formulier = load_formulieren(None, "twente-2020.1")["twente-2020.1"]
     for marks in policy.veldrechten.values():
         for mark in marks:

@@ -80,3 +80,18 @@ def test_a_betrokkene_neither_sees_nor_opens_the_invitations(app: Any, casus: st
         data={"csrf_token": csrf, "rol": "ouder", "naam": "X", "email": adres()},
     )
     assert tried.status_code == 403
+
+
+def test_an_invitation_whose_mail_cannot_go_out_is_not_stored(
+    app: Any, settings: Settings, casus: str
+) -> None:
+    browser, csrf = sign_in(app, "anna")
+    app.state.settings = settings.model_copy(
+        update={"env": "production", "publieke_url": "https://regie.example.nl/"}
+    )
+    url = f"/casussen/{casus}/uitnodigingen"
+    data = {"csrf_token": csrf, "rol": "ouder", "naam": "Opa Jan", "email": adres()}
+    refused = browser.post(url, data=data)
+    assert refused.status_code == 503, refused.text
+    assert "REGIE_SMTP_HOST" in refused.text and 'value="Opa Jan"' in refused.text
+    assert "Er is nog niemand uitgenodigd" in refused.text

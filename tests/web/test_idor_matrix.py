@@ -83,9 +83,6 @@ VERZOEKEN: dict[tuple[str, str], tuple[Verzoek, ...]] = {
     ),
     ("POST", S + "/uitnodigingen/{deelname_id}/intrekken"): (Verzoek({}),),
     ("POST", S + "/plan"): (Verzoek({"basis": "3"}),),
-    ("POST", S + "/plan/toestemming"): (
-        Verzoek({"basis": "3", "gegeven_door": "Moeder", "organisatietypen": "huisarts"}),
-    ),
 }
 CASES = cases(WEB_ROUTES, VERZOEKEN)
 PER_ROUTE = [pytest.param(*c, id=case_id(*c)) for c in CASES]

@@ -1,8 +1,8 @@
-"""Consent and legal ground in the browser: the betrokkenen form, the handover form, and an
-ouder recording consent on their plan page."""
+"""Consent and legal ground in the browser: the betrokkenen form and the timeline."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.enums import OrganisatieType
+from tests.api.test_toestemming import give_consent
 from tests.factories import auth, make_account, new_casus
-from tests.web.test_plan_pages import signed_in_guest
 from tests.web.test_steps import sign_in
 
 
@@ -41,26 +41,13 @@ def test_the_betrokkenen_form_asks_on_what_ground_and_says_what_is_missing(
     assert "(grondslag: wettelijke taak)" in tijdlijn.text
 
 
-def test_an_ouder_records_consent_on_the_plan_and_then_the_huisarts_may_join(
-    client: TestClient, app: Any, settings: Settings, casus: dict[str, Any]
+def test_consent_recorded_in_step_6_lets_the_huisarts_join_and_the_timeline_says_so(
+    client: TestClient, app: Any, casus: dict[str, Any]
 ) -> None:
-    browser, csrf = signed_in_guest(client, app, settings, casus)
-    plan = browser.get(f"/casussen/{casus['id']}/plan")
-    assert "Toestemming geven" in plan.text and 'value="huisarts"' in plan.text
-    revisie = client.get(f"{casus['url']}/handreiking", headers=casus["anna"]).json()["revisie"]
-    url = f"/casussen/{casus['id']}/plan/toestemming"
-    form = {"csrf_token": csrf, "basis": str(revisie), "gegeven_door": "Petra"}
-    empty = browser.post(url, data=form)
-    assert empty.status_code == 422 and "Kies minstens één soort organisatie" in empty.text
-    assert 'value="Petra"' in empty.text
-    given = browser.post(url, data={**form, "organisatietypen": ["huisarts", "onderwijs"]})
-    assert given.status_code == 303, given.text
-    joined = client.post(
-        f"{casus['url']}/betrokkenen",
-        json={"gebruikersnaam": "huub", "rol": "volger"},
-        headers=casus["anna"],
-    )
-    assert joined.status_code == 201, joined.text
-    anna, _ = sign_in(app, "anna")
-    tijdlijn = anna.get(f"/casussen/{casus['id']}/tijdlijn")
+    give_consent(client, casus, casus["anna"], ["huisarts"], date.today() - timedelta(days=1))
+    browser, csrf = sign_in(app, "anna")
+    url = f"/casussen/{casus['id']}/betrokkenen"
+    form = {"csrf_token": csrf, "gebruikersnaam": "huub", "rol": "volger", "grondslag": ""}
+    assert browser.post(url, data=form).status_code == 303
+    tijdlijn = browser.get(f"/casussen/{casus['id']}/tijdlijn")
     assert "(met toestemming van" in tijdlijn.text
