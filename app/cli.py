@@ -128,7 +128,7 @@ def token(gebruikersnaam: str) -> None:
         raise typer.Exit(2)
     try:
         with unit_of_work(_engine()) as session:
-            load_actor(session, gebruikersnaam)
+            load_actor(session, gebruikersnaam, burger=True)
         typer.echo(issue_dev_token(settings, gebruikersnaam))
     except NietGeauthenticeerd:
         typer.echo(f"Onbekend of inactief account: {gebruikersnaam}", err=True)

@@ -88,7 +88,7 @@ def actor_from_token(request: Request, uow: UnitOfWork, token: str) -> Actor:
     state = request.app.state
     claims = verify_claims(token, state.keyset, state.settings)
     request.state.sessie_verloopt = claims["exp"]
-    actor = load_actor(uow.session, claims["sub"])
+    actor = load_actor(uow.session, claims["sub"], burger=state.settings.is_dev)
     uow.audit.identify(actor)
     return actor
 

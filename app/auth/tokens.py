@@ -112,9 +112,16 @@ def as_actor(rij: Sequence[Any]) -> Actor:
     )
 
 
-def load_actor(session: Session, gebruikersnaam: str) -> Actor:
-    """The active account named by a verified token; an unknown or inactive one is refused."""
+def load_actor(session: Session, gebruikersnaam: str, *, burger: bool = False) -> Actor:
+    """The active account named by a verified token; an unknown or inactive one is refused.
+
+    An invited ouder or jeugdige (no organisation) signs in only with their invitation, never
+    by name through the organisation's identity provider: unless `burger` (dev tokens), such
+    an account is refused like an unknown one, whatever a provider's user happens to be called.
+    """
     query = active_actors().where(col(Account.gebruikersnaam) == gebruikersnaam)
+    if not burger:
+        query = query.where(col(Account.organisatie_id).is_not(None))
     row = session.execute(query).first()
     if row is None:
         raise NietGeauthenticeerd("Het token is ongeldig.")

@@ -25,8 +25,9 @@ from app.config import Settings
 from app.db import unit_of_work, utcnow
 from app.deelname import service
 from app.deelname.models import Uitnodiging
+from app.enums import CasusRol
 from app.links import token_hash
-from tests.factories import add_role, auth, make_account, new_casus
+from tests.factories import add_burger, add_role, auth, make_account, new_casus
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 LINK = re.compile(r"http://testserver/uitnodiging/([A-Za-z0-9_-]+)")
@@ -341,3 +342,19 @@ def test_production_without_a_mail_server_refuses_to_invite(
     assert response.status_code == 503 and response.json()["code"] == "niet_ingericht"
     with Session(app.state.engine) as session:
         assert session.exec(select(Uitnodiging)).all() == []
+
+
+def test_outside_dev_an_ouder_is_never_signed_in_by_name(
+    app: Any, settings: Settings, casus: dict[str, Any]
+) -> None:
+    """Only the invitation lets an ouder in: a token (or an identity provider's user) that
+    happens to carry their account name is refused like an unknown one."""
+    naam = add_burger(app, casus["id"], "burger-" + "a" * 32, CasusRol.OUDER)
+    token = auth(settings, naam)
+    app.state.settings = settings.model_copy(
+        update={"env": "production", "publieke_url": "https://regie.example.nl/"}
+    )
+    with TestClient(app) as client:
+        refused = client.get(casus["url"], headers=token)
+        assert refused.status_code == 401 and refused.json()["code"] == "niet_geauthenticeerd"
+        assert client.get(casus["url"], headers=casus["anna"]).status_code == 200
