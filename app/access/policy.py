@@ -114,12 +114,7 @@ def _field_rights(path: Path, raw: Any) -> dict[CasusRol, frozenset[str]]:
     """`veldrechten`: casus role -> the `van:` marks of the fields it may change."""
     if not isinstance(raw, dict):
         raise PolicyFout(f"toegangsbeleid {path}: 'veldrechten' moet een mapping zijn")
-    known = {r.value for r in CasusRol}
-    unknown = set(raw) - known
-    if unknown:
-        raise PolicyFout(
-            f"toegangsbeleid {path}: onbekende rol(len) in veldrechten: {sorted(unknown, key=str)}"
-        )
+    _no_unknown_roles(path, raw, {r.value for r in CasusRol}, "veldrechten")
     rights = {}
     for rol, marks in raw.items():
         if not isinstance(marks, list) or not all(
@@ -132,17 +127,21 @@ def _field_rights(path: Path, raw: Any) -> dict[CasusRol, frozenset[str]]:
     return rights
 
 
+def _no_unknown_roles(path: Path, raw: dict[Any, Any], known: set[str], where: str) -> None:
+    unknown = set(raw) - known
+    if unknown:
+        raise PolicyFout(
+            f"toegangsbeleid {path}: onbekende rol(len) in {where}: {sorted(unknown, key=str)}"
+        )
+
+
 def _roles(
     path: Path, raw: Any, rollen: type[R], toegestaan: frozenset[Actie], where: str
 ) -> dict[R, frozenset[Actie]]:
     if not isinstance(raw, dict):
         raise PolicyFout(f"toegangsbeleid {path}: '{where}' ontbreekt of is geen mapping")
     known = {r.value for r in rollen}
-    unknown = set(raw) - known
-    if unknown:
-        raise PolicyFout(
-            f"toegangsbeleid {path}: onbekende rol(len) in {where}: {sorted(unknown, key=str)}"
-        )
+    _no_unknown_roles(path, raw, known, where)
     missing = known - set(raw)
     if missing:
         raise PolicyFout(
