@@ -197,7 +197,8 @@ def _tafels(
             nieuw = http.post("/api/v1/casussen", json=casus_in, headers=mensen[0])
             casus = _ok(nieuw, 201).json()["id"]
             for naam in namen[1:]:
-                rol = {"gebruikersnaam": naam, "rol": "betrokkene"}
+                # The generated plan's consent need not cover this organisation: a ground does.
+                rol = {"gebruikersnaam": naam, "rol": "betrokkene", "grondslag": "wettelijke_taak"}
                 _ok(http.post(f"/api/v1/casussen/{casus}/betrokkenen", json=rol, headers=mensen[0]))
             huidig = _ok(http.get(REGIE_PAD.format(casus), headers=mensen[0]))
             body = Kant(REGIE_PAD, True).body(document)

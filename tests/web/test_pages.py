@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from app.audit.models import AuditGebeurtenis
 from app.config import Settings
 from app.db import unit_of_work
-from tests.factories import add_role, auth, make_account, new_casus, save
+from tests.factories import GRONDSLAG, add_role, auth, make_account, new_casus, save
 from tests.web.test_steps import sign_in
 
 MAIN = re.compile(r"<main.*?</main>", re.DOTALL)
@@ -116,6 +116,7 @@ def test_add_and_remove_a_betrokkene_through_the_forms(
             "gebruikersnaam": "karin",
             "rol": "betrokkene",
             "functietitel": "Jeugdconsulent",
+            "grondslag": GRONDSLAG,
         },
     )
     assert added.status_code == 303
