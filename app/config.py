@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     vragenlijst_geldig_dagen: int = Field(default=30, ge=1, le=365)
     # An invitation's link for ouders/jeugdige works once, within this many hours.
     uitnodiging_geldig_uren: int = Field(default=72, ge=1, le=24 * 14)
+    # A new link for an invitee coming back (their code still opens it) works this long.
+    terugkeer_geldig_minuten: int = Field(default=30, ge=5, le=24 * 60)
     # Outgoing e-mail (invitations). Without a host, dev writes each message to
     # <data_dir>/postbus; production refuses to invite until a host is set.
     smtp_host: str | None = None

@@ -22,10 +22,10 @@ REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
 LOGGERS = ("regie", "uvicorn", "uvicorn.access", "uvicorn.error")
 JSON_FIELDS = "{asctime}{levelname}{name}{message}{request_id}"
 
-# An ouder's personal links are /vragenlijst/<token> and /uitnodiging/<token>: whoever has the
-# token can answer (or, with the code, get in), so it is as secret as a password. (The
-# professionals' /vragenlijsten/<uuid> is no secret.)
-_LINK_TOKEN = re.compile(r"(/vragenlijst/|/uitnodiging/)[^/?#\s\"']+")
+# An ouder's personal links are /vragenlijst/<token>, /uitnodiging/<token> and
+# /terugkomen/<token>: whoever has the token can answer (or, with the code, get in), so it is
+# as secret as a password. (The professionals' /vragenlijsten/<uuid> is no secret.)
+_LINK_TOKEN = re.compile(r"(/vragenlijst/|/uitnodiging/|/terugkomen/)[^/?#\s\"']+")
 VERBORGEN = "…"
 
 

@@ -38,6 +38,7 @@ from app.web import onderzoek_pages as web_onderzoek
 from app.web import pages as web_pages
 from app.web import plan_pages as web_plan
 from app.web import regie_pages as web_regie
+from app.web import terugkeer_pages as web_terugkeer
 from app.web import vragenlijst_pages as web_vragenlijst
 from app.web.errors import render_error
 from app.web.session import session_secret
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_beheer.router)
     app.include_router(web_vragenlijst.router)
     app.include_router(web_deelname.router)
+    app.include_router(web_terugkeer.router)
     app.include_router(web_plan.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_handlers(app)

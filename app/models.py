@@ -4,7 +4,7 @@ from app.accounts.models import Account, Organisatie
 from app.audit.models import AuditGebeurtenis, AuditKeten
 from app.auth.sessies import Sessie
 from app.casus.models import Casus, Rol
-from app.deelname.models import Uitnodiging
+from app.deelname.models import Terugkeerlink, Uitnodiging
 from app.handreiking.models import Mdo, Revisie
 from app.rate_limit import Aanvraagteller
 from app.regie.models import Overdracht
@@ -23,6 +23,7 @@ __all__ = [
     "Revisie",
     "Rol",
     "Sessie",
+    "Terugkeerlink",
     "Uitnodiging",
     "VragenlijstAntwoord",
     "VragenlijstUitnodiging",

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+import time
 import uuid
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -37,7 +39,7 @@ class Map:
 
     def verstuur(self, bericht: EmailMessage) -> None:
         self.map.mkdir(parents=True, exist_ok=True)
-        naam = f"{uuid.uuid1().hex}.eml"
+        naam = f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.eml"
         (self.map / naam).write_bytes(bytes(bericht))
 
 
@@ -81,6 +83,7 @@ def uitnodigingsmail(
     afzender_naam: str,
     link: str,
     uitnodiging: Uitnodiging,
+    terugkomen: str,
 ) -> EmailMessage:
     """The invitation in plain words (B1): what it is, what to do, that the code comes apart."""
     tot = uitnodiging.verloopt_op.astimezone(_NL)
@@ -96,7 +99,31 @@ def uitnodigingsmail(
         "Zo komt u erin:\n"
         f"1. Open deze link: {link}\n"
         "2. Vul de code in. U krijgt de code van de hulpverlener zelf, niet per e-mail.\n\n"
-        f"De link werkt één keer, tot {tot:%d-%m-%Y} om {tot:%H:%M}.\n"
+        f"De link werkt één keer, tot {tot:%d-%m-%Y} om {tot:%H:%M}.\n\n"
+        "Bewaar de code. Later weer naar het plan? Ga naar "
+        f"{terugkomen} en vul dit e-mailadres in. U krijgt dan een nieuwe link.\n\n"
         "Heeft u deze e-mail niet verwacht? Dan hoeft u niets te doen.\n"
+    )
+    return bericht
+
+
+def terugkeermail(settings: Settings, aan: str, link: str, verloopt_op: datetime) -> EmailMessage:
+    """A new link for someone who was let in before; it names no child, casus or person (the
+    mailbox may be shared), and says the code is the one they already have."""
+    tot = verloopt_op.astimezone(_NL)
+    bericht = EmailMessage()
+    bericht["From"] = settings.mail_afzender
+    bericht["To"] = aan
+    bericht["Subject"] = "Uw nieuwe link naar het plan in Regie"
+    bericht["Message-ID"] = make_msgid(domain="regie")
+    bericht.set_content(
+        "Hallo,\n\n"
+        "U vroeg om een nieuwe link naar het plan voor uw gezin in Regie.\n\n"
+        "Zo komt u erin:\n"
+        f"1. Open deze link: {link}\n"
+        "2. Vul dezelfde code in als de eerste keer. Die code kreeg u van de hulpverlener.\n\n"
+        f"De link werkt één keer, tot {tot:%d-%m-%Y} om {tot:%H:%M}.\n"
+        "Heeft u zelf geen nieuwe link gevraagd? Dan hoeft u niets te doen. Zonder uw code "
+        "kan niemand met deze link iets.\n"
     )
     return bericht

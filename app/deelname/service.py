@@ -57,6 +57,11 @@ def _normal(code: str) -> str:
     return _CODE.sub("", code.upper())[:32]
 
 
+def email_index(keyring: KeyRing, email: str) -> str:
+    """The address as a keyed hash, the same however it was capitalised or padded."""
+    return keyring.blind_index(f"uitnodiging-email|{email.strip().lower()}")
+
+
 def _new_code() -> str:
     return "".join(secrets.choice(_TEKENS) for _ in range(8))
 
@@ -95,6 +100,7 @@ def invite(
         rol=data.rol,
         naam=kluis.seal_text(casus_id, NAAM, data.naam) or "",
         email=kluis.seal_text(casus_id, EMAIL, data.email) or "",
+        email_index=email_index(ctx.keyring, data.email),
         token_hash=token_hash(token),
         code_hash="",
         uitgenodigd_door_id=ctx.actor.account_id,
@@ -103,10 +109,13 @@ def invite(
     )
     uitnodiging.code_hash = _code_hash(ctx.keyring, uitnodiging.id, code)
     link = publieke_link(ctx.settings, base_url, f"uitnodiging/{token}")
+    terugkomen = publieke_link(ctx.settings, base_url, "terugkomen")
     # Sent before anything is stored: an e-mail that cannot go out leaves no invitation behind
     # (whoever catches the error keeps a clean transaction).
     postbus.verstuur(
-        uitnodigingsmail(ctx.settings, data.email, data.naam, ctx.actor.naam, link, uitnodiging)
+        uitnodigingsmail(
+            ctx.settings, data.email, data.naam, ctx.actor.naam, link, uitnodiging, terugkomen
+        )
     )
     ctx.session.add(uitnodiging)
     ctx.session.flush()
@@ -230,30 +239,14 @@ def accept(link: Linkverzoek, token: str, code: str) -> Toegelaten | VerkeerdeCo
     """Let the invitee in when the code matches; count a wrong one (and block after
     MAX_POGINGEN). A wrong code is returned, not raised: its count must be committed."""
     uitnodiging = _usable(link, token, "deelnemer.aanmelden", lock=True)
-    verwacht = uitnodiging.code_hash
-    if not hmac.compare_digest(verwacht, _code_hash(link.keyring, uitnodiging.id, _normal(code))):
+    if not code_matches(link.keyring, uitnodiging, code):
         uitnodiging.mislukte_pogingen += 1
         link.session.add(uitnodiging)
         event = link.audit.pending[-1]
         event.uitkomst = Uitkomst.GEWEIGERD.value
         event.kenmerken = {**event.kenmerken, "code": "verkeerde_code"}
         return VerkeerdeCode(max(0, MAX_POGINGEN - uitnodiging.mislukte_pogingen))
-    account = Account(
-        gebruikersnaam=f"burger-{uuid.uuid4().hex}",
-        naam=ROLNAMEN[uitnodiging.rol],
-        organisatie_id=None,
-        systeemrollen=[],
-    )
-    link.session.add(account)
-    link.session.flush()
-    link.session.add(
-        Rol(
-            casus_id=uitnodiging.casus_id,
-            account_id=account.id,
-            rol=uitnodiging.rol,
-            toegevoegd_door_id=uitnodiging.uitgenodigd_door_id,
-        )
-    )
+    account = _account_for(link.session, uitnodiging)
     uitnodiging.gebruikt_op, uitnodiging.account_id = utcnow(), account.id
     link.session.add(uitnodiging)
     link.session.flush()
@@ -262,6 +255,63 @@ def accept(link: Linkverzoek, token: str, code: str) -> Toegelaten | VerkeerdeCo
     event = link.audit.pending[-1]
     event.account_id, event.gebruikersnaam = account.id, account.gebruikersnaam
     return Toegelaten(account.id, uitnodiging.casus_id)
+
+
+def code_matches(keyring: KeyRing, uitnodiging: Uitnodiging, code: str) -> bool:
+    """Whether `code` is this invitation's, however the person spaced or capitalised it."""
+    verwacht = _code_hash(keyring, uitnodiging.id, _normal(code))
+    return hmac.compare_digest(uitnodiging.code_hash, verwacht)
+
+
+def _account_for(session: Session, uitnodiging: Uitnodiging) -> Account:
+    """The invitee's account, with an active role on the casus.
+
+    Invited again (the code was lost, a link expired, the role had ended), the same person
+    keeps the same account: one name in the toegangslog, one set of answers, and no second
+    role beside the first. The same person is the same address, role and casus.
+    """
+    eerder = _earlier_account(session, uitnodiging)
+    account = eerder or Account(
+        gebruikersnaam=f"burger-{uuid.uuid4().hex}",
+        naam=ROLNAMEN[uitnodiging.rol],
+        organisatie_id=None,
+        systeemrollen=[],
+    )
+    session.add(account)
+    session.flush()
+    actief = session.exec(
+        select(Rol.id).where(
+            Rol.casus_id == uitnodiging.casus_id,
+            Rol.account_id == account.id,
+            col(Rol.tot).is_(None),
+        )
+    ).first()
+    if actief is None:
+        session.add(
+            Rol(
+                casus_id=uitnodiging.casus_id,
+                account_id=account.id,
+                rol=uitnodiging.rol,
+                toegevoegd_door_id=uitnodiging.uitgenodigd_door_id,
+            )
+        )
+    return account
+
+
+def _earlier_account(session: Session, uitnodiging: Uitnodiging) -> Account | None:
+    if uitnodiging.email_index is None:
+        return None
+    return session.exec(
+        select(Account)
+        .join(Uitnodiging, col(Uitnodiging.account_id) == col(Account.id))
+        .where(
+            Uitnodiging.casus_id == uitnodiging.casus_id,
+            Uitnodiging.email_index == uitnodiging.email_index,
+            Uitnodiging.rol == uitnodiging.rol,
+            col(Account.actief),
+        )
+        .order_by(col(Uitnodiging.gebruikt_op).desc())
+    ).first()
 
 
 def _usable(link: Linkverzoek, token: str, handeling: str, *, lock: bool) -> Uitnodiging:

@@ -77,6 +77,9 @@ HANDELINGEN = {
     "deelnemer.intrekken": "Uitnodiging ingetrokken",
     "deelnemer.link_openen": "Uitnodiging geopend",
     "deelnemer.aanmelden": "Met de uitnodiging aangemeld",
+    "deelnemer.terugkeer_aanvragen": "Nieuwe link gevraagd om terug te komen",
+    "deelnemer.terugkeer_openen": "Nieuwe link geopend",
+    "deelnemer.terugkomen": "Met een nieuwe link aangemeld",
     "uitnodigingen.lezen": "Uitnodigingen bekeken",
 }
 UITKOMSTEN = {"toegestaan": "Toegestaan", "geweigerd": "Geweigerd", "mislukt": "Mislukt"}

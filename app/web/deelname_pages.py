@@ -8,10 +8,12 @@ log line (app/logs.py masks it); the form posts back to its own address.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
+from starlette.datastructures import FormData
 
 from app.access.service import casus_rights
 from app.auth import sessies
@@ -23,7 +25,7 @@ from app.deps import UnitOfWork, UowDep
 from app.errors import Conflict, NietGevonden, NietIngericht, RegieFout, Verlopen
 from app.rate_limit import LINK
 from app.web.deps import Csrf, PostedForm, WebCtx, end_previous_session
-from app.web.session import CSRF_FIELD, csrf_valid, start_session
+from app.web.session import CSRF_FIELD, csrf_valid, remember_invitee, start_session
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -120,53 +122,69 @@ def withdraw(casus_id: uuid.UUID, deelname_id: uuid.UUID, ctx: WebCtx) -> Respon
 
 # The invitee -----------------------------------------------------------------------------------
 
+Aanmelder = Callable[[service.Linkverzoek, str, str], service.Toegelaten | service.VerkeerdeCode]
 
-def _link(request: Request, uow: UnitOfWork) -> service.Linkverzoek:
+
+def link_request(request: Request, uow: UnitOfWork) -> service.Linkverzoek:
     state = request.app.state
     return service.Linkverzoek(uow.session, uow.audit, state.keyring, state.settings)
 
 
-def _code_page(request: Request, *, fout: str | None = None, status: int = 200) -> Response:
-    return render(request, "deelname/code.html", {"fout": fout}, status=status)
+def code_page(
+    request: Request, *, terug: bool = False, fout: str | None = None, status: int = 200
+) -> Response:
+    return render(request, "deelname/code.html", {"fout": fout, "terug": terug}, status=status)
 
 
-def _gone(request: Request, exc: RegieFout) -> Response:
+def gone(request: Request, exc: RegieFout, *, terug: bool = False) -> Response:
     """A plain-Dutch page for a link that does not work (404) or no longer works (410)."""
     reden = exc.extra.get("reden", "onbekend") if isinstance(exc, Verlopen) else "onbekend"
-    return render(request, "deelname/weg.html", {"reden": reden}, status=exc.status)
+    return render(request, "deelname/weg.html", {"reden": reden, "terug": terug}, status=exc.status)
 
 
-@router.get("/uitnodiging/{token}", dependencies=[LINK])
-def code_form(request: Request, token: str, uow: UowDep) -> Response:
-    try:
-        service.check_link(_link(request, uow), token)
-    except (NietGevonden, Verlopen) as exc:
-        return _gone(request, exc)
-    return _code_page(request)
-
-
-@router.post("/uitnodiging/{token}", dependencies=[LINK])
-def accept(request: Request, token: str, uow: UowDep, form: PostedForm) -> Response:
-    """The code opens a session for the invitee's new account, scoped by its one role."""
+def enter_with_code(
+    request: Request,
+    token: str,
+    uow: UnitOfWork,
+    form: FormData,
+    aanmelder: Aanmelder,
+    *,
+    terug: bool = False,
+) -> Response:
+    """The code opens a session for the invitee's account, scoped by its one role; the same
+    for a first invitation and for a link to come back."""
     if not csrf_valid(request, str(form.get(CSRF_FIELD) or "")):
-        return _code_page(request, fout=_VERLOPEN_FORMULIER, status=400)
+        return code_page(request, terug=terug, fout=_VERLOPEN_FORMULIER, status=400)
     code = str(form.get("code") or "")
     if not code.strip():
-        return _code_page(
-            request, fout="Vul de code in die u van de hulpverlener kreeg.", status=400
-        )
+        return code_page(request, terug=terug, fout=_GEEN_CODE, status=400)
     try:
-        uitkomst = service.accept(_link(request, uow), token, code)
+        uitkomst = aanmelder(link_request(request, uow), token, code)
     except (NietGevonden, Verlopen) as exc:
-        return _gone(request, exc)
+        return gone(request, exc, terug=terug)
     if isinstance(uitkomst, service.VerkeerdeCode):
-        return _code_page(request, fout=_wrong(uitkomst.over), status=400)
+        return code_page(request, terug=terug, fout=_wrong(uitkomst.over, terug), status=400)
     response = RedirectResponse(f"/casussen/{uitkomst.casus_id}/plan", status_code=303)
     end_previous_session(request, uow)
     settings = request.app.state.settings
     geheim = sessies.begin(uow.session, settings, uitkomst.account_id, "link")
     start_session(request, response, geheim)
+    remember_invitee(request, response)
     return response
+
+
+@router.get("/uitnodiging/{token}", dependencies=[LINK])
+def code_form(request: Request, token: str, uow: UowDep) -> Response:
+    try:
+        service.check_link(link_request(request, uow), token)
+    except (NietGevonden, Verlopen) as exc:
+        return gone(request, exc)
+    return code_page(request)
+
+
+@router.post("/uitnodiging/{token}", dependencies=[LINK])
+def accept(request: Request, token: str, uow: UowDep, form: PostedForm) -> Response:
+    return enter_with_code(request, token, uow, form, service.accept)
 
 
 _GEEN_CODE = "Vul de code in die u van de hulpverlener kreeg."
@@ -176,7 +194,9 @@ _VERLOPEN_FORMULIER = (
 )
 
 
-def _wrong(over: int) -> str:
+def _wrong(over: int, terug: bool) -> str:
+    if over == 0 and terug:
+        return "De code klopt niet. De link is nu geblokkeerd. Vraag een nieuwe link aan."
     if over == 0:
         return (
             "De code klopt niet. De link is nu geblokkeerd. "

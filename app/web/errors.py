@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from app.errors import Probleem
 from app.web.forms import COUNT_SUFFIX
 from app.web.handreiking import SAVE_KEY_FIELD
-from app.web.session import CSRF_FIELD
+from app.web.session import CSRF_FIELD, DEELNEMER_COOKIE
 from app.web.templating import render
 
 _TECHNICAL = {CSRF_FIELD, "basis", "mdo", "actie", SAVE_KEY_FIELD}
@@ -27,6 +27,8 @@ async def render_error(request: Request, fout: Probleem) -> Response:
         return JSONResponse({"status": fout.code}, status_code=fout.status)
     if fout.status == 401:
         if request.method == "GET":
+            if request.cookies.get(DEELNEMER_COOKIE):
+                return RedirectResponse("/terugkomen", status_code=303)
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/aanmelden?volgende={quote(target)}", status_code=303)
         return await _kept_input(request, fout, titel="Uw sessie is verlopen", aanmelden=True)

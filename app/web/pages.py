@@ -15,6 +15,7 @@ from app.auth import sessies
 from app.auth.tokens import load_actor
 from app.casus import service as casus_service
 from app.casus.schemas import CasusCreate, Zoekvraag
+from app.context import Actor
 from app.db import INT4_MAX
 from app.deps import UnitOfWork, UowDep
 from app.errors import NietGeauthenticeerd, NietGevonden, Validatiefout
@@ -79,24 +80,32 @@ def sign_out(request: Request, uow: UowDep) -> Response:
     With OIDC the next page offers to sign out at the provider too.
     """
     geheim = session_cookie(request)
+    actor = _record_sign_out(uow, geheim) if geheim else None
     if geheim:
-        _record_sign_out(uow, geheim)
         sessies.end(uow.session, geheim)
-    target = "/afgemeld" if oidc.provider(request) is not None else "/aanmelden"
-    response = RedirectResponse(target, status_code=303)
+    response = RedirectResponse(_after_sign_out(request, actor), status_code=303)
     end_session(response)
     oidc.end_flow(response)
     return response
 
 
-def _record_sign_out(uow: UnitOfWork, geheim: str) -> None:
+def _after_sign_out(request: Request, actor: Actor | None) -> str:
+    """An invited ouder or jeugdige comes back by a new link; a professional signs in again,
+    after the chance to sign out at their provider too."""
+    if actor is not None and actor.organisatie is None:
+        return "/terugkomen"
+    return "/afgemeld" if oidc.provider(request) is not None else "/aanmelden"
+
+
+def _record_sign_out(uow: UnitOfWork, geheim: str) -> Actor | None:
     """Name who signed out in the audit trail; a session already ended has nothing to record."""
     try:
         actor, _ = sessies.actor(uow.session, geheim)
     except NietGeauthenticeerd:
-        return
+        return None
     uow.audit.identify(actor)
     uow.audit.record("afmelden", Uitkomst.TOEGESTAAN)
+    return actor
 
 
 @router.get("/afgemeld")

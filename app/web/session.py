@@ -15,6 +15,9 @@ from app.config import Settings
 SESSION_COOKIE = "regie_sessie"
 CSRF_COOKIE = "regie_csrf"
 CSRF_FIELD = "csrf_token"
+# Set when an invited ouder or jeugdige signs in; it holds no identity, only where to send
+# this browser once its session has ended: to a new link (/terugkomen), not /aanmelden.
+DEELNEMER_COOKIE = "regie_deelnemer"
 MAX_COOKIE = 100  # a session cookie is 43 characters; anything long is not one of ours
 
 
@@ -100,3 +103,16 @@ def session_cookie(request: Request) -> str | None:
 
 def end_session(response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+def remember_invitee(request: Request, response: Response) -> None:
+    """This browser's person comes back by a new link (see DEELNEMER_COOKIE)."""
+    response.set_cookie(
+        DEELNEMER_COOKIE,
+        "1",
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request),
+        path="/",
+        max_age=365 * 24 * 3600,
+    )

@@ -54,11 +54,17 @@ PAGES = [
     ("uitnodigingen", "a.jansen", "/casussen/{sem}/uitnodigingen"),
     ("plan-eenvoudig", "a.jansen", "/casussen/{sem}/plan"),
     ("uitnodiging-link-onbekend", None, "/uitnodiging/bestaat-niet"),
+    ("terugkomen", None, "/terugkomen"),
+    ("terugkomen-link-onbekend", None, "/terugkomen/bestaat-niet"),
 ]
 
 
 # Pages that answer with an error status on purpose, still as a full, accessible page.
-STATUS = {"/vragenlijst/bestaat-niet": 404, "/uitnodiging/bestaat-niet": 404}
+STATUS = {
+    "/vragenlijst/bestaat-niet": 404,
+    "/uitnodiging/bestaat-niet": 404,
+    "/terugkomen/bestaat-niet": 404,
+}
 
 
 @pytest.mark.parametrize(
@@ -130,16 +136,58 @@ def test_an_invitation_is_accessible_from_sending_to_signing_in(
     assert_accessible(ouder, "het plan als ouder")
 
 
-def _link_in_mail(live: Live, aan: str) -> str:
-    """The link in the one message the app wrote to `aan` in its dev postbus folder."""
-    for pad in (live.settings.data_dir / "postbus").glob("*.eml"):
+def test_an_invitee_saves_own_words_signs_out_and_comes_back(open_as: OpenAs, live: Live) -> None:
+    """On a phone: the ouder writes in their own words and saves; signs out and lands on the
+    page to come back; asks a new link and opens it with the same code."""
+    aan = f"ouder-{uuid.uuid4().hex[:10]}@example.nl"
+    with live.api("a.jansen") as api:
+        nieuw = api.post(
+            f"/api/v1/casussen/{live.sem}/uitnodigingen",
+            json={"rol": "ouder", "naam": "Petra de Vries", "email": aan},
+        )
+    assert nieuw.status_code == 201, nieuw.text
+    code = nieuw.json()["code"]
+    ouder = open_as(None)
+    ouder.set_viewport_size({"width": 375, "height": 740})
+    ouder.goto(_link_in_mail(live, aan))
+    ouder.get_by_label("Code").fill(code)
+    ouder.get_by_role("button", name="Verder").click()
+    expect(ouder).to_have_url(re.compile(f"/casussen/{live.sem}/plan$"))
+    woorden = f"We willen rust in huis ({uuid.uuid4().hex[:6]})."
+    ouder.locator("#veld-situatie-hulpvraag_ouders").fill(woorden)
+    ouder.get_by_role("button", name="Opslaan").click()
+    expect(ouder.get_by_role("status")).to_contain_text("Uw woorden zijn opgeslagen")
+    expect(ouder.locator("#veld-situatie-hulpvraag_ouders")).to_have_value(woorden)
+    assert_accessible(ouder, "eigen woorden opgeslagen")
+
+    ouder.get_by_role("button", name="Afmelden").click()
+    expect(ouder).to_have_url(re.compile("/terugkomen$"))
+    assert_accessible(ouder, "weer naar uw plan")
+    ouder.get_by_role("button", name="Stuur mij een nieuwe link").click()
+    expect(ouder.get_by_role("alert")).to_contain_text("Vul een geldig e-mailadres in")
+    assert_accessible(ouder, "weer naar uw plan met fout")
+    ouder.get_by_label("Uw e-mailadres").fill(aan)
+    ouder.get_by_role("button", name="Stuur mij een nieuwe link").click()
+    expect(ouder.get_by_role("status")).to_contain_text("Hoort dit e-mailadres")
+    assert_accessible(ouder, "nieuwe link gevraagd")
+    ouder.goto(_link_in_mail(live, aan, "terugkomen"))
+    assert_accessible(ouder, "code invullen bij terugkomen")
+    ouder.get_by_label("Code").fill(code)
+    ouder.get_by_role("button", name="Verder").click()
+    expect(ouder).to_have_url(re.compile(f"/casussen/{live.sem}/plan$"))
+    expect(ouder.locator("#veld-situatie-hulpvraag_ouders")).to_have_value(woorden)
+
+
+def _link_in_mail(live: Live, aan: str, soort: str = "uitnodiging") -> str:
+    """The newest link of this kind the app wrote to `aan` in its dev postbus folder."""
+    for pad in sorted((live.settings.data_dir / "postbus").glob("*.eml"), reverse=True):
         bericht = email.message_from_bytes(pad.read_bytes(), policy=email.policy.default)
         if bericht["To"] == aan:
             tekst = bericht.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
-            gevonden = re.search(r"http://\S+/uitnodiging/[A-Za-z0-9_-]+", tekst)
-            assert gevonden is not None, tekst
-            return gevonden.group(0)
-    raise AssertionError(f"geen e-mail aan {aan}")
+            gevonden = re.search(rf"http://\S+/{soort}/[A-Za-z0-9_-]+", tekst)
+            if gevonden is not None:
+                return gevonden.group(0)
+    raise AssertionError(f"geen e-mail met een {soort}-link aan {aan}")
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,282 @@
+"""An invited ouder or jeugdige comes back after their session ended: a new link by e-mail,
+opened with the code of their invitation, into the same account (both backends, real pages)."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, update
+from sqlmodel import Session, select
+
+from app.casus.models import Rol
+from app.config import Settings
+from app.db import unit_of_work, utcnow
+from app.deelname import service, terugkeer
+from app.deelname.models import Terugkeerlink
+from app.enums import CasusRol
+from tests.api.test_deelname import (
+    CSRF,
+    Gast,
+    adres,
+    casus,
+    events,
+    invite,
+    mail,
+    open_link,
+    raw,
+    token_in,
+)
+
+__all__ = ["casus"]  # the fixture, shared with the invitation tests
+
+TERUG = re.compile(r"http://testserver/terugkomen/([A-Za-z0-9_-]+)")
+
+
+def mails(settings: Settings, aan: str) -> list[email.message.EmailMessage]:
+    """Every message the app sent to `aan`, oldest first."""
+    gevonden = []
+    for pad in sorted(Path(settings.data_dir, "postbus").glob("*.eml")):
+        bericht = email.message_from_bytes(pad.read_bytes(), policy=email.policy.default)
+        if str(bericht["To"]).lower() == aan.lower():
+            gevonden.append(bericht)
+    return gevonden
+
+
+def body(bericht: email.message.EmailMessage) -> str:
+    deel = bericht.get_body(preferencelist=("plain",))
+    assert deel is not None
+    return str(deel.get_content())
+
+
+def ask(app: Any, aan: str) -> TestClient:
+    """A fresh browser asks for a new link for `aan`; the answer never says whether it exists."""
+    browser = TestClient(app, follow_redirects=False)
+    page = browser.get("/terugkomen")
+    assert page.status_code == 200 and "Weer naar uw plan" in page.text
+    found = CSRF.search(page.text)
+    assert found is not None
+    sent = browser.post("/terugkomen", data={"csrf_token": found.group(1), "email": aan})
+    assert sent.status_code == 303 and sent.headers["location"] == "/terugkomen?verstuurd=1"
+    return browser
+
+
+def new_link(settings: Settings, aan: str) -> str:
+    """The token of the newest link mailed to `aan`."""
+    laatste = mails(settings, aan)[-1]
+    found = TERUG.search(body(laatste))
+    assert found is not None, body(laatste)
+    return found.group(1)
+
+
+def open_new_link(browser: TestClient, token: str) -> str:
+    page = browser.get(f"/terugkomen/{token}")
+    assert page.status_code == 200, page.text
+    assert "Vul dezelfde code in als de eerste keer" in page.text
+    found = CSRF.search(page.text)
+    assert found is not None
+    return found.group(1)
+
+
+def accepted(
+    client: TestClient, app: Any, settings: Settings, casus: dict[str, Any]
+) -> tuple[Gast, str]:
+    """An invitee who came in once, and the address their invitation went to."""
+    aan = adres()
+    code = invite(client, casus, aan)["code"]
+    token = token_in(mail(settings, aan))
+    browser, csrf = open_link(app, token)
+    gast = Gast(browser, token, csrf, code)
+    assert gast.enter().status_code == 303
+    return gast, aan
+
+
+def ouder_rollen(app: Any, casus_id: str) -> list[Rol]:
+    with Session(app.state.engine) as session:
+        query = select(Rol).where(Rol.casus_id == uuid.UUID(casus_id), Rol.rol == CasusRol.OUDER)
+        return list(session.exec(query).all())
+
+
+def test_a_new_link_and_the_same_code_bring_the_invitee_back_as_the_same_person(
+    client: TestClient, app: Any, settings: Settings, casus: dict[str, Any]
+) -> None:
+    gast, aan = accepted(client, app, settings, casus)
+    uitnodiging = body(mails(settings, aan)[0])
+    assert "http://testserver/terugkomen" in uitnodiging and "Bewaar de code" in uitnodiging
+    [voor] = ouder_rollen(app, casus["id"])
+
+    browser = ask(app, aan.upper())  # however the address is typed
+    bericht = body(mails(settings, aan)[-1])
+    assert "Vul dezelfde code in" in bericht and "Petra" not in bericht
+    token = new_link(settings, aan)
+    csrf = open_new_link(browser, token)
+    binnen = browser.post(f"/terugkomen/{token}", data={"csrf_token": csrf, "code": gast.code})
+    assert binnen.status_code == 303, binnen.text
+    assert binnen.headers["location"] == f"/casussen/{casus['id']}/plan"
+    assert browser.get(binnen.headers["location"]).status_code == 200
+    log = browser.get(f"/casussen/{casus['id']}/toegangslog").text
+    assert (
+        "Nieuwe link gevraagd om terug te komen" in log and "Met een nieuwe link aangemeld" in log
+    )
+    [na] = ouder_rollen(app, casus["id"])
+    assert (na.id, na.account_id) == (voor.id, voor.account_id)
+    # The timeline and toegangslog name the same account for the request and the return.
+    for actie in ("deelnemer.terugkeer_aanvragen", "deelnemer.terugkomen"):
+        [event] = events(app, actie)
+        assert event.account_id == voor.account_id and event.uitkomst == "toegestaan"
+    # Neither the token nor the address is stored readably.
+    assert token not in raw(app, "terugkeerlink") and aan not in raw(app, "uitnodiging")
+    # The link works once.
+    again = browser.post(f"/terugkomen/{token}", data={"csrf_token": csrf, "code": gast.code})
+    assert again.status_code == 410 and "Een link werkt maar één keer" in again.text
+
+
+def test_the_answer_is_the_same_for_an_unknown_address_and_nothing_is_sent(
+    client: TestClient, app: Any, settings: Settings, casus: dict[str, Any]
+) -> None:
+    _, bekend = accepted(client, app, settings, casus)
+    onbekend = f"niemand-{uuid.uuid4().hex[:8]}@example.nl"
+    pages = []
+    for aan in (bekend, onbekend):
+        browser = ask(app, aan)
+        pages.append(browser.get("/terugkomen?verstuurd=1").text)
+    assert _without_tokens(pages[0]) == _without_tokens(pages[1])
+    assert "Hoort dit e-mailadres bij een uitnodiging?" in pages[0]
+    assert mails(settings, onbekend) == [] and len(mails(settings, bekend)) == 2
+
+
+def _without_tokens(page: str) -> str:
+    return CSRF.sub("", page)
+
+
+def test_an_invalid_address_is_shown_back_with_its_error(app: Any) -> None:
+    browser = TestClient(app, follow_redirects=False)
+    found = CSRF.search(browser.get("/terugkomen").text)
+    assert found is not None
+    refused = browser.post("/terugkomen", data={"csrf_token": found.group(1), "email": "opa@"})
+    assert refused.status_code == 422
+    assert 'href="#email"' in refused.text and 'value="opa@"' in refused.text
+    assert 'aria-invalid="true"' in refused.text
+    stale = browser.post("/terugkomen", data={"csrf_token": "x", "email": "a@example.nl"})
+    assert stale.status_code == 400 and "Het formulier was verlopen" in stale.text
+
+
+def test_a_wrong_code_blocks_the_new_link_after_five_and_an_expired_one_is_refused(
+    client: TestClient, app: Any, settings: Settings, casus: dict[str, Any]
+) -> None:
+    gast, aan = accepted(client, app, settings, casus)
+    browser = ask(app, aan)
+    token = new_link(settings, aan)
+    csrf = open_new_link(browser, token)
+    fout = "ABCD2345" if gast.code != "ABCD2345" else "ABCD2346"
+    for _ in range(service.MAX_POGINGEN - 1):
+        wrong = browser.post(f"/terugkomen/{token}", data={"csrf_token": csrf, "code": fout})
+        assert wrong.status_code == 400 and "De code klopt niet" in wrong.text
+    last = browser.post(f"/terugkomen/{token}", data={"csrf_token": csrf, "code": fout})
+    assert "De link is nu geblokkeerd. Vraag een nieuwe link aan." in last.text
+    blocked = browser.post(f"/terugkomen/{token}", data={"csrf_token": csrf, "code": gast.code})
+    assert blocked.status_code == 410 and "regie_sessie" not in blocked.headers.get(
+        "set-cookie", ""
+    )
+    codes = [e.kenmerken.get("code") for e in events(app, "deelnemer.terugkomen")]
+    assert codes.count("verkeerde_code") == service.MAX_POGINGEN and codes[-1] == "geblokkeerd"
+
+    ask(app, aan)
+    token = new_link(settings, aan)
+    with unit_of_work(app.state.engine) as session:
+        session.execute(update(Terugkeerlink).values(verloopt_op=utcnow() - timedelta(seconds=1)))
+    late = browser.get(f"/terugkomen/{token}")
+    assert late.status_code == 410 and "Een nieuwe link werkt maar kort" in late.text
+
+
+def test_a_newer_link_replaces_the_older_and_requests_are_capped_per_hour(
+    client: TestClient, app: Any, settings: Settings, casus: dict[str, Any]
+) -> None:
+    _, aan = accepted(client, app, settings, casus)
+    ask(app, aan)
+    eerste = new_link(settings, aan)
+    ask(app, aan)
+    tweede = new_link(settings, aan)
+    browser = TestClient(app, follow_redirects=False)
+    assert browser.get(f"/terugkomen/{eerste}").status_code == 410
+    assert browser.get(f"/terugkomen/{tweede}").status_code == 200
+    for _ in range(terugkeer.MAX_PER_UUR):
+        ask(app, aan)
+    # The invitation mail, then MAX_PER_UUR links: the rest was refused, and audited.
+    assert len(mails(settings, aan)) == 1 + terugkeer.MAX_PER_UUR
+    codes = [e.kenmerken.get("code") for e in events(app, "deelnemer.terugkeer_aanvragen")]
+    assert codes.count("te_vaak") == 2
+    with Session(app.state.engine) as session:
+        count = session.exec(select(func.count()).select_from(Terugkeerlink)).one()
+    assert count == terugkeer.MAX_PER_UUR
+
+
+def test_no_link_once_the_role_is_removed_and_a_link_sent_before_stops_working(
+    client: TestClient, app: Any, settings: Settings, casus: dict[str, Any]
+) -> None:
+    _, aan = accepted(client, app, settings, casus)
+    browser = ask(app, aan)
+    token = new_link(settings, aan)
+    [rol] = ouder_rollen(app, casus["id"])
+    ended = client.delete(f"{casus['url']}/betrokkenen/{rol.id}", headers=casus["anna"])
+    assert ended.status_code == 204, ended.text
+    page = browser.get(f"/terugkomen/{token}")
+    assert page.status_code == 410 and "U kunt dit plan niet meer bekijken" in page.text
+    ask(app, aan)
+    assert len(mails(settings, aan)) == 2  # the invitation and the one link before removal
+
+
+def test_invited_again_the_same_person_keeps_their_account_and_gets_no_second_role(
+    client: TestClient, app: Any, settings: Settings, casus: dict[str, Any]
+) -> None:
+    gast, aan = accepted(client, app, settings, casus)
+    [eerst] = ouder_rollen(app, casus["id"])
+    # The code was lost: the regievoerder invites the same address again.
+    code = invite(client, casus, aan)["code"]
+    token = re.findall(
+        r"http://testserver/uitnodiging/([A-Za-z0-9_-]+)", body(mails(settings, aan)[-1])
+    )[0]
+    browser = TestClient(app, follow_redirects=False)
+    found = CSRF.search(browser.get(f"/uitnodiging/{token}").text)
+    assert found is not None
+    binnen = browser.post(
+        f"/uitnodiging/{token}", data={"csrf_token": found.group(1), "code": code}
+    )
+    assert binnen.status_code == 303, binnen.text
+    [nu] = ouder_rollen(app, casus["id"])
+    assert (nu.id, nu.account_id) == (eerst.id, eerst.account_id)
+    # From now on the new code is the one that brings them back; the old one does not.
+    ask(app, aan)
+    terug = new_link(settings, aan)
+    csrf = open_new_link(browser, terug)
+    oud = browser.post(f"/terugkomen/{terug}", data={"csrf_token": csrf, "code": gast.code})
+    assert oud.status_code == 400
+    nieuw = browser.post(f"/terugkomen/{terug}", data={"csrf_token": csrf, "code": code})
+    assert nieuw.status_code == 303
+
+
+def test_after_the_session_ends_the_invitee_is_sent_to_ask_for_a_new_link(
+    client: TestClient, app: Any, settings: Settings, casus: dict[str, Any]
+) -> None:
+    gast, _ = accepted(client, app, settings, casus)
+    plan = f"/casussen/{casus['id']}/plan"
+    page = gast.browser.get(plan)
+    csrf = CSRF.search(page.text)
+    assert csrf is not None
+    uit = gast.browser.post("/afmelden", data={"csrf_token": csrf.group(1)})
+    assert uit.status_code == 303 and uit.headers["location"] == "/terugkomen"
+    weer = gast.browser.get(plan)
+    assert weer.status_code == 303 and weer.headers["location"] == "/terugkomen"
+
+
+@pytest.mark.parametrize("pad", ["/terugkomen/" + "x" * 43, "/terugkomen/kort"])
+def test_an_unknown_link_gets_the_not_found_page(app: Any, pad: str) -> None:
+    page = TestClient(app).get(pad)
+    assert page.status_code == 404 and "Deze link werkt niet" in page.text
