@@ -42,6 +42,15 @@ class Settings(BaseSettings):
     oidc_client_secret: str | None = Field(default=None, repr=False)
     oidc_account_claim: str = "preferred_username"
     oidc_redirect_url: str | None = None
+    # A second, separate provider for invited ouders and jeugdigen (DigiD through a broker):
+    # their first sign-in binds it to the account their invitation link and code made; after
+    # that it is how they come back. Never used for professionals, and the other way round.
+    burger_oidc_issuer: str | None = None
+    burger_oidc_client_id: str | None = None
+    burger_oidc_client_secret: str | None = Field(default=None, repr=False)
+    burger_oidc_claim: str = "sub"
+    burger_oidc_redirect_url: str | None = None
+    burger_oidc_naam: str = Field(default="DigiD", min_length=1, max_length=40)
     token_ttl_seconds: int = Field(default=3600, gt=0, le=86400)
     policy_file: Path = Path(__file__).resolve().parent.parent / "policies" / "access.yaml"
     extra_form_dir: Path | None = None
@@ -81,6 +90,13 @@ class Settings(BaseSettings):
         if self.oidc_issuer and not (self.oidc_client_id and self.oidc_redirect_url):
             raise ValueError(
                 "REGIE_OIDC_ISSUER vraagt ook REGIE_OIDC_CLIENT_ID en REGIE_OIDC_REDIRECT_URL"
+            )
+        if self.burger_oidc_issuer and not (
+            self.burger_oidc_client_id and self.burger_oidc_redirect_url
+        ):
+            raise ValueError(
+                "REGIE_BURGER_OIDC_ISSUER vraagt ook REGIE_BURGER_OIDC_CLIENT_ID en "
+                "REGIE_BURGER_OIDC_REDIRECT_URL"
             )
         if not self.is_dev and self.publieke_url and not self.publieke_url.startswith("https://"):
             raise ValueError("REGIE_PUBLIEKE_URL moet in productie met https:// beginnen")

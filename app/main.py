@@ -30,6 +30,7 @@ from app.research import vragenlijst_routes
 from app.research.service import Onderzoek
 from app.research.vragenlijst import load_vragenlijsten
 from app.web import beheer_pages as web_beheer
+from app.web import burger_pages as web_burger
 from app.web import casus_pages as web_casus_pages
 from app.web import deelname_pages as web_deelname
 from app.web import handreiking as web_handreiking
@@ -65,7 +66,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.keyring = keyring_for(settings)
     app.state.session_secret = session_secret(settings)
     app.state.html_error = render_error
-    app.state.oidc = web_oidc.OidcProvider(settings) if settings.oidc_enabled else None
+    app.state.oidc = web_oidc.for_professionals(settings)
+    app.state.burger_oidc = web_oidc.for_citizens(settings)
     app.state.engine = make_engine(settings.database_url, pool=settings.max_gelijktijdig)
     app.state.vragenlijsten = load_vragenlijsten()
     app.state.onderzoek = Onderzoek.laad(settings)
@@ -99,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_vragenlijst.router)
     app.include_router(web_deelname.router)
     app.include_router(web_terugkeer.router)
+    app.include_router(web_burger.router)
     app.include_router(web_plan.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_handlers(app)

@@ -22,7 +22,9 @@ class Organisatie(SQLModel, table=True):
 class Account(SQLModel, table=True):
     """A professional of an organisation, or (no organisation, no system role) an ouder or
     jeugdige who accepted an invitation to one casus. Their real name is not here: it is
-    sealed with the invitation; `naam` says only what they are on the casus."""
+    sealed with the invitation; `naam` says only what they are on the casus. `burger_index`
+    is the keyed hash of who the citizens' provider (DigiD) said they are, once bound: the
+    same person holds one account per casus, all with the same index."""
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     gebruikersnaam: str = Field(max_length=100, unique=True)
@@ -33,4 +35,5 @@ class Account(SQLModel, table=True):
     functietitel: str | None = Field(default=None, max_length=200)
     systeemrollen: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     actief: bool = True
+    burger_index: str | None = Field(default=None, max_length=64, index=True)
     aangemaakt_op: datetime = Field(default_factory=utcnow, sa_column=utc_column())

@@ -28,8 +28,9 @@ from app.context import Actor
 from app.db import utc_column, utcnow
 from app.errors import NietGeauthenticeerd
 
-# How the session began: the dev page, the identity provider, or an invitation link + code.
-Methode = Literal["dev", "oidc", "link"]
+# How the session began: the dev page, the organisations' provider, an invitation link + code,
+# or the citizens' provider (DigiD).
+Methode = Literal["dev", "oidc", "link", "burger"]
 
 
 class Sessie(SQLModel, table=True):

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from app.accounts.models import Account
 from app.config import Settings
 from app.deelname.models import Uitnodiging
 from app.enums import CasusRol
@@ -107,10 +108,20 @@ def uitnodigingsmail(
     return bericht
 
 
-def terugkeermail(settings: Settings, aan: str, link: str, verloopt_op: datetime) -> EmailMessage:
-    """A new link for someone who was let in before; it names no child, casus or person (the
-    mailbox may be shared), and says the code is the one they already have."""
+def terugkeermail(
+    settings: Settings,
+    aan: str,
+    link: str,
+    verloopt_op: datetime,
+    uitnodiging: Uitnodiging,
+    door: Account | None,
+) -> EmailMessage:
+    """A new link for someone who was let in before. It names no child or casus (the mailbox
+    may be shared), but says which invitation it belongs to: someone invited to two casussen
+    gets two such e-mails, each opened with that invitation's code."""
     tot = verloopt_op.astimezone(_NL)
+    sinds = uitnodiging.aangemaakt_op.astimezone(_NL)
+    van = f" van {door.naam}" if door is not None else ""
     bericht = EmailMessage()
     bericht["From"] = settings.mail_afzender
     bericht["To"] = aan
@@ -118,10 +129,11 @@ def terugkeermail(settings: Settings, aan: str, link: str, verloopt_op: datetime
     bericht["Message-ID"] = make_msgid(domain="regie")
     bericht.set_content(
         "Hallo,\n\n"
-        "U vroeg om een nieuwe link naar het plan voor uw gezin in Regie.\n\n"
+        "U vroeg om een nieuwe link naar het plan voor uw gezin in Regie. Deze link hoort bij "
+        f"de uitnodiging{van} van {sinds:%d-%m-%Y}.\n\n"
         "Zo komt u erin:\n"
         f"1. Open deze link: {link}\n"
-        "2. Vul dezelfde code in als de eerste keer. Die code kreeg u van de hulpverlener.\n\n"
+        "2. Vul de code in die u bij die uitnodiging van de hulpverlener kreeg.\n\n"
         f"De link werkt één keer, tot {tot:%d-%m-%Y} om {tot:%H:%M}.\n"
         "Heeft u zelf geen nieuwe link gevraagd? Dan hoeft u niets te doen. Zonder uw code "
         "kan niemand met deze link iets.\n"

@@ -34,3 +34,17 @@ def list_invitations(casus_id: uuid.UUID, ctx: Ctx) -> list[UitnodigingOut]:
 @router.post("/{deelname_id}/intrekken", status_code=204, responses=fouten(409))
 def withdraw(casus_id: uuid.UUID, deelname_id: uuid.UUID, ctx: Ctx) -> None:
     service.withdraw(ctx, casus_id, deelname_id)
+
+
+@router.post(
+    "/{deelname_id}/opnieuw", status_code=status.HTTP_201_CREATED, responses=fouten(404, 409, 503)
+)
+def reinvite(
+    request: Request, casus_id: uuid.UUID, deelname_id: uuid.UUID, ctx: Ctx
+) -> NieuweUitnodigingOut:
+    """Invite someone who accepted before again: a new link by e-mail and a new `code` (for
+    a lost code, or when their role had ended); accepting keeps their account."""
+    nieuw = service.reinvite(ctx, casus_id, deelname_id, str(request.base_url))
+    return NieuweUitnodigingOut(
+        id=nieuw.id, rol=nieuw.rol, code=nieuw.code, verloopt_op=nieuw.verloopt_op
+    )

@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from app.access.policy import Actie
@@ -31,7 +31,7 @@ from app.crypto.service import UITNODIGING_EMAIL as EMAIL
 from app.crypto.service import UITNODIGING_NAAM as NAAM
 from app.crypto.service import Kluis
 from app.db import utcnow
-from app.deelname.models import Uitnodiging
+from app.deelname.models import Terugkeerlink, Uitnodiging
 from app.deelname.postbus import postbus_voor, uitnodigingsmail
 from app.deelname.schemas import UitnodigingIn, UitnodigingOut, UitnodigingStatus
 from app.enums import CasusRol, CasusStatus
@@ -71,6 +71,7 @@ class NieuweUitnodiging:
     """What the regievoerder hands over in person: the code, shown once and stored nowhere."""
 
     id: uuid.UUID
+    rol: CasusRol
     code: str = field(repr=False)
     verloopt_op: datetime
 
@@ -78,12 +79,56 @@ class NieuweUitnodiging:
 def invite(
     ctx: Context, casus_id: uuid.UUID, data: UitnodigingIn, base_url: str
 ) -> NieuweUitnodiging:
+    """Invite someone new: accepting makes them an account of their own.
+
+    Two invitations to one address are two people (two ouders may share a mailbox); to give
+    the same person a new code, the regievoerder invites them again (`reinvite`).
+    """
+    authorize(ctx, Actie.DEELNEMERS_UITNODIGEN, casus_id, handeling="deelnemer.uitnodigen")
+    return _store_and_send(ctx, casus_id, data, base_url, account_id=None)
+
+
+def reinvite(
+    ctx: Context, casus_id: uuid.UUID, uitnodiging_id: uuid.UUID, base_url: str
+) -> NieuweUitnodiging:
+    """A new link and code for someone who accepted before (they lost the code, or their role
+    ended): the same name, address and role, and accepting keeps their account."""
+    authorize(ctx, Actie.DEELNEMERS_UITNODIGEN, casus_id, handeling="deelnemer.opnieuw")
+    eerder = ctx.session.exec(
+        select(Uitnodiging).where(
+            Uitnodiging.id == uitnodiging_id, Uitnodiging.casus_id == casus_id
+        )
+    ).first()
+    if eerder is None:
+        raise NietGevonden("Deze uitnodiging bestaat niet bij deze casus.")
+    if eerder.account_id is None or eerder.gebruikt_op is None:
+        raise Conflict(
+            "Deze uitnodiging is nog niet geaccepteerd. Trek haar in en nodig opnieuw uit."
+        )
+    kluis = _kluis(ctx.session, ctx.keyring, ctx.formulieren, casus_id)
+    data = UitnodigingIn(
+        rol=eerder.rol,
+        naam=kluis.open_text(casus_id, NAAM, eerder.naam) or "",
+        email=kluis.open_text(casus_id, EMAIL, eerder.email) or "",
+    )
+    ctx.audit.annotate(eerder=str(eerder.id))
+    return _store_and_send(ctx, casus_id, data, base_url, account_id=eerder.account_id)
+
+
+def _store_and_send(
+    ctx: Context,
+    casus_id: uuid.UUID,
+    data: UitnodigingIn,
+    base_url: str,
+    *,
+    account_id: uuid.UUID | None,
+) -> NieuweUitnodiging:
     """Store the invitation and send its link; the caller hands over the code in person.
 
     The e-mail goes out before the invitation is stored: if it cannot be sent, nothing is
     stored and the regievoerder sees why. At most MAX_OPEN invitations wait per casus.
+    `account_id` is set for a re-invitation: the account accepting it will use.
     """
-    authorize(ctx, Actie.DEELNEMERS_UITNODIGEN, casus_id, handeling="deelnemer.uitnodigen")
     postbus = postbus_voor(ctx.settings)
     # Two invitations at once must not both pass the limit: hold the casus row until commit.
     ctx.session.exec(select(Casus.id).where(Casus.id == casus_id).with_for_update()).first()
@@ -106,6 +151,7 @@ def invite(
         uitgenodigd_door_id=ctx.actor.account_id,
         aangemaakt_op=nu,
         verloopt_op=nu + timedelta(hours=ctx.settings.uitnodiging_geldig_uren),
+        account_id=account_id,
     )
     uitnodiging.code_hash = _code_hash(ctx.keyring, uitnodiging.id, code)
     link = publieke_link(ctx.settings, base_url, f"uitnodiging/{token}")
@@ -120,7 +166,7 @@ def invite(
     ctx.session.add(uitnodiging)
     ctx.session.flush()
     ctx.audit.annotate(velden=["deelnemers"], uitnodiging=str(uitnodiging.id), rol=data.rol.value)
-    return NieuweUitnodiging(uitnodiging.id, code, uitnodiging.verloopt_op)
+    return NieuweUitnodiging(uitnodiging.id, data.rol, code, uitnodiging.verloopt_op)
 
 
 def _open_count(session: Session, casus_id: uuid.UUID, nu: datetime) -> int:
@@ -266,12 +312,18 @@ def code_matches(keyring: KeyRing, uitnodiging: Uitnodiging, code: str) -> bool:
 def _account_for(session: Session, uitnodiging: Uitnodiging) -> Account:
     """The invitee's account, with an active role on the casus.
 
-    Invited again (the code was lost, a link expired, the role had ended), the same person
-    keeps the same account: one name in the toegangslog, one set of answers, and no second
-    role beside the first. The same person is the same address, role and casus.
+    A re-invitation (`reinvite`) names the account: the same person keeps it, with one name in
+    the toegangslog, their answers and their own words, and no second role; links to come
+    back that were sent for their older invitation stop working, as its code does. Any other
+    invitation makes a new account.
     """
-    eerder = _earlier_account(session, uitnodiging)
-    account = eerder or Account(
+    account = None
+    if uitnodiging.account_id is not None:
+        account = session.get(Account, uitnodiging.account_id)
+        if account is None or not account.actief:
+            raise Verlopen("Deze uitnodiging werkt niet meer.", reden="ingetrokken")
+        _expire_links_of_earlier(session, uitnodiging)
+    account = account or Account(
         gebruikersnaam=f"burger-{uuid.uuid4().hex}",
         naam=ROLNAMEN[uitnodiging.rol],
         organisatie_id=None,
@@ -298,20 +350,19 @@ def _account_for(session: Session, uitnodiging: Uitnodiging) -> Account:
     return account
 
 
-def _earlier_account(session: Session, uitnodiging: Uitnodiging) -> Account | None:
-    if uitnodiging.email_index is None:
-        return None
-    return session.exec(
-        select(Account)
-        .join(Uitnodiging, col(Uitnodiging.account_id) == col(Account.id))
+def _expire_links_of_earlier(session: Session, uitnodiging: Uitnodiging) -> None:
+    eerdere = select(Uitnodiging.id).where(
+        Uitnodiging.account_id == uitnodiging.account_id, Uitnodiging.id != uitnodiging.id
+    )
+    session.execute(
+        update(Terugkeerlink)
         .where(
-            Uitnodiging.casus_id == uitnodiging.casus_id,
-            Uitnodiging.email_index == uitnodiging.email_index,
-            Uitnodiging.rol == uitnodiging.rol,
-            col(Account.actief),
+            col(Terugkeerlink.uitnodiging_id).in_(eerdere),
+            col(Terugkeerlink.gebruikt_op).is_(None),
+            col(Terugkeerlink.verloopt_op) > utcnow(),
         )
-        .order_by(col(Uitnodiging.gebruikt_op).desc())
-    ).first()
+        .values(verloopt_op=utcnow())
+    )
 
 
 def _usable(link: Linkverzoek, token: str, handeling: str, *, lock: bool) -> Uitnodiging:

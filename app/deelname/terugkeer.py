@@ -43,23 +43,29 @@ from app.deelname.service import (
 from app.errors import NietGevonden, Verlopen
 from app.links import TOKEN, publieke_link, token_hash
 
-MAX_PER_UUR = 3
+# Links per invitation per hour. Earlier links keep working until used or expired (each works
+# once, with the code), so someone who knows the address cannot cancel the invitee's link; at
+# worst they use up this hour's requests.
+MAX_PER_UUR = 5
 
 
 def request_links(link: Linkverzoek, email: str, base_url: str) -> list[EmailMessage]:
     """Store a new link for each of this address's live invitations; return their e-mails.
 
-    The caller sends them after answering. An earlier link that was not used stops working:
-    only the newest is in play.
+    Run after the answer went out (app/web/terugkeer_pages.py), in a transaction of its own.
+    The request is anonymous: its events name the invitation, not the invitee's account.
     """
     nu = utcnow()
     berichten = []
     index = email_index(link.keyring, email)
     for uitnodiging in _live_invitations(link.session, link.settings, index):
+        # Requests at once for one invitation are counted one after the other.
+        link.session.exec(
+            select(Uitnodiging.id).where(Uitnodiging.id == uitnodiging.id).with_for_update()
+        ).first()
         if _recent_count(link.session, uitnodiging.id) >= MAX_PER_UUR:
             _record(link, uitnodiging, Uitkomst.GEWEIGERD, "te_vaak")
             continue
-        _expire_open(link.session, uitnodiging.id)
         token = secrets.token_urlsafe(32)
         nieuw = Terugkeerlink(
             uitnodiging_id=uitnodiging.id,
@@ -68,13 +74,17 @@ def request_links(link: Linkverzoek, email: str, base_url: str) -> list[EmailMes
             verloopt_op=nu + timedelta(minutes=link.settings.terugkeer_geldig_minuten),
         )
         link.session.add(nieuw)
+        link.session.flush()
         _record(link, uitnodiging, Uitkomst.TOEGESTAAN, None)
         adres = publieke_link(link.settings, base_url, f"terugkomen/{token}")
-        berichten.append(terugkeermail(link.settings, email, adres, nieuw.verloopt_op))
+        door = link.session.get(Account, uitnodiging.uitgenodigd_door_id)
+        berichten.append(
+            terugkeermail(link.settings, email, adres, nieuw.verloopt_op, uitnodiging, door)
+        )
     return berichten
 
 
-def _live(settings: Settings) -> SelectOfScalar[Uitnodiging]:
+def live(settings: Settings) -> SelectOfScalar[Uitnodiging]:
     """Accepted invitations whose account is active, with an active role on a casus that is
     open or closed less than REGIE_AFGESLOTEN_ZICHTBAAR_DAGEN ago. What the role may see
     there is the policy's to decide; this only decides whom a link is for."""
@@ -97,17 +107,26 @@ def _live(settings: Settings) -> SelectOfScalar[Uitnodiging]:
     )
 
 
-def _live_invitations(session: Session, settings: Settings, index: str) -> list[Uitnodiging]:
-    """Per account the newest live invitation: its code is the one in the invitee's hands."""
-    rows = session.exec(
-        _live(settings)
-        .where(Uitnodiging.email_index == index)
-        .order_by(col(Uitnodiging.gebruikt_op).desc())
-    ).all()
+def _by_link(settings: Settings) -> SelectOfScalar[Uitnodiging]:
+    """Live invitations whose invitee may come back by e-mail: with a citizens' provider, an
+    account bound to it comes back only through it (app/deelname/burger.py)."""
+    query = live(settings)
+    if settings.burger_oidc_issuer:
+        query = query.where(col(Account.burger_index).is_(None))
+    return query
+
+
+def newest_per_account(query: SelectOfScalar[Uitnodiging], session: Session) -> list[Uitnodiging]:
+    """Per account the newest of these invitations: its code is the one the invitee holds."""
+    rows = session.exec(query.order_by(col(Uitnodiging.gebruikt_op).desc())).all()
     newest: dict[uuid.UUID | None, Uitnodiging] = {}
     for row in rows:
         newest.setdefault(row.account_id, row)
     return list(newest.values())
+
+
+def _live_invitations(session: Session, settings: Settings, index: str) -> list[Uitnodiging]:
+    return newest_per_account(_by_link(settings).where(Uitnodiging.email_index == index), session)
 
 
 def _recent_count(session: Session, uitnodiging_id: uuid.UUID) -> int:
@@ -121,31 +140,17 @@ def _recent_count(session: Session, uitnodiging_id: uuid.UUID) -> int:
     ).one()
 
 
-def _expire_open(session: Session, uitnodiging_id: uuid.UUID) -> None:
-    nu = utcnow()
-    for oud in session.exec(
-        select(Terugkeerlink).where(
-            Terugkeerlink.uitnodiging_id == uitnodiging_id,
-            col(Terugkeerlink.gebruikt_op).is_(None),
-            col(Terugkeerlink.verloopt_op) > nu,
-        )
-    ):
-        oud.verloopt_op = nu
-        session.add(oud)
-
-
 def _record(
     link: Linkverzoek, uitnodiging: Uitnodiging, uitkomst: Uitkomst, code: str | None
 ) -> None:
-    """On the casus' timeline, under the invitee: they asked to come back (no address kept)."""
+    """On the casus' toegangslog: a new link was asked for this invitation (no address kept,
+    and no account: anyone who knows the address can ask)."""
     link.audit.record(
         "deelnemer.terugkeer_aanvragen",
         uitkomst,
         casus_id=uitnodiging.casus_id,
         kenmerken={"uitnodiging": str(uitnodiging.id), **({"code": code} if code else {})},
     )
-    event = link.audit.pending[-1]
-    event.account_id = uitnodiging.account_id
 
 
 # Opening the new link ---------------------------------------------------------------------
@@ -177,8 +182,12 @@ def accept(link: Linkverzoek, token: str, code: str) -> Toegelaten | VerkeerdeCo
         return VerkeerdeCode(max(0, MAX_POGINGEN - terug.mislukte_pogingen))
     terug.gebruikt_op = utcnow()
     link.session.add(terug)
-    assert uitnodiging.account_id is not None  # _reason found it live
-    return Toegelaten(uitnodiging.account_id, uitnodiging.casus_id)
+    account = link.session.get(Account, uitnodiging.account_id)
+    assert account is not None  # _reason found it live
+    # From here on this person acts: the event (and the toegangslog) names their account.
+    event = link.audit.pending[-1]
+    event.account_id, event.gebruikersnaam = account.id, account.gebruikersnaam
+    return Toegelaten(account.id, uitnodiging.casus_id)
 
 
 def _usable(link: Linkverzoek, token: str, handeling: str, *, lock: bool) -> Gevonden:
@@ -194,8 +203,6 @@ def _usable(link: Linkverzoek, token: str, handeling: str, *, lock: bool) -> Gev
         casus_id=uitnodiging.casus_id,
         kenmerken={"uitnodiging": str(uitnodiging.id), **({"code": reden} if reden else {})},
     )
-    event = link.audit.pending[-1]
-    event.account_id = uitnodiging.account_id
     if reden:
         raise Verlopen("Deze link werkt niet meer.", reden=reden)
     return gevonden
@@ -209,9 +216,23 @@ def _reason(link: Linkverzoek, terug: Terugkeerlink, uitnodiging: Uitnodiging) -
         return "geblokkeerd"
     if terug.verloopt_op <= utcnow():
         return "verlopen"
+    if _superseded(link.session, uitnodiging):
+        return "vervangen"
     # The role may have ended, or the casus closed, since the link was sent.
-    nog = link.session.exec(_live(link.settings).where(Uitnodiging.id == uitnodiging.id)).first()
+    nog = link.session.exec(_by_link(link.settings).where(Uitnodiging.id == uitnodiging.id)).first()
     return None if nog is not None else "beeindigd"
+
+
+def _superseded(session: Session, uitnodiging: Uitnodiging) -> bool:
+    """A newer invitation of the same account was accepted: its code, not this one's, holds."""
+    assert uitnodiging.gebruikt_op is not None  # links are made for accepted ones only
+    nieuwer = session.exec(
+        select(Uitnodiging.id).where(
+            Uitnodiging.account_id == uitnodiging.account_id,
+            col(Uitnodiging.gebruikt_op) > uitnodiging.gebruikt_op,
+        )
+    ).first()
+    return nieuwer is not None
 
 
 def _find(session: Session, token: str, *, lock: bool) -> Gevonden | None:

@@ -75,6 +75,8 @@ HANDELINGEN = {
     "vragenlijst.invullen": "Vragenlijst ingevuld",
     "deelnemer.uitnodigen": "Ouder of jeugdige uitgenodigd",
     "deelnemer.intrekken": "Uitnodiging ingetrokken",
+    "deelnemer.opnieuw": "Opnieuw uitgenodigd, met een nieuwe code",
+    "deelnemer.koppelen": "Aan de inlog (DigiD) gekoppeld",
     "deelnemer.link_openen": "Uitnodiging geopend",
     "deelnemer.aanmelden": "Met de uitnodiging aangemeld",
     "deelnemer.terugkeer_aanvragen": "Nieuwe link gevraagd om terug te komen",

@@ -24,11 +24,16 @@ from app.deelname.schemas import UitnodigingIn
 from app.deps import UnitOfWork, UowDep
 from app.errors import Conflict, NietGevonden, NietIngericht, RegieFout, Verlopen
 from app.rate_limit import LINK
+from app.web import oidc
 from app.web.deps import Csrf, PostedForm, WebCtx, end_previous_session
 from app.web.session import CSRF_FIELD, csrf_valid, remember_invitee, start_session
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+
+# The citizens' provider's flow: its own cookie, on its own paths (app/web/burger_pages.py).
+BURGER_PAD = "/burger"
+BURGER_FLOW = "regie_burger_oidc"
 
 ROLLEN = {"ouder": "Ouder of verzorger", "jeugdige": "Jeugdige (12 jaar of ouder)"}
 STATUSSEN = {
@@ -112,6 +117,21 @@ def _input_errors(exc: ValidationError) -> dict[str, str]:
     return {veld: MELDINGEN[veld] for veld in ("rol", "naam", "email") if veld in velden}
 
 
+@router.post("/casussen/{casus_id}/uitnodigingen/{deelname_id}/opnieuw", dependencies=[Csrf])
+def reinvite(
+    request: Request, casus_id: uuid.UUID, deelname_id: uuid.UUID, ctx: WebCtx
+) -> Response:
+    """The same person again, with a new link and code; the code is shown once, as after
+    inviting."""
+    try:
+        nieuw = service.reinvite(ctx, casus_id, deelname_id, str(request.base_url))
+    except (Conflict, NietIngericht) as exc:
+        ctx.audit.failed(exc.code)
+        fouten = {"uitnodiging": exc.detail}
+        return _page(request, ctx, casus_id, fouten=fouten, status=exc.status)
+    return _page(request, ctx, casus_id, nieuw=nieuw)
+
+
 @router.post("/casussen/{casus_id}/uitnodigingen/{deelname_id}/intrekken", dependencies=[Csrf])
 def withdraw(casus_id: uuid.UUID, deelname_id: uuid.UUID, ctx: WebCtx) -> Response:
     service.withdraw(ctx, casus_id, deelname_id)
@@ -164,10 +184,26 @@ def enter_with_code(
         return gone(request, exc, terug=terug)
     if isinstance(uitkomst, service.VerkeerdeCode):
         return code_page(request, terug=terug, fout=_wrong(uitkomst.over, terug), status=400)
-    response = RedirectResponse(f"/casussen/{uitkomst.casus_id}/plan", status_code=303)
+    burger_oidc = oidc.citizens(request)
+    if burger_oidc is not None:
+        # Link and code say which account; the provider must say who, every time.
+        koppelen = {"doel": "koppelen", "account": str(uitkomst.account_id)}
+        extra = {**koppelen, "casus": str(uitkomst.casus_id)}
+        return oidc.start(request, burger_oidc, extra, cookie=BURGER_FLOW, path=BURGER_PAD)
+    return sign_in_invitee(request, uow, uitkomst.account_id, uitkomst.casus_id, "link")
+
+
+def sign_in_invitee(
+    request: Request,
+    uow: UnitOfWork,
+    account_id: uuid.UUID,
+    casus_id: uuid.UUID,
+    methode: sessies.Methode,
+) -> Response:
+    """A session for the invitee's account, straight to their plan."""
+    response = RedirectResponse(f"/casussen/{casus_id}/plan", status_code=303)
     end_previous_session(request, uow)
-    settings = request.app.state.settings
-    geheim = sessies.begin(uow.session, settings, uitkomst.account_id, "link")
+    geheim = sessies.begin(uow.session, request.app.state.settings, account_id, methode)
     start_session(request, response, geheim)
     remember_invitee(request, response)
     return response

@@ -26,12 +26,15 @@ async def render_error(request: Request, fout: Probleem) -> Response:
     if autosave:
         return JSONResponse({"status": fout.code}, status_code=fout.status)
     if fout.status == 401:
+        # An invited ouder or jeugdige comes back by a new link, not through /aanmelden.
+        deelnemer = bool(request.cookies.get(DEELNEMER_COOKIE))
         if request.method == "GET":
-            if request.cookies.get(DEELNEMER_COOKIE):
+            if deelnemer:
                 return RedirectResponse("/terugkomen", status_code=303)
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/aanmelden?volgende={quote(target)}", status_code=303)
-        return await _kept_input(request, fout, titel="Uw sessie is verlopen", aanmelden=True)
+        terug = "terugkomen" if deelnemer else "aanmelden"
+        return await _kept_input(request, fout, titel="Uw sessie is verlopen", aanmelden=terug)
     if fout.status in (429, 503) and request.method == "POST":
         return await _kept_input(request, fout, titel="Niet verstuurd: probeer het zo opnieuw")
     return render(
@@ -40,7 +43,7 @@ async def render_error(request: Request, fout: Probleem) -> Response:
 
 
 async def _kept_input(
-    request: Request, fout: Probleem, *, titel: str, aanmelden: bool = False
+    request: Request, fout: Probleem, *, titel: str, aanmelden: str | None = None
 ) -> Response:
     """The posted form as hidden fields with one "Opnieuw versturen" button, and what was
     typed shown plainly. A re-sent step carries its idempotency key, so it is saved once."""

@@ -42,7 +42,7 @@ from app.deps import UnitOfWork, UowDep
 from app.errors import Geweigerd, NietGeauthenticeerd, RegieFout
 from app.rate_limit import AANMELDEN
 from app.web.deps import end_previous_session
-from app.web.session import start_session
+from app.web.session import forget_invitee, start_session
 
 FLOW_COOKIE = "regie_oidc"
 FLOW_MAX_AGE = 600
@@ -78,13 +78,19 @@ class _SleutelOnbekend(Exception):
 class OidcProvider:
     """The provider's discovery document and keys, fetched on first use and cached."""
 
-    def __init__(self, settings: Settings) -> None:
-        assert settings.oidc_issuer and settings.oidc_client_id
-        self.issuer = settings.oidc_issuer.rstrip("/")
-        self.client_id = settings.oidc_client_id
-        self.client_secret = settings.oidc_client_secret
-        self.redirect_url = settings.oidc_redirect_url
-        self.account_claim = settings.oidc_account_claim
+    def __init__(
+        self,
+        issuer: str,
+        client_id: str,
+        client_secret: str | None,
+        redirect_url: str | None,
+        account_claim: str,
+    ) -> None:
+        self.issuer = issuer.rstrip("/")
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.redirect_url = redirect_url
+        self.account_claim = account_claim
         self._metadata: dict[str, Any] | None = None
         self._keyset: KeySet | None = None
         self._refreshed = float("-inf")
@@ -209,6 +215,38 @@ class OidcProvider:
         return name
 
 
+def for_professionals(settings: Settings) -> OidcProvider | None:
+    """The organisations' provider (REGIE_OIDC_*), if configured."""
+    if not (settings.oidc_issuer and settings.oidc_client_id):
+        return None
+    return OidcProvider(
+        settings.oidc_issuer,
+        settings.oidc_client_id,
+        settings.oidc_client_secret,
+        settings.oidc_redirect_url,
+        settings.oidc_account_claim,
+    )
+
+
+def for_citizens(settings: Settings) -> OidcProvider | None:
+    """The citizens' provider (REGIE_BURGER_OIDC_*, e.g. DigiD through a broker), if any."""
+    if not (settings.burger_oidc_issuer and settings.burger_oidc_client_id):
+        return None
+    return OidcProvider(
+        settings.burger_oidc_issuer,
+        settings.burger_oidc_client_id,
+        settings.burger_oidc_client_secret,
+        settings.burger_oidc_redirect_url,
+        settings.burger_oidc_claim,
+    )
+
+
+def citizens(request: Request) -> OidcProvider | None:
+    """The citizens' provider of this app, or None when invitees use link, code and e-mail."""
+    burger: OidcProvider | None = getattr(request.app.state, "burger_oidc", None)
+    return burger
+
+
 def provider(request: Request) -> OidcProvider | None:
     """The configured provider of this app, or None when web sign-in is dev-only."""
     oidc: OidcProvider | None = getattr(request.app.state, "oidc", None)
@@ -251,8 +289,16 @@ def read_flow(secret: bytes, value: str | None) -> dict[str, Any] | None:
     return data
 
 
-def start(request: Request, oidc: OidcProvider, volgende: str) -> Response:
-    """Send the browser to the provider, remembering state, nonce and PKCE verifier."""
+def start(
+    request: Request,
+    oidc: OidcProvider,
+    extra: dict[str, Any],
+    *,
+    cookie: str = FLOW_COOKIE,
+    path: str = CALLBACK_PATH,
+) -> Response:
+    """Send the browser to the provider, remembering state, nonce and PKCE verifier, and
+    `extra` (where to go after, or what the sign-in is for) in the flow cookie."""
     state, nonce, verifier = generate_token(32), generate_token(32), generate_token(64)
     params = {
         "response_type": "code",
@@ -267,22 +313,22 @@ def start(request: Request, oidc: OidcProvider, volgende: str) -> Response:
     endpoint = oidc.metadata()["authorization_endpoint"]
     separator = "&" if "?" in endpoint else "?"
     response = RedirectResponse(f"{endpoint}{separator}{urlencode(params)}", status_code=303)
-    flow = {"state": state, "nonce": nonce, "verifier": verifier, "volgende": volgende}
+    flow = {**extra, "state": state, "nonce": nonce, "verifier": verifier}
     settings: Settings = request.app.state.settings
     response.set_cookie(
-        FLOW_COOKIE,
+        cookie,
         sign_flow(request.app.state.session_secret, flow),
         max_age=FLOW_MAX_AGE,
         httponly=True,
         samesite="lax",
         secure=not settings.is_dev,
-        path=CALLBACK_PATH,
+        path=path,
     )
     return response
 
 
-def end_flow(response: Response) -> None:
-    response.delete_cookie(FLOW_COOKIE, path=CALLBACK_PATH)
+def end_flow(response: Response, cookie: str = FLOW_COOKIE, path: str = CALLBACK_PATH) -> None:
+    response.delete_cookie(cookie, path=path)
 
 
 def _exchange(oidc: OidcProvider, code: str, verifier: str) -> dict[str, Any]:
@@ -317,8 +363,43 @@ def _exchange(oidc: OidcProvider, code: str, verifier: str) -> dict[str, Any]:
     return tokens
 
 
-def _refuse(uow: UnitOfWork, reden: str) -> None:
-    uow.audit.record("aanmelden", Uitkomst.GEWEIGERD, kenmerken={"methode": "oidc", "reden": reden})
+def refuse(uow: UnitOfWork, reden: str, methode: str = "oidc") -> None:
+    kenmerken = {"methode": methode, "reden": reden}
+    uow.audit.record("aanmelden", Uitkomst.GEWEIGERD, kenmerken=kenmerken)
+
+
+def verified_claims(
+    request: Request,
+    uow: UnitOfWork,
+    oidc: OidcProvider,
+    answer: tuple[str | None, str | None, str | None],
+    *,
+    cookie: str = FLOW_COOKIE,
+    methode: str = "oidc",
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The provider's answer (code, state, error) checked against this browser's flow, the
+    code traded and the ID token verified: its claims, and the flow. Refusals are audited."""
+    code, state, error = answer
+    flow = read_flow(request.app.state.session_secret, request.cookies.get(cookie))
+    if flow is None or not state or not hmac.compare_digest(str(flow["state"]), state):
+        refuse(uow, "state", methode)
+        raise AanmeldenMislukt(
+            "Deze aanmelding is verlopen of hoort niet bij deze browser. Meld u opnieuw aan."
+        )
+    if error or not code:
+        refuse(uow, "provider", methode)
+        raise AanmeldenMislukt("De identiteitsprovider heeft de aanmelding niet toegestaan.")
+    tokens = _exchange(oidc, code, str(flow["verifier"]))
+    try:
+        claims = oidc.verify_id_token(
+            tokens["id_token"],
+            nonce=str(flow["nonce"]),
+            access_token=tokens.get("access_token"),
+        )
+    except NietGeauthenticeerd as exc:
+        refuse(uow, "id_token", methode)
+        raise AanmeldenMislukt("Het bewijs van de identiteitsprovider klopt niet.") from exc
+    return claims, flow
 
 
 @router.get(CALLBACK_PATH, dependencies=[AANMELDEN])
@@ -336,29 +417,11 @@ def callback(
     oidc = provider(request)
     if oidc is None:
         raise AanmeldenMislukt("Aanmelden via een identiteitsprovider is niet ingesteld.")
-    flow = read_flow(request.app.state.session_secret, request.cookies.get(FLOW_COOKIE))
-    if flow is None or not state or not hmac.compare_digest(str(flow["state"]), state):
-        _refuse(uow, "state")
-        raise AanmeldenMislukt(
-            "Deze aanmelding is verlopen of hoort niet bij deze browser. Meld u opnieuw aan."
-        )
-    if error or not code:
-        _refuse(uow, "provider")
-        raise AanmeldenMislukt("De identiteitsprovider heeft de aanmelding niet toegestaan.")
-    tokens = _exchange(oidc, code, str(flow["verifier"]))
-    try:
-        claims = oidc.verify_id_token(
-            tokens["id_token"],
-            nonce=str(flow["nonce"]),
-            access_token=tokens.get("access_token"),
-        )
-    except NietGeauthenticeerd as exc:
-        _refuse(uow, "id_token")
-        raise AanmeldenMislukt("Het bewijs van de identiteitsprovider klopt niet.") from exc
+    claims, flow = verified_claims(request, uow, oidc, (code, state, error))
     try:
         actor = load_actor(uow.session, oidc.account_name(claims))
     except (NietGeauthenticeerd, AccountOnbekend) as exc:
-        _refuse(uow, "account")
+        refuse(uow, "account")
         raise AccountOnbekend() from exc
     uow.audit.identify(actor)
     uow.audit.record("aanmelden", Uitkomst.TOEGESTAAN, kenmerken={"methode": "oidc"})
@@ -366,5 +429,6 @@ def callback(
     settings = request.app.state.settings
     end_previous_session(request, uow)
     start_session(request, response, sessies.begin(uow.session, settings, actor.account_id, "oidc"))
+    forget_invitee(response)
     end_flow(response)
     return response

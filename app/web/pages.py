@@ -22,7 +22,7 @@ from app.errors import NietGeauthenticeerd, NietGevonden, Validatiefout
 from app.rate_limit import AANMELDEN
 from app.web import oidc
 from app.web.deps import Csrf, PostedForm, WebCtx, end_previous_session
-from app.web.session import end_session, session_cookie, start_session
+from app.web.session import end_session, forget_invitee, session_cookie, start_session
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -45,7 +45,7 @@ def sign_in_page(request: Request, uow: UowDep, volgende: str | None = None) -> 
     """With OIDC configured: off to the provider (any env). Else dev: choose a demo account."""
     provider = oidc.provider(request)
     if provider is not None:
-        return oidc.start(request, provider, safe_next(volgende))
+        return oidc.start(request, provider, {"volgende": safe_next(volgende)})
     if not request.app.state.settings.is_dev:
         raise NietGevonden("Aanmelden gaat via de identiteitsprovider van uw organisatie.")
     accounts = active_accounts(uow.session)
@@ -70,6 +70,7 @@ def sign_in(
     response = RedirectResponse(safe_next(volgende), status_code=303)
     end_previous_session(request, uow)
     start_session(request, response, sessies.begin(uow.session, settings, actor.account_id, "dev"))
+    forget_invitee(response)
     return response
 
 

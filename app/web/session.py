@@ -114,5 +114,10 @@ def remember_invitee(request: Request, response: Response) -> None:
         samesite="lax",
         secure=_secure(request),
         path="/",
-        max_age=365 * 24 * 3600,
+        max_age=30 * 24 * 3600,
     )
+
+
+def forget_invitee(response: Response) -> None:
+    """A professional signed in on this browser: an ended session goes to /aanmelden again."""
+    response.delete_cookie(DEELNEMER_COOKIE, path="/")

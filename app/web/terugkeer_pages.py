@@ -1,28 +1,33 @@
 """Coming back to one's plan: ask for a new link by e-mail address, open it with one's code.
 
 No account is signed in on these pages. The answer to the address form is the same whether
-the address is known or not, and the e-mails go out after the answer, as a background task:
-the time of the answer gives nothing away either. The link's token is masked in the logs
+the address is known or not, and comes before anything is looked up: the lookup, the new
+links, their audit events and the e-mails are a background task after the answer, so its
+time gives nothing away either. The link's token is masked in the logs
 like an invitation's (app/logs.py) and never echoed into a page.
 """
 
 from __future__ import annotations
 
 import logging
-from email.message import EmailMessage
+from dataclasses import dataclass
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app.config import Settings
+from app.audit.recorder import AuditRecorder
+from app.db import unit_of_work
 from app.deelname import terugkeer
 from app.deelname.postbus import postbus_voor
+from app.deelname.service import Linkverzoek
 from app.deps import UowDep
 from app.errors import NietGevonden, NietIngericht, Verlopen
 from app.rate_limit import LINK
 from app.web.deelname_pages import code_page, enter_with_code, gone, link_request
 from app.web.deps import PostedForm
+from app.web.oidc import citizens
 from app.web.session import CSRF_FIELD, csrf_valid
 from app.web.templating import render
 
@@ -42,6 +47,7 @@ def _page(
         "fout": fout,
         "verstuurd": verstuurd and fout is None,
         "minuten": request.app.state.settings.terugkeer_geldig_minuten,
+        "digid": request.app.state.settings.burger_oidc_naam if citizens(request) else None,
     }
     return render(request, "deelname/terugkomen.html", context, status=status)
 
@@ -52,8 +58,8 @@ def ask_page(request: Request) -> Response:
 
 
 @router.post("/terugkomen", dependencies=[LINK])
-def ask(request: Request, uow: UowDep, form: PostedForm, taken: BackgroundTasks) -> Response:
-    """Store a link per live invitation of this address; send them after answering."""
+def ask(request: Request, form: PostedForm, taken: BackgroundTasks) -> Response:
+    """Answer at once, the same for every valid address; look it up and mail afterwards."""
     email = str(form.get("email") or "").strip()[:320]
     if not csrf_valid(request, str(form.get(CSRF_FIELD) or "")):
         return _page(request, email=email, fout=VERLOPEN_FORMULIER, status=400)
@@ -61,20 +67,45 @@ def ask(request: Request, uow: UowDep, form: PostedForm, taken: BackgroundTasks)
         validate_email(email, check_deliverability=False)
     except EmailNotValidError:
         return _page(request, email=email, fout=ONGELDIG, status=422)
-    berichten = terugkeer.request_links(link_request(request, uow), email, str(request.base_url))
-    if berichten:
-        taken.add_task(_send, request.app.state.settings, berichten)
+    state = request.app.state
+    taken.add_task(
+        _handle,
+        state,
+        Verzoeker(request.state.request_id, request.client.host if request.client else None),
+        email,
+        str(request.base_url),
+    )
     return RedirectResponse("/terugkomen?verstuurd=1", status_code=303)
 
 
-def _send(settings: Settings, berichten: list[EmailMessage]) -> None:
-    """After the answer: a failure is logged (without the address), the person can ask again."""
+@dataclass(frozen=True)
+class Verzoeker:
+    """Who asked, for the audit trail: the request and the client address, no account."""
+
+    request_id: str
+    clientadres: str | None
+
+
+def _handle(state: Any, verzoeker: Verzoeker, email: str, base_url: str) -> None:
+    """Store the links (and their events) in a transaction of its own, then send each e-mail.
+
+    A failure is logged without the address; the person can ask again.
+    """
+    audit = AuditRecorder(request_id=verzoeker.request_id, clientadres=verzoeker.clientadres)
     try:
-        postbus = postbus_voor(settings)
-        for bericht in berichten:
-            postbus.verstuur(bericht)
-    except NietIngericht:
-        log.warning("e-mail met een nieuwe link niet verstuurd")
+        with unit_of_work(state.engine) as session:
+            link = Linkverzoek(session, audit, state.keyring, state.settings)
+            berichten = terugkeer.request_links(link, email, base_url)
+            audit.write(session)
+    except Exception:
+        log.exception("nieuwe links om terug te komen niet opgeslagen")
+        return
+    state.metingen.gebeurtenissen(audit.written)
+    for bericht in berichten:
+        try:
+            postbus_voor(state.settings).verstuur(bericht)
+        except NietIngericht:
+            log.warning("e-mail met een nieuwe link niet verstuurd")
 
 
 @router.get("/terugkomen/{token}", dependencies=[LINK])

@@ -125,6 +125,19 @@ def invited_guest(
     return Gast(browser, token, csrf, code)
 
 
+def accept_newest(app: Any, settings: Settings, aan: str, code: str) -> TestClient:
+    """Open the newest invitation mailed to `aan` (the address may be shared by several
+    tests' invitations) and enter its code; the signed-in browser."""
+    for pad in sorted(Path(settings.data_dir, "postbus").glob("*.eml"), reverse=True):
+        bericht = email.message_from_bytes(pad.read_bytes(), policy=email.policy.default)
+        if bericht["To"] == aan:
+            browser, csrf = open_link(app, token_in(bericht))
+            binnen = enter(browser, token_in(bericht), csrf, code)
+            assert binnen.status_code == 303, binnen.text
+            return browser
+    raise AssertionError(f"geen uitnodiging aan {aan}")
+
+
 def events(app: Any, actie: str) -> list[AuditGebeurtenis]:
     with Session(app.state.engine) as session:
         query = select(AuditGebeurtenis).where(col(AuditGebeurtenis.actie) == actie)

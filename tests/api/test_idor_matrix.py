@@ -54,6 +54,7 @@ from app.accounts.models import Account
 from app.audit.models import AuditGebeurtenis
 from app.config import Settings
 from app.main import create_app
+from tests.api.test_deelname import accept_newest
 from tests.canary import CanaryDocument
 from tests.factories import GRONDSLAG, add_role, auth, make_account, new_casus, save
 
@@ -150,6 +151,7 @@ class Stand:
     overdracht: bool = True  # an open overdracht to OPVOLGER
     mdo: bool = True  # an open MDO
     gesloten: bool = False
+    geaccepteerd: bool = False  # the jeugdige's invitation accepted
 
 
 @dataclass(frozen=True)
@@ -206,6 +208,9 @@ VERZOEKEN: dict[tuple[str, str], tuple[Verzoek, ...]] = {
         Verzoek({"rol": "ouder", "naam": "Oma Test", "email": "oma@example.nl"}),
     ),
     ("POST", C + "/uitnodigingen/{deelname_id}/intrekken"): (Verzoek(),),
+    ("POST", C + "/uitnodigingen/{deelname_id}/opnieuw"): (
+        Verzoek(stand=Stand(geaccepteerd=True)),
+    ),
 }
 
 
@@ -291,9 +296,10 @@ def zaai(client: TestClient, app: Any, settings: Settings, stand: Stand = Stand(
     link = ok(client.post(f"{base}/vragenlijsten", json={"moment": "mdo"}, headers=regie), 201)
     ids["uitnodiging_id"] = link["id"]
     gast = {"rol": "jeugdige", "naam": "Sam Test", "email": "sam@example.nl"}
-    ids["deelname_id"] = ok(client.post(f"{base}/uitnodigingen", json=gast, headers=regie), 201)[
-        "id"
-    ]
+    uitnodiging = ok(client.post(f"{base}/uitnodigingen", json=gast, headers=regie), 201)
+    ids["deelname_id"] = uitnodiging["id"]
+    if stand.geaccepteerd:
+        accept_newest(app, settings, gast["email"], uitnodiging["code"])
     if stand.mdo:
         mdo = ok(client.post(f"{base}/mdos", json={"datum": "2026-11-30"}, headers=regie), 201)
         ids["mdo_id"] = mdo["id"]

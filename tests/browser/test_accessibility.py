@@ -134,6 +134,9 @@ def test_an_invitation_is_accessible_from_sending_to_signing_in(
     ouder.get_by_role("button", name="Verder").click()
     expect(ouder).to_have_url(re.compile(f"/casussen/{live.sem}/plan$"))
     assert_accessible(ouder, "het plan als ouder")
+    page.goto(f"/casussen/{live.sem}/uitnodigingen")
+    expect(page.get_by_role("button", name=re.compile("Opnieuw uitnodigen")).first).to_be_visible()
+    assert_accessible(page, "uitnodigingen met een geaccepteerde")
 
 
 def test_an_invitee_saves_own_words_signs_out_and_comes_back(open_as: OpenAs, live: Live) -> None:

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.config import Settings
-from tests.api.test_deelname import adres, mail, token_in
+from tests.api.test_deelname import accept_newest, adres, mail, token_in
 from tests.factories import add_role, auth, make_account, new_casus
 from tests.web.test_steps import sign_in
 
@@ -95,3 +95,31 @@ def test_an_invitation_whose_mail_cannot_go_out_is_not_stored(
     assert refused.status_code == 503, refused.text
     assert "REGIE_SMTP_HOST" in refused.text and 'value="Opa Jan"' in refused.text
     assert "Er is nog niemand uitgenodigd" in refused.text
+
+
+def test_the_regievoerder_invites_an_accepted_ouder_again_with_a_new_code(
+    client: TestClient, app: Any, settings: Settings, casus: str
+) -> None:
+    browser, csrf = sign_in(app, "anna")
+    url = f"/casussen/{casus}/uitnodigingen"
+    aan = adres()
+    sent = browser.post(
+        url, data={"csrf_token": csrf, "rol": "ouder", "naam": "Petra", "email": aan}
+    )
+    code = CODE.search(sent.text)
+    assert code is not None
+    accept_newest(app, settings, aan, code.group(1) + code.group(2))
+    listed = browser.get(url).text
+    opnieuw = re.search(rf"{url}/([0-9a-f-]+)/opnieuw", listed)
+    assert opnieuw is not None and "Opnieuw uitnodigen" in listed
+    again = browser.post(opnieuw.group(0), data={"csrf_token": csrf})
+    assert again.status_code == 200, again.text
+    nieuw = CODE.search(again.text)
+    assert nieuw is not None and nieuw.group(0) != code.group(0)
+    accept_newest(app, settings, aan, nieuw.group(1) + nieuw.group(2))
+    rollen = client.get(f"/api/v1/casussen/{casus}/betrokkenen", headers=auth(settings, "anna"))
+    assert [r["rol"] for r in rollen.json()].count("ouder") == 1
+    assert (
+        "Opnieuw uitgenodigd, met een nieuwe code"
+        in browser.get(f"/casussen/{casus}/toegangslog").text
+    )

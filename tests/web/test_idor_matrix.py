@@ -82,6 +82,9 @@ VERZOEKEN: dict[tuple[str, str], tuple[Verzoek, ...]] = {
         Verzoek({"rol": "ouder", "naam": "Oma Test", "email": "oma@example.nl"}),
     ),
     ("POST", S + "/uitnodigingen/{deelname_id}/intrekken"): (Verzoek({}),),
+    ("POST", S + "/uitnodigingen/{deelname_id}/opnieuw"): (
+        Verzoek({}, stand=Stand(geaccepteerd=True)),
+    ),
     ("POST", S + "/plan"): (Verzoek({"basis": "3"}),),
 }
 CASES = cases(WEB_ROUTES, VERZOEKEN)

@@ -114,7 +114,8 @@ def test_a_new_link_and_the_same_code_bring_the_invitee_back_as_the_same_person(
 
     browser = ask(app, aan.upper())  # however the address is typed
     bericht = body(mails(settings, aan)[-1])
-    assert "Vul dezelfde code in" in bericht and "Petra" not in bericht
+    # Which invitation (by whom, when), so its code is known; no child or family named.
+    assert "hoort bij de uitnodiging van Anna van" in bericht and "Petra" not in bericht
     token = new_link(settings, aan)
     csrf = open_new_link(browser, token)
     binnen = browser.post(f"/terugkomen/{token}", data={"csrf_token": csrf, "code": gast.code})
@@ -127,10 +128,14 @@ def test_a_new_link_and_the_same_code_bring_the_invitee_back_as_the_same_person(
     )
     [na] = ouder_rollen(app, casus["id"])
     assert (na.id, na.account_id) == (voor.id, voor.account_id)
-    # The timeline and toegangslog name the same account for the request and the return.
-    for actie in ("deelnemer.terugkeer_aanvragen", "deelnemer.terugkomen"):
-        [event] = events(app, actie)
-        assert event.account_id == voor.account_id and event.uitkomst == "toegestaan"
+    # The return is booked under the invitee's account; the request is anonymous (anyone who
+    # knows the address can ask), booked on the invitation.
+    [terugkomen] = events(app, "deelnemer.terugkomen")
+    assert terugkomen.account_id == voor.account_id and terugkomen.uitkomst == "toegestaan"
+    assert terugkomen.gebruikersnaam and terugkomen.gebruikersnaam.startswith("burger-")
+    [aanvraag] = events(app, "deelnemer.terugkeer_aanvragen")
+    assert aanvraag.account_id is None and aanvraag.uitkomst == "toegestaan"
+    assert aanvraag.kenmerken.keys() == {"uitnodiging"}
     # Neither the token nor the address is stored readably.
     assert token not in raw(app, "terugkeerlink") and aan not in raw(app, "uitnodiging")
     # The link works once.
@@ -143,17 +148,18 @@ def test_the_answer_is_the_same_for_an_unknown_address_and_nothing_is_sent(
 ) -> None:
     _, bekend = accepted(client, app, settings, casus)
     onbekend = f"niemand-{uuid.uuid4().hex[:8]}@example.nl"
-    pages = []
+    antwoorden = []
     for aan in (bekend, onbekend):
-        browser = ask(app, aan)
-        pages.append(browser.get("/terugkomen?verstuurd=1").text)
-    assert _without_tokens(pages[0]) == _without_tokens(pages[1])
-    assert "Hoort dit e-mailadres bij een uitnodiging?" in pages[0]
+        browser = TestClient(app, follow_redirects=False)
+        found = CSRF.search(browser.get("/terugkomen").text)
+        assert found is not None
+        sent = browser.post("/terugkomen", data={"csrf_token": found.group(1), "email": aan})
+        cookies = sorted(c.split("=")[0] for c in sent.headers.get_list("set-cookie"))
+        antwoorden.append((sent.status_code, sent.headers.get("location"), cookies, sent.text))
+        page = browser.get("/terugkomen?verstuurd=1")
+        assert "Hoort dit e-mailadres bij een uitnodiging?" in page.text
+    assert antwoorden[0] == antwoorden[1] == (303, "/terugkomen?verstuurd=1", [], "")
     assert mails(settings, onbekend) == [] and len(mails(settings, bekend)) == 2
-
-
-def _without_tokens(page: str) -> str:
-    return CSRF.sub("", page)
 
 
 def test_an_invalid_address_is_shown_back_with_its_error(app: Any) -> None:
@@ -196,16 +202,18 @@ def test_a_wrong_code_blocks_the_new_link_after_five_and_an_expired_one_is_refus
     assert late.status_code == 410 and "Een nieuwe link werkt maar kort" in late.text
 
 
-def test_a_newer_link_replaces_the_older_and_requests_are_capped_per_hour(
+def test_an_older_link_keeps_working_and_requests_are_capped_per_hour(
     client: TestClient, app: Any, settings: Settings, casus: dict[str, Any]
 ) -> None:
+    """Asking again does not cancel a link already sent: someone else who knows the address
+    cannot take the invitee's link away, only use up this hour's requests."""
     _, aan = accepted(client, app, settings, casus)
     ask(app, aan)
     eerste = new_link(settings, aan)
     ask(app, aan)
     tweede = new_link(settings, aan)
     browser = TestClient(app, follow_redirects=False)
-    assert browser.get(f"/terugkomen/{eerste}").status_code == 410
+    assert browser.get(f"/terugkomen/{eerste}").status_code == 200
     assert browser.get(f"/terugkomen/{tweede}").status_code == 200
     for _ in range(terugkeer.MAX_PER_UUR):
         ask(app, aan)
@@ -233,13 +241,22 @@ def test_no_link_once_the_role_is_removed_and_a_link_sent_before_stops_working(
     assert len(mails(settings, aan)) == 2  # the invitation and the one link before removal
 
 
-def test_invited_again_the_same_person_keeps_their_account_and_gets_no_second_role(
-    client: TestClient, app: Any, settings: Settings, casus: dict[str, Any]
-) -> None:
-    gast, aan = accepted(client, app, settings, casus)
-    [eerst] = ouder_rollen(app, casus["id"])
-    # The code was lost: the regievoerder invites the same address again.
-    code = invite(client, casus, aan)["code"]
+def reinvite(client: TestClient, casus: dict[str, Any]) -> str:
+    """The regievoerder invites the accepted ouder again; the new code."""
+    [eerder] = [
+        u
+        for u in client.get(f"{casus['url']}/uitnodigingen", headers=casus["anna"]).json()
+        if u["status"] == "geaccepteerd" and u["rol"] == "ouder"
+    ][:1]
+    nieuw = client.post(
+        f"{casus['url']}/uitnodigingen/{eerder['id']}/opnieuw", headers=casus["anna"]
+    )
+    assert nieuw.status_code == 201, nieuw.text
+    code: str = nieuw.json()["code"]
+    return code
+
+
+def enter_newest_invitation(app: Any, settings: Settings, aan: str, code: str) -> TestClient:
     token = re.findall(
         r"http://testserver/uitnodiging/([A-Za-z0-9_-]+)", body(mails(settings, aan)[-1])
     )[0]
@@ -250,8 +267,25 @@ def test_invited_again_the_same_person_keeps_their_account_and_gets_no_second_ro
         f"/uitnodiging/{token}", data={"csrf_token": found.group(1), "code": code}
     )
     assert binnen.status_code == 303, binnen.text
+    return browser
+
+
+def test_invited_again_the_same_person_keeps_their_account_and_gets_no_second_role(
+    client: TestClient, app: Any, settings: Settings, casus: dict[str, Any]
+) -> None:
+    gast, aan = accepted(client, app, settings, casus)
+    [eerst] = ouder_rollen(app, casus["id"])
+    # A link asked for before the code was lost, still unused.
+    ask(app, aan)
+    hangend = new_link(settings, aan)
+    # The code was lost: the regievoerder invites the same person again.
+    code = reinvite(client, casus)
+    browser = enter_newest_invitation(app, settings, aan, code)
     [nu] = ouder_rollen(app, casus["id"])
     assert (nu.id, nu.account_id) == (eerst.id, eerst.account_id)
+    # The older invitation's code no longer opens anything, not even that pending link.
+    weg = browser.get(f"/terugkomen/{hangend}")
+    assert weg.status_code == 410
     # From now on the new code is the one that brings them back; the old one does not.
     ask(app, aan)
     terug = new_link(settings, aan)
@@ -260,6 +294,54 @@ def test_invited_again_the_same_person_keeps_their_account_and_gets_no_second_ro
     assert oud.status_code == 400
     nieuw = browser.post(f"/terugkomen/{terug}", data={"csrf_token": csrf, "code": code})
     assert nieuw.status_code == 303
+
+
+def test_a_second_invitation_to_the_same_address_is_a_second_person(
+    client: TestClient, app: Any, settings: Settings, casus: dict[str, Any]
+) -> None:
+    """Two ouders may share a mailbox: neither gets the other's account by being invited."""
+    eerste, aan = accepted(client, app, settings, casus)
+    code = invite(client, casus, aan)["code"]
+    enter_newest_invitation(app, settings, aan, code)
+    rollen = ouder_rollen(app, casus["id"])
+    assert len({r.account_id for r in rollen}) == 2
+    # Each comes back with their own code, through their own link.
+    ask(app, aan)
+    nieuwe = mails(settings, aan)[-2:]
+    assert all("/terugkomen/" in body(b) for b in nieuwe)
+    codes = {eerste.code, code}
+    binnen = set()
+    for bericht in nieuwe:
+        found = TERUG.search(body(bericht))
+        assert found is not None
+        browser = TestClient(app, follow_redirects=False)
+        csrf = open_new_link(browser, found.group(1))
+        for c in codes:
+            answer = browser.post(
+                f"/terugkomen/{found.group(1)}", data={"csrf_token": csrf, "code": c}
+            )
+            if answer.status_code == 303:
+                binnen.add(c)
+                break
+    assert binnen == codes
+
+
+def test_reinviting_needs_an_accepted_invitation(
+    client: TestClient, app: Any, settings: Settings, casus: dict[str, Any]
+) -> None:
+    open_ = invite(client, casus, adres())
+    refused = client.post(
+        f"{casus['url']}/uitnodigingen/{open_['id']}/opnieuw", headers=casus["anna"]
+    )
+    assert refused.status_code == 409
+    missing = client.post(
+        f"{casus['url']}/uitnodigingen/{uuid.uuid4()}/opnieuw", headers=casus["anna"]
+    )
+    assert missing.status_code == 404
+    by_betrokkene = client.post(
+        f"{casus['url']}/uitnodigingen/{open_['id']}/opnieuw", headers=casus["bram"]
+    )
+    assert by_betrokkene.status_code == 403
 
 
 def test_after_the_session_ends_the_invitee_is_sent_to_ask_for_a_new_link(
@@ -274,6 +356,17 @@ def test_after_the_session_ends_the_invitee_is_sent_to_ask_for_a_new_link(
     assert uit.status_code == 303 and uit.headers["location"] == "/terugkomen"
     weer = gast.browser.get(plan)
     assert weer.status_code == 303 and weer.headers["location"] == "/terugkomen"
+    # A form sent after the session ended comes back with the text and the way back in.
+    kept = gast.browser.post(plan, data={"csrf_token": csrf.group(1), "basis": "1"})
+    assert kept.status_code == 401 and 'href="/terugkomen"' in kept.text
+    # A professional signing in on this browser goes back to the normal sign-in after that.
+    found = CSRF.search(gast.browser.get("/aanmelden").text)
+    assert found is not None
+    anna = gast.browser.post(
+        "/aanmelden", data={"csrf_token": found.group(1), "gebruikersnaam": "anna"}
+    )
+    assert anna.status_code == 303 and "regie_deelnemer=" in anna.headers.get("set-cookie", "")
+    assert "regie_deelnemer" not in gast.browser.cookies
 
 
 @pytest.mark.parametrize("pad", ["/terugkomen/" + "x" * 43, "/terugkomen/kort"])
