@@ -21,6 +21,7 @@ from app.errors import Validatiefout, Versieconflict
 from app.form.definition import TEXTS
 from app.handreiking import service as handreiking_service
 from app.handreiking.schemas import HandreikingIn
+from app.handreiking.voor_gezin import voor_gezin
 from app.research.vragenlijst_service import open_for_account
 from app.web.deps import Csrf, PostedForm, WebCtx
 from app.web.forms import field_errors
@@ -61,6 +62,7 @@ def _plan(
             **page,
             "regievoerder": page["casus"].regievoerder,
             "volgende_mdo": handreiking_service.next_meeting(inhoud),
+            "gezin": voor_gezin(inhoud),
             "rolwoorden": ROLWOORDEN,
             "eigen": [(pad, _field(formulier, pad)) for pad in eigen],
             "waarden": mijn if mijn is not None else opgeslagen,

@@ -163,3 +163,43 @@ def test_at_closing_an_ouder_answers_the_ouders_questionnaire_by_their_plan(
     assert overzicht["professionals"] == {"uitgenodigd": 2, "beantwoord": 0}
     assert overzicht["ouders_met_account"] == {"uitgenodigd": 1, "beantwoord": 1}
     assert overzicht["ouders"] == []
+
+
+def test_the_ouder_sees_first_what_was_agreed_with_the_family(
+    client: TestClient, app: Any, settings: Settings, casus: dict[str, Any]
+) -> None:
+    revisie, inhoud = plan_of(client, casus)
+    inhoud["afstemming"] = {
+        "informeert_ouders": "Anna (wijkteam)",
+        "hoe_informeren": "Elke week even bellen, op maandag.",
+    }
+    taak = {"soort": "professional", "wie": "Bram", "bijdrage": "Weekgesprekken met Sem."}
+    eigen = {"soort": "ouder", "wie": "Moeder", "bijdrage": "Brengt Sem op tijd naar school."}
+    inhoud["taakverdeling"] = {"taken": [taak, eigen]}
+    inhoud["afspraken"] = {
+        "afspraken": [
+            {"wat": "Verslag naar de school.", "wie": "Bram", "onderdeel": "doelen"},
+            {"wat": "Samen de agenda bijhouden.", "wie": "Vader en Anna", "onderdeel": "doelen"},
+            {"wat": "Na elk MDO een brief.", "wie": "Anna", "onderdeel": "communicatie-ouders"},
+        ]
+    }
+    assert save(client, casus["anna"], casus["id"], inhoud, revisie).status_code == 200
+    browser, _ = signed_in_guest(client, app, settings, casus)
+    text = browser.get(f"/casussen/{casus['id']}/plan").text
+    start = text.index("Wat is er met u afgesproken?")
+    deel = text[start : text.index("Alle afspraken staan verderop in het plan.")]
+    assert "<strong>Anna (wijkteam)</strong> vertelt u wat er gebeurt." in deel
+    assert "Elke week even bellen" in deel
+    assert "Brengt Sem op tijd naar school." in deel and "Weekgesprekken" not in deel
+    assert "Samen de agenda bijhouden." in deel and "Na elk MDO een brief." in deel
+    assert "Verslag naar de school." not in deel
+    # The whole plan is still there, further down.
+    assert "Verslag naar de school." in text[start:]
+
+
+def test_an_empty_plan_says_nothing_was_agreed_yet(
+    client: TestClient, app: Any, settings: Settings, casus: dict[str, Any]
+) -> None:
+    browser, _ = signed_in_guest(client, app, settings, casus)
+    text = browser.get(f"/casussen/{casus['id']}/plan").text
+    assert "Er staan nog geen afspraken voor u in het plan." in text
