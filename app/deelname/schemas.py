@@ -37,6 +37,8 @@ class UitnodigingOut(BaseModel):
     aangemaakt_op: datetime
     verloopt_op: datetime
     gebruikt_op: datetime | None
+    # As whom the invitee appears on the casus once accepted ("Ouder/verzorger 2").
+    deelnemer: str | None = None
 
 
 class NieuweUitnodigingOut(BaseModel):

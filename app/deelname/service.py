@@ -207,7 +207,8 @@ def list_for_casus(ctx: Context, casus_id: uuid.UUID) -> list[UitnodigingOut]:
     kluis = _kluis(ctx.session, ctx.keyring, ctx.formulieren, casus_id)
     nu = utcnow()
     rows = ctx.session.exec(
-        select(Uitnodiging)
+        select(Uitnodiging, Account.naam)
+        .outerjoin(Account, col(Account.id) == col(Uitnodiging.account_id))
         .where(Uitnodiging.casus_id == casus_id)
         .order_by(col(Uitnodiging.aangemaakt_op).desc(), col(Uitnodiging.id))
     ).all()
@@ -221,8 +222,9 @@ def list_for_casus(ctx: Context, casus_id: uuid.UUID) -> list[UitnodigingOut]:
             aangemaakt_op=u.aangemaakt_op,
             verloopt_op=u.verloopt_op,
             gebruikt_op=u.gebruikt_op,
+            deelnemer=deelnemer if u.gebruikt_op is not None else None,
         )
-        for u in rows
+        for u, deelnemer in rows
     ]
 
 
@@ -325,7 +327,7 @@ def _account_for(session: Session, uitnodiging: Uitnodiging) -> Account:
         _expire_links_of_earlier(session, uitnodiging)
     account = account or Account(
         gebruikersnaam=f"burger-{uuid.uuid4().hex}",
-        naam=ROLNAMEN[uitnodiging.rol],
+        naam=_display_name(session, uitnodiging),
         organisatie_id=None,
         systeemrollen=[],
     )
@@ -348,6 +350,23 @@ def _account_for(session: Session, uitnodiging: Uitnodiging) -> Account:
             )
         )
     return account
+
+
+def _display_name(session: Session, uitnodiging: Uitnodiging) -> str:
+    """ "Ouder/verzorger", numbered from the second one on the casus ("Ouder/verzorger 2"), so
+    that two parents can be told apart everywhere without their names leaving the seal."""
+    eerder = session.exec(
+        select(func.count())
+        .select_from(Rol)
+        .join(Account, col(Account.id) == col(Rol.account_id))
+        .where(
+            Rol.casus_id == uitnodiging.casus_id,
+            Rol.rol == uitnodiging.rol,
+            col(Account.organisatie_id).is_(None),
+        )
+    ).one()
+    naam = ROLNAMEN[uitnodiging.rol]
+    return naam if eerder == 0 else f"{naam} {eerder + 1}"
 
 
 def _expire_links_of_earlier(session: Session, uitnodiging: Uitnodiging) -> None:

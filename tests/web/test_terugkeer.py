@@ -305,6 +305,12 @@ def test_a_second_invitation_to_the_same_address_is_a_second_person(
     enter_newest_invitation(app, settings, aan, code)
     rollen = ouder_rollen(app, casus["id"])
     assert len({r.account_id for r in rollen}) == 2
+    # Told apart without their names leaving the seal, and the regievoerder sees who is who.
+    team = client.get(f"{casus['url']}/betrokkenen", headers=casus["anna"]).json()
+    ouders = sorted(r["naam"] for r in team if r["rol"] == "ouder")
+    assert ouders == ["Ouder/verzorger", "Ouder/verzorger 2"]
+    lijst = client.get(f"{casus['url']}/uitnodigingen", headers=casus["anna"]).json()
+    assert sorted(u["deelnemer"] for u in lijst) == ouders
     # Each comes back with their own code, through their own link.
     ask(app, aan)
     nieuwe = mails(settings, aan)[-2:]
