@@ -32,6 +32,7 @@ class Actie(StrEnum):
     ACCOUNTS_BEHEREN = "accounts.beheren"
     VRAGENLIJST_UITNODIGEN = "vragenlijst.uitnodigen"
     DEELNEMERS_UITNODIGEN = "deelnemers.uitnodigen"
+    TOESTEMMING_GEVEN = "toestemming.geven"
     ONDERZOEK_EXPORTEREN = "onderzoek.exporteren"
     ONDERZOEK_CIJFERS = "onderzoek.cijfers"
 

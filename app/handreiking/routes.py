@@ -22,6 +22,7 @@ from app.handreiking.schemas import (
     OpgeslagenOut,
     RevisieOut,
     RevisieSamenvatting,
+    ToestemmingIn,
     VerschilOut,
 )
 
@@ -68,6 +69,27 @@ def save_handreiking(
     response.headers["ETag"] = etag(opgeslagen.nummer)
     if opgeslagen.herhaald:
         response.headers["Idempotent-Replayed"] = "true"
+    return OpgeslagenOut(revisie=opgeslagen.nummer)
+
+
+@router.post("/toestemmingen", status_code=201, responses=fouten(409, 412, 428))
+def give_consent(
+    casus_id: uuid.UUID,
+    data: ToestemmingIn,
+    ctx: Ctx,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> OpgeslagenOut:
+    """An ouder or the jeugdige gives consent: a new item in step 6 (who and when stamped by
+    Regie), as the next revision of the plan, on the revision in If-Match."""
+    opgeslagen = service.add_consent(
+        ctx,
+        casus_id,
+        basis=parse_if_match(if_match),
+        organisatietypen=data.organisatietypen,
+        reikwijdte=data.reikwijdte.strip(),
+    )
+    response.headers["ETag"] = etag(opgeslagen.nummer)
     return OpgeslagenOut(revisie=opgeslagen.nummer)
 
 

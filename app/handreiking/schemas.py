@@ -37,6 +37,16 @@ class OpgeslagenOut(BaseModel):
     revisie: int
 
 
+class ToestemmingIn(BaseModel):
+    """Consent given by an ouder or the jeugdige: to which kinds of organisation, and what
+    information. Who gave it and when is stamped by Regie, never sent."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    organisatietypen: list[str] = Field(min_length=1, max_length=20)
+    reikwijdte: str = Field(default="", max_length=2000)
+
+
 class RevisieSamenvatting(BaseModel):
     nummer: int
     auteur: PersoonOut

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, insert, update
@@ -16,6 +16,9 @@ from app.access.service import authorize, authorize_edit, check_own_words
 from app.accounts.service import persons
 from app.casus.models import Casus
 from app.casus.schemas import PersoonOut
+from app.casus.toestemming import LIJST as TOESTEMMING_LIJST
+from app.casus.toestemming import NL
+from app.casus.toestemming import SECTIE as TOESTEMMING_SECTIE
 from app.context import Context
 from app.crypto.service import TOELICHTING, search_keys
 from app.db import utcnow
@@ -118,6 +121,52 @@ def save(
     vorige = kluis.open(casus_id, opgeslagen)
     paden = [w["pad"] for w in verschil(vorige, data.inhoud)]
     check_own_words(ctx, formulier, recht, paden)
+    return _write(ctx, casus, basis, data, paden, mdo_id, sleutel)
+
+
+def add_consent(
+    ctx: Context, casus_id: uuid.UUID, *, basis: int, organisatietypen: list[str], reikwijdte: str
+) -> Opgeslagen:
+    """Append one consent item given by the actor (an ouder, the jeugdige) to step 6, as the
+    next revision, stamped here with who gave it (their name on the casus) and today's date:
+    neither can be chosen, so consent cannot be backdated or given in someone else's name.
+    Nothing else in the plan changes, and no earlier item can be changed or removed this way.
+    """
+    casus = authorize(ctx, Actie.TOESTEMMING_GEVEN, casus_id, handeling="toestemming.geven")
+    if casus.revisie != basis:
+        raise _stale(ctx, casus_id)
+    opgeslagen, mdo_id = _base(ctx, casus)
+    inhoud = ctx.kluis(casus.formulierversie).open(casus_id, opgeslagen)
+    sectie = dict(inhoud.get(TOESTEMMING_SECTIE) or {})
+    rij = {
+        "gegeven_door": ctx.actor.naam,
+        "datum": datetime.now(NL).date().isoformat(),
+        "organisatietypen": organisatietypen,
+        "reikwijdte": reikwijdte,
+    }
+    sectie[TOESTEMMING_LIJST] = [*(sectie.get(TOESTEMMING_LIJST) or []), rij]
+    nieuw = {**inhoud, TOESTEMMING_SECTIE: sectie}
+    fouten = validate(ctx.formulieren[casus.formulierversie], nieuw)
+    if fouten:
+        raise Validatiefout([f.as_dict() for f in fouten])
+    paden = [w["pad"] for w in verschil(inhoud, nieuw)]
+    data = HandreikingIn(inhoud=nieuw, toelichting="Toestemming gegeven door " + ctx.actor.naam)
+    return _write(ctx, casus, basis, data, paden, mdo_id, None)
+
+
+def _write(
+    ctx: Context,
+    casus: Casus,
+    basis: int,
+    data: HandreikingIn,
+    paden: list[str],
+    mdo_id: uuid.UUID | None,
+    sleutel: str | None,
+) -> Opgeslagen:
+    """Write revision basis+1 of a casus whose row the caller holds; a conditional UPDATE, so
+    a save after `basis` (or a closing) makes this one stale instead."""
+    casus_id = casus.id
+    kluis = ctx.kluis(casus.formulierversie)
     nummer = basis + 1
     ctx.audit.annotate(velden=paden, revisie=nummer)
     moved = ctx.session.execute(

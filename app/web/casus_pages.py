@@ -76,6 +76,7 @@ HANDELINGEN = {
     "deelnemer.uitnodigen": "Ouder of jeugdige uitgenodigd",
     "deelnemer.intrekken": "Uitnodiging ingetrokken",
     "deelnemer.opnieuw": "Opnieuw uitgenodigd, met een nieuwe code",
+    "toestemming.geven": "Toestemming gegeven",
     "deelnemer.koppelen": "Aan de inlog (DigiD) gekoppeld",
     "deelnemer.link_openen": "Uitnodiging geopend",
     "deelnemer.aanmelden": "Met de uitnodiging aangemeld",

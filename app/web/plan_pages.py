@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import uuid
+from dataclasses import dataclass, replace
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -37,6 +38,12 @@ ROLWOORDEN = {
     "ouder": "ouder of verzorger",
     "jeugdige": "jeugdige",
 }
+# The consent form (step 6, by the ouder or jeugdige themselves).
+GEEN_SOORT = "Kies minstens één soort organisatie."
+TE_LANG = "Gebruik hoogstens 2000 tekens."
+MAX_REIKWIJDTE = 2000
+ORGANISATIETYPE = "organisatietype"
+MELDINGEN = {"opgeslagen", "toestemming"}
 TOELICHTING = "Eigen woorden aangevuld op de pagina 'Het plan'."
 
 
@@ -49,6 +56,7 @@ def _plan(
     fouten: dict[str, str] | None = None,
     conflict: bool = False,
     melding: str | None = None,
+    toestemming: Toestemmingsformulier | None = None,
     status: int = 200,
 ) -> Response:
     page = casus_page(ctx, casus_id)
@@ -63,6 +71,8 @@ def _plan(
             "regievoerder": page["casus"].regievoerder,
             "volgende_mdo": handreiking_service.next_meeting(inhoud),
             "gezin": voor_gezin(inhoud),
+            "organisatietypen": page["formulier"].vocabulaires[ORGANISATIETYPE],
+            "toestemming": toestemming or Toestemmingsformulier(),
             "rolwoorden": ROLWOORDEN,
             "eigen": [(pad, _field(formulier, pad)) for pad in eigen],
             "waarden": mijn if mijn is not None else opgeslagen,
@@ -100,7 +110,7 @@ def _field(formulier: Any, pad: str) -> Any:
 def plan(
     request: Request, casus_id: uuid.UUID, ctx: WebCtx, melding: str | None = None
 ) -> Response:
-    return _plan(request, ctx, casus_id, melding="opgeslagen" if melding == "opgeslagen" else None)
+    return _plan(request, ctx, casus_id, melding=melding if melding in MELDINGEN else None)
 
 
 @router.post("/casussen/{casus_id}/plan", dependencies=[Csrf])
@@ -130,3 +140,45 @@ def save_own_words(
         ctx.audit.failed("versieconflict")
         return _plan(request, ctx, casus_id, mijn=mijn, conflict=True, status=409)
     return RedirectResponse(f"/casussen/{casus_id}/plan?melding=opgeslagen", status_code=303)
+
+
+@dataclass(frozen=True)
+class Toestemmingsformulier:
+    """What the ouder chose in the consent form, shown back after an error or a conflict."""
+
+    organisatietypen: tuple[str, ...] = ()
+    reikwijdte: str = ""
+    fout: str | None = None
+    conflict: bool = False
+
+
+@router.post("/casussen/{casus_id}/plan/toestemming", dependencies=[Csrf])
+def give_consent(request: Request, casus_id: uuid.UUID, ctx: WebCtx, form: PostedForm) -> Response:
+    """Consent from the ouder or jeugdige themselves: a new item in step 6, stamped by Regie."""
+    keuze = Toestemmingsformulier(
+        organisatietypen=tuple(str(v) for v in form.getlist("organisatietypen")),
+        reikwijdte=str(form.get("reikwijdte") or "").strip(),
+    )
+    basis = str(form.get("basis") or "")
+    if not keuze.organisatietypen or len(keuze.reikwijdte) > MAX_REIKWIJDTE:
+        casus_page(ctx, casus_id)  # a non-member learns nothing from the error
+        fout = GEEN_SOORT if not keuze.organisatietypen else TE_LANG
+        ctx.audit.failed("validatiefout")
+        return _plan(request, ctx, casus_id, toestemming=replace(keuze, fout=fout), status=422)
+    try:
+        handreiking_service.add_consent(
+            ctx,
+            casus_id,
+            basis=int(basis) if basis.isdigit() else 0,
+            organisatietypen=list(keuze.organisatietypen),
+            reikwijdte=keuze.reikwijdte,
+        )
+    except Validatiefout as exc:
+        ctx.audit.failed(exc.code)
+        fout = "Kies alleen uit de soorten organisaties hieronder."
+        return _plan(request, ctx, casus_id, toestemming=replace(keuze, fout=fout), status=422)
+    except Versieconflict:
+        ctx.audit.failed("versieconflict")
+        verder = replace(keuze, conflict=True)
+        return _plan(request, ctx, casus_id, toestemming=verder, status=409)
+    return RedirectResponse(f"/casussen/{casus_id}/plan?melding=toestemming", status_code=303)

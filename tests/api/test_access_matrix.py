@@ -149,6 +149,17 @@ MATRIX: dict[Actie, Regel] = {
         voorbereiding=lambda casus, _: sluit(casus),
     ),
     Actie.ACCOUNTS_BEHEREN: Regel((Verzoek("GET", "/beheer/accounts"),)),
+    Actie.TOESTEMMING_GEVEN: Regel(
+        (
+            Verzoek(
+                "POST",
+                "/casussen/{id}/toestemmingen",
+                {"organisatietypen": ["zorgaanbieder"], "reikwijdte": "Het plan."},
+                if_match=True,
+            ),
+        ),
+        gevolg=lambda casus: casus["revisie"] == 2,
+    ),
     Actie.DEELNEMERS_UITNODIGEN: Regel(
         (
             Verzoek(
@@ -362,7 +373,9 @@ def test_closed_casus_refuses_changes_and_can_still_be_read(
 ) -> None:
     houder = next(rol for rol, acties in POLICY.casusrollen.items() if actie in acties)
     actor = casus.regie
-    if houder is not CasusRol.REGIEVOERDER:
+    if houder in (CasusRol.OUDER, CasusRol.JEUGDIGE):
+        actor = auth(settings, add_burger(app, casus.id, f"{BURGER}bas", houder))
+    elif houder is not CasusRol.REGIEVOERDER:
         actor = auth(settings, make_account(app, "bas"))
         add_role(casus.client, casus.regie, casus.id, "bas", houder)
     for verzoek in MATRIX[Actie.CASUS_AFSLUITEN].verzoeken:

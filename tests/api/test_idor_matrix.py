@@ -53,10 +53,19 @@ from starlette.routing import Mount
 from app.accounts.models import Account
 from app.audit.models import AuditGebeurtenis
 from app.config import Settings
+from app.enums import CasusRol
 from app.main import create_app
 from tests.api.test_deelname import accept_newest
 from tests.canary import CanaryDocument
-from tests.factories import GRONDSLAG, add_role, auth, make_account, new_casus, save
+from tests.factories import (
+    GRONDSLAG,
+    add_burger,
+    add_role,
+    auth,
+    make_account,
+    new_casus,
+    save,
+)
 
 API = "/api/v1"
 CASUS_PARAM = re.compile(r"\{casus_id(?::\w+)?\}")
@@ -67,6 +76,7 @@ REGIEVOERDER = "rita"
 BETROKKENE = "bas"  # a betrokkene on the casus; the DELETE and verwijderen routes end their role
 OPVOLGER = "otto"  # proposed as regievoerder in the open overdracht
 NIEUW = "dirk"  # a professional not on the casus, named in the bodies that add someone
+OUDER = "burger-olga"  # an ouder on the casus (with Stand(ouder=True))
 BEHEERDER = "bert"
 
 SOORTEN = (
@@ -152,6 +162,7 @@ class Stand:
     mdo: bool = True  # an open MDO
     gesloten: bool = False
     geaccepteerd: bool = False  # the jeugdige's invitation accepted
+    ouder: bool = False  # OUDER, an invited ouder, on the casus
 
 
 @dataclass(frozen=True)
@@ -208,6 +219,9 @@ VERZOEKEN: dict[tuple[str, str], tuple[Verzoek, ...]] = {
         Verzoek({"rol": "ouder", "naam": "Oma Test", "email": "oma@example.nl"}),
     ),
     ("POST", C + "/uitnodigingen/{deelname_id}/intrekken"): (Verzoek(),),
+    ("POST", C + "/toestemmingen"): (
+        Verzoek({"organisatietypen": ["huisarts"]}, door=OUDER, stand=Stand(ouder=True)),
+    ),
     ("POST", C + "/uitnodigingen/{deelname_id}/opnieuw"): (
         Verzoek(stand=Stand(geaccepteerd=True)),
     ),
@@ -300,6 +314,8 @@ def zaai(client: TestClient, app: Any, settings: Settings, stand: Stand = Stand(
     ids["deelname_id"] = uitnodiging["id"]
     if stand.geaccepteerd:
         accept_newest(app, settings, gast["email"], uitnodiging["code"])
+    if stand.ouder:
+        add_burger(app, casus_id, OUDER, CasusRol.OUDER)
     if stand.mdo:
         mdo = ok(client.post(f"{base}/mdos", json={"datum": "2026-11-30"}, headers=regie), 201)
         ids["mdo_id"] = mdo["id"]
@@ -413,13 +429,15 @@ def test_every_unsafe_api_route_has_a_request() -> None:
 # The matrix ----------------------------------------------------------------------------------
 
 CASES = cases(API_ROUTES, VERZOEKEN)
+# Saves that build on a revision name it in If-Match.
+MET_VERSIE = {("PUT", C + "/handreiking"), ("POST", C + "/toestemmingen")}
 PER_ROUTE = [pytest.param(*c, id=case_id(*c)) for c in CASES]
 
 
 def stuur(
     zaad: Zaad, headers: dict[str, str], methode: str, pad: str, casus_id: str, verzoek: Verzoek
 ) -> httpx.Response:
-    versie = {"If-Match": f'"{zaad.revisie}"'} if methode == "PUT" else {}
+    versie = {"If-Match": f'"{zaad.revisie}"'} if (methode, pad) in MET_VERSIE else {}
     response: httpx.Response = zaad.client.request(
         methode,
         zaad.url(pad, casus_id, verzoek),

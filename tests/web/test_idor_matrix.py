@@ -30,6 +30,7 @@ from tests.api.test_idor_matrix import (
     GEEN_OVERDRACHT,
     NIEUW,
     OPVOLGER,
+    OUDER,
     SOORTEN,
     SUBRESOURCES,
     UNSAFE,
@@ -86,6 +87,11 @@ VERZOEKEN: dict[tuple[str, str], tuple[Verzoek, ...]] = {
         Verzoek({}, stand=Stand(geaccepteerd=True)),
     ),
     ("POST", S + "/plan"): (Verzoek({"basis": "3"}),),
+    ("POST", S + "/plan/toestemming"): (
+        Verzoek(
+            {"basis": "3", "organisatietypen": "huisarts"}, door=OUDER, stand=Stand(ouder=True)
+        ),
+    ),
 }
 CASES = cases(WEB_ROUTES, VERZOEKEN)
 PER_ROUTE = [pytest.param(*c, id=case_id(*c)) for c in CASES]

@@ -10,8 +10,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from app.accounts.models import Account
 from app.audit.models import AuditGebeurtenis
+from app.auth import sessies
 from app.config import Settings
+from app.db import unit_of_work
+from app.web.session import SESSION_COOKIE
 from tests.factories import add_role, auth, make_account, new_casus
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -23,6 +27,13 @@ def sign_in(app: Any, gebruikersnaam: str) -> tuple[TestClient, str]:
     browser = TestClient(app, follow_redirects=False)
     token = CSRF.search(browser.get("/aanmelden").text)
     assert token is not None
+    if gebruikersnaam.startswith("burger-"):
+        # An invited ouder never signs in by name: their session is what an invitation opens.
+        with unit_of_work(app.state.engine) as session:
+            wie = select(Account.id).where(Account.gebruikersnaam == gebruikersnaam)
+            geheim = sessies.begin(session, app.state.settings, session.exec(wie).one(), "link")
+        browser.cookies.set(SESSION_COOKIE, geheim)
+        return browser, token.group(1)
     response = browser.post(
         "/aanmelden", data={"csrf_token": token.group(1), "gebruikersnaam": gebruikersnaam}
     )
