@@ -98,6 +98,7 @@ class Settings(BaseSettings):
                 "REGIE_BURGER_OIDC_ISSUER vraagt ook REGIE_BURGER_OIDC_CLIENT_ID en "
                 "REGIE_BURGER_OIDC_REDIRECT_URL"
             )
+        self._citizens_apart()
         if not self.is_dev and self.publieke_url and not self.publieke_url.startswith("https://"):
             raise ValueError("REGIE_PUBLIEKE_URL moet in productie met https:// beginnen")
         # A closing invitation must not outlive the casus' visibility: after
@@ -113,6 +114,26 @@ class Settings(BaseSettings):
                 "REGIE_AFGESLOTEN_ZICHTBAAR_DAGEN."
             )
         return self
+
+    def _citizens_apart(self) -> None:
+        """The citizens' provider is a trust decision of its own: the same issuer and client
+        as the organisations' would let one kind of ID token pass for the other, and a return
+        address on the other flow's callback would mix the two."""
+        if not self.burger_oidc_issuer:
+            return
+        zelfde = (self.burger_oidc_issuer.rstrip("/"), self.burger_oidc_client_id) == (
+            (self.oidc_issuer or "").rstrip("/"),
+            self.oidc_client_id,
+        )
+        if zelfde:
+            raise ValueError(
+                "REGIE_BURGER_OIDC_ISSUER met REGIE_BURGER_OIDC_CLIENT_ID mag niet dezelfde "
+                "client zijn als REGIE_OIDC_ISSUER met REGIE_OIDC_CLIENT_ID"
+            )
+        if not (self.burger_oidc_redirect_url or "").endswith("/burger/terug"):
+            raise ValueError("REGIE_BURGER_OIDC_REDIRECT_URL moet eindigen op /burger/terug")
+        if (self.oidc_redirect_url or "").endswith("/burger/terug"):
+            raise ValueError("REGIE_OIDC_REDIRECT_URL hoort niet bij /burger/terug")
 
     @property
     def oidc_enabled(self) -> bool:

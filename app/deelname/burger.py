@@ -42,6 +42,7 @@ class Plan:
     """A casus this person may come back to, and how they came in (to tell plans apart)."""
 
     account_id: uuid.UUID
+    gebruikersnaam: str
     casus_id: uuid.UUID
     uitgenodigd_op: datetime
     uitgenodigd_door: str
@@ -72,7 +73,10 @@ def bind(link: Linkverzoek, account_id: uuid.UUID, casus_id: uuid.UUID, index: s
         casus_id=casus_id,
         kenmerken={"code": reden} if reden else {},
     )
-    link.audit.pending[-1].account_id = account_id
+    event = link.audit.pending[-1]
+    event.account_id = account_id
+    if account is not None and not reden:
+        event.gebruikersnaam = account.gebruikersnaam
     if reden == "ander_persoon":
         raise AnderPersoon()
     if account is None or reden:
@@ -86,19 +90,29 @@ def plans(link: Linkverzoek, index: str) -> list[Plan]:
     role on a casus that is open or closed less than the reading period ago."""
     query = live(link.settings).where(Account.burger_index == index)
     invitations = newest_per_account(query, link.session)
-    door = _inviters(link, [u.uitgenodigd_door_id for u in invitations])
+    namen = _names(link, [u.uitgenodigd_door_id for u in invitations])
+    gebruikers = _usernames(link, [u.account_id for u in invitations if u.account_id])
     return [
-        Plan(u.account_id, u.casus_id, u.aangemaakt_op, door.get(u.uitgenodigd_door_id, ""))
+        Plan(
+            u.account_id,
+            gebruikers[u.account_id],
+            u.casus_id,
+            u.aangemaakt_op,
+            namen.get(u.uitgenodigd_door_id, ""),
+        )
         for u in invitations
         if u.account_id is not None
     ]
 
 
-def _inviters(link: Linkverzoek, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
-    if not ids:
-        return {}
+def _names(link: Linkverzoek, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
     rows = link.session.exec(select(Account.id, Account.naam).where(col(Account.id).in_(ids)))
     return dict(rows.all())
+
+
+def _usernames(link: Linkverzoek, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    query = select(Account.id, Account.gebruikersnaam).where(col(Account.id).in_(ids))
+    return dict(link.session.exec(query).all())
 
 
 def record_return(link: Linkverzoek, plan: Plan) -> None:
@@ -109,4 +123,5 @@ def record_return(link: Linkverzoek, plan: Plan) -> None:
         casus_id=plan.casus_id,
         kenmerken={"methode": "burger_oidc"},
     )
-    link.audit.pending[-1].account_id = plan.account_id
+    event = link.audit.pending[-1]
+    event.account_id, event.gebruikersnaam = plan.account_id, plan.gebruikersnaam

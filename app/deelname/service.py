@@ -105,6 +105,12 @@ def reinvite(
         raise Conflict(
             "Deze uitnodiging is nog niet geaccepteerd. Trek haar in en nodig opnieuw uit."
         )
+    account = ctx.session.get(Account, eerder.account_id)
+    if account is None or not account.actief:
+        raise Conflict("Dit account is uitgezet. Nodig deze persoon uit als nieuwe deelnemer.")
+    # A second click, or an earlier re-invitation not yet used: only the newest link and code
+    # are in play.
+    _withdraw_open_for(ctx.session, eerder.account_id)
     kluis = _kluis(ctx.session, ctx.keyring, ctx.formulieren, casus_id)
     data = UitnodigingIn(
         rol=eerder.rol,
@@ -113,6 +119,18 @@ def reinvite(
     )
     ctx.audit.annotate(eerder=str(eerder.id))
     return _store_and_send(ctx, casus_id, data, base_url, account_id=eerder.account_id)
+
+
+def _withdraw_open_for(session: Session, account_id: uuid.UUID) -> None:
+    session.execute(
+        update(Uitnodiging)
+        .where(
+            col(Uitnodiging.account_id) == account_id,
+            col(Uitnodiging.gebruikt_op).is_(None),
+            col(Uitnodiging.ingetrokken_op).is_(None),
+        )
+        .values(ingetrokken_op=utcnow())
+    )
 
 
 def _store_and_send(
@@ -294,7 +312,13 @@ def accept(link: Linkverzoek, token: str, code: str) -> Toegelaten | VerkeerdeCo
         event.uitkomst = Uitkomst.GEWEIGERD.value
         event.kenmerken = {**event.kenmerken, "code": "verkeerde_code"}
         return VerkeerdeCode(max(0, MAX_POGINGEN - uitnodiging.mislukte_pogingen))
-    account = _account_for(link.session, uitnodiging)
+    try:
+        account = _account_for(link.session, uitnodiging)
+    except Verlopen as exc:
+        event = link.audit.pending[-1]
+        event.uitkomst = Uitkomst.GEWEIGERD.value
+        event.kenmerken = {**event.kenmerken, "code": "account_uit"}
+        raise exc
     uitnodiging.gebruikt_op, uitnodiging.account_id = utcnow(), account.id
     link.session.add(uitnodiging)
     link.session.flush()

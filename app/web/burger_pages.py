@@ -10,6 +10,7 @@ iss and aud of this provider, which is a separate trust decision from the organi
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import Annotated, Any
 
@@ -23,12 +24,14 @@ from app.rate_limit import AANMELDEN
 from app.web import oidc
 from app.web.deelname_pages import BURGER_FLOW, BURGER_PAD, link_request, sign_in_invitee
 from app.web.deps import PostedForm
-from app.web.session import CSRF_FIELD, csrf_valid
+from app.web.session import CSRF_FIELD, csrf_seed, csrf_valid
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 KEUZE_COOKIE = "regie_burger_keuze"
+# The choice among one's plans is made at once, in this browser, once.
+KEUZE_MAX_AGE = 300
 GEEN_PLAN = (
     "Wij vinden geen plan bij deze inlog. Bent u nog niet eerder binnengekomen? Gebruik dan de "
     "link uit uw uitnodiging en de code van de hulpverlener."
@@ -98,10 +101,11 @@ def _come_back(request: Request, uow: UnitOfWork, index: str) -> Response:
         return sign_in_invitee(request, uow, plannen[0].account_id, plannen[0].casus_id, "burger")
     response = render(request, "deelname/kiezen.html", {"plannen": plannen})
     settings = request.app.state.settings
+    keuze = {"index": index, "browser": _browser(request)}
     response.set_cookie(
         KEUZE_COOKIE,
-        oidc.sign_flow(request.app.state.session_secret, {"index": index}),
-        max_age=oidc.FLOW_MAX_AGE,
+        oidc.sign_flow(request.app.state.session_secret, keuze, KEUZE_COOKIE, KEUZE_MAX_AGE),
+        max_age=KEUZE_MAX_AGE,
         httponly=True,
         samesite="lax",
         secure=not settings.is_dev,
@@ -110,15 +114,28 @@ def _come_back(request: Request, uow: UnitOfWork, index: str) -> Response:
     return response
 
 
+def _browser(request: Request) -> str:
+    """This browser, by its CSRF seed: a copied choice cookie is no use in another one."""
+    return hashlib.sha256(csrf_seed(request).encode()).hexdigest()
+
+
 @router.post(f"{BURGER_PAD}/kiezen", dependencies=[AANMELDEN])
 def choose(request: Request, uow: UowDep, form: PostedForm) -> Response:
     """The plan chosen among this person's plans, checked again against the signed choice."""
-    keuze = oidc.read_flow(request.app.state.session_secret, request.cookies.get(KEUZE_COOKIE))
-    if keuze is None or not csrf_valid(request, str(form.get(CSRF_FIELD) or "")):
-        raise Geweigerd("Deze keuze is verlopen. Log opnieuw in.")
+    waarde = request.cookies.get(KEUZE_COOKIE)
+    keuze = oidc.read_flow(request.app.state.session_secret, waarde, KEUZE_COOKIE)
+    if (
+        waarde is None
+        or keuze is None
+        or not csrf_valid(request, str(form.get(CSRF_FIELD) or ""))
+        or keuze.get("browser") != _browser(request)
+        or not oidc.use_once(request, KEUZE_COOKIE, keuze, waarde)
+    ):
+        oidc.refuse(uow, "keuze", "burger_oidc")
+        raise Geweigerd("Deze keuze is verlopen. Log opnieuw in met DigiD.")
     link = link_request(request, uow)
     gekozen = str(form.get("account") or "")
-    for plan in burger.plans(link, str(keuze["index"])):
+    for plan in burger.plans(link, str(keuze.get("index"))):
         if str(plan.account_id) == gekozen:
             burger.record_return(link, plan)
             response = sign_in_invitee(request, uow, plan.account_id, plan.casus_id, "burger")

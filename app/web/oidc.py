@@ -33,6 +33,7 @@ from fastapi.responses import RedirectResponse, Response
 from jose import jws, jwt
 from jose.exceptions import JOSEError, JWSError
 
+from app import rate_limit
 from app.audit.recorder import Uitkomst
 from app.auth import sessies
 from app.auth.keys import ALGORITHM, REFRESH_INTERVAL, KeySet, SleutelFout, _from_jwks
@@ -264,21 +265,25 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _mac(secret: bytes, body: str) -> str:
-    return _b64(hmac.new(secret, f"oidc:{body}".encode(), hashlib.sha256).digest())
+def _mac(secret: bytes, doel: str, body: str) -> str:
+    return _b64(hmac.new(secret, f"oidc:{doel}:{body}".encode(), hashlib.sha256).digest())
 
 
-def sign_flow(secret: bytes, data: dict[str, Any]) -> str:
-    body = _b64(json.dumps({**data, "verloopt": int(time.time()) + FLOW_MAX_AGE}).encode())
-    return f"{body}.{_mac(secret, body)}"
+def sign_flow(
+    secret: bytes, data: dict[str, Any], doel: str = FLOW_COOKIE, max_age: int = FLOW_MAX_AGE
+) -> str:
+    """Signed for one purpose (`doel`, the cookie's name): one kind is never read as another."""
+    body = _b64(json.dumps({**data, "verloopt": int(time.time()) + max_age}).encode())
+    return f"{body}.{_mac(secret, doel, body)}"
 
 
-def read_flow(secret: bytes, value: str | None) -> dict[str, Any] | None:
-    """The flow state, or None when the cookie is missing, forged or older than 10 minutes."""
+def read_flow(secret: bytes, value: str | None, doel: str = FLOW_COOKIE) -> dict[str, Any] | None:
+    """The flow state, or None when the cookie is missing, forged, made for another purpose or
+    expired."""
     if not value or value.count(".") != 1:
         return None
     body, mac = value.split(".")
-    if not hmac.compare_digest(mac, _mac(secret, body)):
+    if not hmac.compare_digest(mac, _mac(secret, doel, body)):
         return None
     try:
         data = json.loads(_unb64(body))
@@ -287,6 +292,18 @@ def read_flow(secret: bytes, value: str | None) -> dict[str, Any] | None:
     if not isinstance(data, dict) or int(data.get("verloopt", 0)) < time.time():
         return None
     return data
+
+
+def use_once(request: Request, soort: str, data: dict[str, Any], waarde: str) -> bool:
+    """Whether this signed value is used for the first time. A copy of the cookie (browser
+    history, a shared computer) must not let anyone finish the same flow again: its use is
+    counted in the database (all processes share it), in a window of its own that is kept
+    until well after the value expired."""
+    vingerafdruk = hashlib.sha256(f"{soort}:{waarde}".encode()).hexdigest()
+    aantal, _ = rate_limit.count(
+        request.app.state.engine, f"eenmalig:{vingerafdruk}", nu=float(data["verloopt"])
+    )
+    return aantal == 1
 
 
 def start(
@@ -317,7 +334,7 @@ def start(
     settings: Settings = request.app.state.settings
     response.set_cookie(
         cookie,
-        sign_flow(request.app.state.session_secret, flow),
+        sign_flow(request.app.state.session_secret, flow, cookie),
         max_age=FLOW_MAX_AGE,
         httponly=True,
         samesite="lax",
@@ -380,12 +397,15 @@ def verified_claims(
     """The provider's answer (code, state, error) checked against this browser's flow, the
     code traded and the ID token verified: its claims, and the flow. Refusals are audited."""
     code, state, error = answer
-    flow = read_flow(request.app.state.session_secret, request.cookies.get(cookie))
-    if flow is None or not state or not hmac.compare_digest(str(flow["state"]), state):
+    flow = read_flow(request.app.state.session_secret, request.cookies.get(cookie), cookie)
+    if flow is None or not state or not hmac.compare_digest(str(flow.get("state")), state):
         refuse(uow, "state", methode)
         raise AanmeldenMislukt(
             "Deze aanmelding is verlopen of hoort niet bij deze browser. Meld u opnieuw aan."
         )
+    if not use_once(request, cookie, flow, state):
+        refuse(uow, "al_gebruikt", methode)
+        raise AanmeldenMislukt("Deze aanmelding is al gebruikt. Meld u opnieuw aan.")
     if error or not code:
         refuse(uow, "provider", methode)
         raise AanmeldenMislukt("De identiteitsprovider heeft de aanmelding niet toegestaan.")

@@ -21,6 +21,8 @@ from app.deps import UnitOfWork, UowDep
 from app.errors import NietGeauthenticeerd, NietGevonden, Validatiefout
 from app.rate_limit import AANMELDEN
 from app.web import oidc
+from app.web.burger_pages import KEUZE_COOKIE
+from app.web.deelname_pages import BURGER_PAD
 from app.web.deps import Csrf, PostedForm, WebCtx, end_previous_session
 from app.web.session import end_session, forget_invitee, session_cookie, start_session
 from app.web.templating import render
@@ -87,6 +89,8 @@ def sign_out(request: Request, uow: UowDep) -> Response:
     response = RedirectResponse(_after_sign_out(request, actor), status_code=303)
     end_session(response)
     oidc.end_flow(response)
+    # A citizen's pending choice among their plans goes with the session.
+    response.delete_cookie(KEUZE_COOKIE, path=BURGER_PAD)
     return response
 
 

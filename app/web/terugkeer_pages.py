@@ -23,7 +23,7 @@ from app.deelname import terugkeer
 from app.deelname.postbus import postbus_voor
 from app.deelname.service import Linkverzoek
 from app.deps import UowDep
-from app.errors import NietGevonden, NietIngericht, Verlopen
+from app.errors import NietGevonden, Verlopen
 from app.rate_limit import LINK
 from app.web.deelname_pages import code_page, enter_with_code, gone, link_request
 from app.web.deps import PostedForm
@@ -97,15 +97,22 @@ def _handle(state: Any, verzoeker: Verzoeker, email: str, base_url: str) -> None
             link = Linkverzoek(session, audit, state.keyring, state.settings)
             berichten = terugkeer.request_links(link, email, base_url)
             audit.write(session)
-    except Exception:
-        log.exception("nieuwe links om terug te komen niet opgeslagen")
+    except Exception as exc:  # noqa: BLE001 - any failure: logged and audited, never raised
+        log.error("nieuwe links om terug te komen niet opgeslagen (%s)", type(exc).__name__)
+        # As a failed request: what was tried stays in the trail, as failed.
+        audit.written = []
+        try:
+            audit.write_failure(state.engine, exc, {"actie": "deelnemer.terugkeer_aanvragen"})
+        except Exception:  # noqa: BLE001 - the database may be what failed
+            log.error("auditgebeurtenis van een mislukte aanvraag niet geschreven")
         return
     state.metingen.gebeurtenissen(audit.written)
     for bericht in berichten:
         try:
             postbus_voor(state.settings).verstuur(bericht)
-        except NietIngericht:
-            log.warning("e-mail met een nieuwe link niet verstuurd")
+        except Exception as exc:  # noqa: BLE001 - one message's failure stops no other
+            # The type only: an SMTP error can carry the address.
+            log.warning("e-mail met een nieuwe link niet verstuurd (%s)", type(exc).__name__)
 
 
 @router.get("/terugkomen/{token}", dependencies=[LINK])

@@ -192,9 +192,11 @@ def test_the_real_policy_grants_what_the_domain_brief_says() -> None:
     policy = load_policy(REAL)
     assert set(policy.casusrollen) == set(CasusRol)
     assert set(policy.systeemrollen) == set(Systeemrol)
-    # The regievoerder does everything on the casus except answer a handover (to themselves).
+    # The regievoerder does everything on the casus except answer a handover (to themselves)
+    # and give the family's consent in the family's name.
     assert policy.casusrollen[CasusRol.REGIEVOERDER] == CASUS_ACTIES - {
-        Actie.OVERDRACHT_BEANTWOORDEN
+        Actie.OVERDRACHT_BEANTWOORDEN,
+        Actie.TOESTEMMING_GEVEN,
     }
     # A volger reads, and may be asked to take over regie (a current role-holder).
     assert policy.casusrollen[CasusRol.VOLGER] == {
@@ -219,12 +221,16 @@ def test_the_real_policy_grants_what_the_domain_brief_says() -> None:
 
 
 def test_ouders_and_the_jeugdige_read_and_change_only_their_own_words() -> None:
-    """They read the plan and its toegangslog; the fields for their own words are the only
-    ones they may change, and every mark the policy names is on a field of the form."""
+    """They read the plan and its toegangslog and give consent (a new, stamped item); the
+    fields for their own words are the only ones they may change, and every mark the policy
+    names is on a field of the form. Nobody else gives consent in the family's name."""
     policy = load_policy(REAL)
+    eigen = {Actie.CASUS_LEZEN, Actie.TOEGANGSLOG_LEZEN, Actie.TOESTEMMING_GEVEN}
     for rol, van in ((CasusRol.OUDER, "ouders"), (CasusRol.JEUGDIGE, "jeugdige")):
-        assert policy.casusrollen[rol] == {Actie.CASUS_LEZEN, Actie.TOEGANGSLOG_LEZEN}
+        assert policy.casusrollen[rol] == eigen
         assert policy.veldrechten[rol] == {van}
+    gevers = {r for r, acties in policy.casusrollen.items() if Actie.TOESTEMMING_GEVEN in acties}
+    assert gevers == {CasusRol.OUDER, CasusRol.JEUGDIGE}
     formulier = load_formulieren(None, "twente-2020.1")["twente-2020.1"]
     for marks in policy.veldrechten.values():
         for mark in marks:

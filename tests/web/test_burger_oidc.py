@@ -151,6 +151,12 @@ def test_someone_without_a_plan_gets_a_clear_page(
     }
 
 
+def choose(browser: TestClient, page: Any, account: str) -> Any:
+    found = CSRF.search(page.text)
+    assert found is not None
+    return browser.post("/burger/kiezen", data={"csrf_token": found.group(1), "account": account})
+
+
 def test_a_person_on_two_casussen_chooses_and_only_among_their_own(
     client: TestClient, app: Any, settings: Settings, provider: Provider, casus: dict[str, Any]
 ) -> None:
@@ -161,25 +167,60 @@ def test_a_person_on_two_casussen_chooses_and_only_among_their_own(
     assert keuze.status_code == 200 and "Kies een plan" in keuze.text
     accounts = [str(ouder(app, c).id) for c in (str(casus["id"]), str(casus["andere"]))]
     assert all(a in keuze.text for a in accounts)
-    found = CSRF.search(keuze.text)
-    assert found is not None
-    vreemd = browser.post(
-        "/burger/kiezen", data={"csrf_token": found.group(1), "account": str(uuid.uuid4())}
-    )
-    assert vreemd.status_code == 403
-    gekozen = browser.post(
-        "/burger/kiezen", data={"csrf_token": found.group(1), "account": accounts[1]}
-    )
+    # Someone else's account is not among the choices; the choice is then used up.
+    assert choose(browser, keuze, str(uuid.uuid4())).status_code == 403
+    assert choose(browser, keuze, accounts[1]).status_code == 403
+
+    browser, keuze = come_back(app, provider, BSN)
+    cookie = browser.cookies.get("regie_burger_keuze")
+    gekozen = choose(browser, keuze, accounts[1])
     assert gekozen.status_code == 303
     assert gekozen.headers["location"] == f"/casussen/{casus['andere']}/plan"
     assert browser.get(f"/casussen/{casus['andere']}/plan").status_code == 200
     assert browser.get(f"/casussen/{casus['id']}/plan").status_code == 404
-    # Without the signed choice from the provider's answer, no choosing.
+    # The same choice again, in this browser or with its cookie copied to another: refused.
+    assert choose(browser, keuze, accounts[0]).status_code == 403
     vers = TestClient(app, follow_redirects=False, raise_server_exceptions=False)
-    csrf = CSRF.search(vers.get("/terugkomen").text)
-    assert csrf is not None
-    geen = vers.post("/burger/kiezen", data={"csrf_token": csrf.group(1), "account": accounts[0]})
-    assert geen.status_code == 403
+    page = vers.get("/terugkomen")
+    vers.cookies.set("regie_burger_keuze", str(cookie), path="/burger")
+    assert choose(vers, page, accounts[0]).status_code == 403
+    # Without the signed choice from the provider's answer, no choosing.
+    vers.cookies.clear()
+    assert choose(vers, vers.get("/terugkomen"), accounts[0]).status_code == 403
+
+
+def test_a_cancelled_or_replayed_provider_answer_binds_nobody(
+    client: TestClient, app: Any, settings: Settings, provider: Provider, casus: dict[str, Any]
+) -> None:
+    """A flow is used once: after the invitee cancels at the provider, the same flow (from the
+    browser's history, on a shared computer) cannot be finished by someone else."""
+    aan = adres()
+    code = invite(client, casus, aan)["code"]
+    browser, naar = accept(app, settings, aan, code)
+    terug = naar.headers["location"]
+    state = terug.split("state=")[1].split("&")[0]
+    cancelled = browser.get(f"/burger/terug?error=access_denied&state={state}")
+    assert cancelled.status_code == 400
+    later = through(browser, provider, naar, "999990022")
+    assert later.status_code == 400 and "al gebruikt" in later.text
+    assert ouder(app, str(casus["id"])).burger_index is None
+    redenen = [e.kenmerken.get("reden") for e in events(app, "aanmelden")]
+    assert redenen[-2:] == ["provider", "al_gebruikt"]
+
+
+def test_one_kind_of_signed_cookie_is_never_read_as_another(
+    client: TestClient, app: Any, settings: Settings, provider: Provider, casus: dict[str, Any]
+) -> None:
+    aan = adres()
+    code = invite(client, casus, aan)["code"]
+    browser, _ = accept(app, settings, aan, code)
+    flow = browser.cookies.get("regie_burger_oidc")
+    assert flow
+    vers = TestClient(app, follow_redirects=False, raise_server_exceptions=False)
+    page = vers.get("/terugkomen")
+    vers.cookies.set("regie_burger_keuze", flow, path="/burger")
+    refused = choose(vers, page, str(uuid.uuid4()))
+    assert refused.status_code == 403
 
 
 def test_a_bound_account_comes_back_by_digid_only_and_not_after_its_role_ended(
@@ -209,3 +250,24 @@ def test_without_a_citizens_provider_its_pages_do_not_exist(app: Any) -> None:
 def test_the_citizens_provider_needs_its_client_and_return_address(keys_dir: Path) -> None:
     with pytest.raises(ValidationError, match="REGIE_BURGER_OIDC_CLIENT_ID"):
         Settings(env="dev", data_dir=keys_dir, burger_oidc_issuer="https://digid.example")
+    beide: dict[str, Any] = {
+        "env": "dev",
+        "data_dir": keys_dir,
+        "oidc_issuer": "https://idp.example",
+        "oidc_client_id": "regie",
+        "oidc_redirect_url": "https://regie.example/aanmelden/terug",
+        "burger_oidc_issuer": "https://digid.example",
+        "burger_oidc_client_id": "regie",
+        "burger_oidc_redirect_url": "https://regie.example/burger/terug",
+    }
+    assert Settings.model_validate(beide).burger_oidc_issuer  # the control: two providers, apart
+    with pytest.raises(ValidationError, match="niet dezelfde client"):
+        Settings.model_validate({**beide, "burger_oidc_issuer": "https://idp.example/"})
+    with pytest.raises(ValidationError, match="moet eindigen op /burger/terug"):
+        Settings.model_validate(
+            {**beide, "burger_oidc_redirect_url": "https://regie.example/aanmelden/terug"}
+        )
+    with pytest.raises(ValidationError, match="hoort niet bij /burger/terug"):
+        Settings.model_validate(
+            {**beide, "oidc_redirect_url": "https://regie.example/burger/terug"}
+        )

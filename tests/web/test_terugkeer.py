@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from app.accounts.models import Account
 from app.casus.models import Rol
 from app.config import Settings
 from app.db import unit_of_work, utcnow
@@ -330,6 +331,28 @@ def test_a_second_invitation_to_the_same_address_is_a_second_person(
                 binnen.add(c)
                 break
     assert binnen == codes
+
+
+def test_a_second_reinvitation_replaces_the_first_and_an_account_switched_off_gets_none(
+    client: TestClient, app: Any, settings: Settings, casus: dict[str, Any]
+) -> None:
+    _, aan = accepted(client, app, settings, casus)
+    eerste = reinvite(client, casus)
+    tweede = reinvite(client, casus)
+    lijst = client.get(f"{casus['url']}/uitnodigingen", headers=casus["anna"]).json()
+    assert [u["status"] for u in lijst[:2]] == ["open", "ingetrokken"]
+    assert eerste != tweede
+    enter_newest_invitation(app, settings, aan, tweede)
+    [rol] = ouder_rollen(app, casus["id"])
+    with unit_of_work(app.state.engine) as session:
+        session.execute(
+            update(Account).where(col(Account.id) == rol.account_id).values(actief=False)
+        )
+    geaccepteerd = next(u for u in lijst if u["status"] == "geaccepteerd")
+    refused = client.post(
+        f"{casus['url']}/uitnodigingen/{geaccepteerd['id']}/opnieuw", headers=casus["anna"]
+    )
+    assert refused.status_code == 409 and "uitgezet" in refused.json()["detail"]
 
 
 def test_reinviting_needs_an_accepted_invitation(
