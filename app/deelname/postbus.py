@@ -77,6 +77,15 @@ def postbus_voor(settings: Settings) -> Postbus:
     raise NietIngericht("Uitnodigen kan pas als REGIE_SMTP_HOST is ingesteld.")
 
 
+def _bericht(settings: Settings, aan: str, onderwerp: str) -> EmailMessage:
+    bericht = EmailMessage()
+    bericht["From"] = settings.mail_afzender
+    bericht["To"] = aan
+    bericht["Subject"] = onderwerp
+    bericht["Message-ID"] = make_msgid(domain="regie")
+    return bericht
+
+
 def uitnodigingsmail(
     settings: Settings,
     aan: str,
@@ -88,11 +97,7 @@ def uitnodigingsmail(
 ) -> EmailMessage:
     """The invitation in plain words (B1): what it is, what to do, that the code comes apart."""
     tot = uitnodiging.verloopt_op.astimezone(_NL)
-    bericht = EmailMessage()
-    bericht["From"] = settings.mail_afzender
-    bericht["To"] = aan
-    bericht["Subject"] = "Uitnodiging: bekijk het plan voor uw gezin in Regie"
-    bericht["Message-ID"] = make_msgid(domain="regie")
+    bericht = _bericht(settings, aan, "Uitnodiging: bekijk het plan voor uw gezin in Regie")
     bericht.set_content(
         f"Beste {naam},\n\n"
         f"{afzender_naam} nodigt u uit als {_WIE[uitnodiging.rol]}. In Regie ziet u het plan "
@@ -122,11 +127,7 @@ def terugkeermail(
     tot = verloopt_op.astimezone(_NL)
     sinds = uitnodiging.aangemaakt_op.astimezone(_NL)
     van = f" van {door.naam}" if door is not None else ""
-    bericht = EmailMessage()
-    bericht["From"] = settings.mail_afzender
-    bericht["To"] = aan
-    bericht["Subject"] = "Uw nieuwe link naar het plan in Regie"
-    bericht["Message-ID"] = make_msgid(domain="regie")
+    bericht = _bericht(settings, aan, "Uw nieuwe link naar het plan in Regie")
     bericht.set_content(
         "Hallo,\n\n"
         "U vroeg om een nieuwe link naar het plan voor uw gezin in Regie. Deze link hoort bij "

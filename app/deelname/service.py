@@ -306,19 +306,12 @@ def accept(link: Linkverzoek, token: str, code: str) -> Toegelaten | VerkeerdeCo
     MAX_POGINGEN). A wrong code is returned, not raised: its count must be committed."""
     uitnodiging = _usable(link, token, "deelnemer.aanmelden", lock=True)
     if not code_matches(link.keyring, uitnodiging, code):
-        uitnodiging.mislukte_pogingen += 1
-        link.session.add(uitnodiging)
-        event = link.audit.pending[-1]
-        event.uitkomst = Uitkomst.GEWEIGERD.value
-        event.kenmerken = {**event.kenmerken, "code": "verkeerde_code"}
-        return VerkeerdeCode(max(0, MAX_POGINGEN - uitnodiging.mislukte_pogingen))
+        return wrong_code(link, uitnodiging)
     try:
         account = _account_for(link.session, uitnodiging)
-    except Verlopen as exc:
-        event = link.audit.pending[-1]
-        event.uitkomst = Uitkomst.GEWEIGERD.value
-        event.kenmerken = {**event.kenmerken, "code": "account_uit"}
-        raise exc
+    except Verlopen:
+        refuse_pending(link, "account_uit")
+        raise
     uitnodiging.gebruikt_op, uitnodiging.account_id = utcnow(), account.id
     link.session.add(uitnodiging)
     link.session.flush()
@@ -327,6 +320,21 @@ def accept(link: Linkverzoek, token: str, code: str) -> Toegelaten | VerkeerdeCo
     event = link.audit.pending[-1]
     event.account_id, event.gebruikersnaam = account.id, account.gebruikersnaam
     return Toegelaten(account.id, uitnodiging.casus_id)
+
+
+def wrong_code(link: Linkverzoek, houder: Uitnodiging | Terugkeerlink) -> VerkeerdeCode:
+    """Count a wrong code on the invitation or link it was tried on, and say so in its event."""
+    houder.mislukte_pogingen += 1
+    link.session.add(houder)
+    refuse_pending(link, "verkeerde_code")
+    return VerkeerdeCode(max(0, MAX_POGINGEN - houder.mislukte_pogingen))
+
+
+def refuse_pending(link: Linkverzoek, code: str) -> None:
+    """The request's event, recorded as allowed when the link was found, is a refusal after all."""
+    event = link.audit.pending[-1]
+    event.uitkomst = Uitkomst.GEWEIGERD.value
+    event.kenmerken = {**event.kenmerken, "code": code}
 
 
 def code_matches(keyring: KeyRing, uitnodiging: Uitnodiging, code: str) -> bool:

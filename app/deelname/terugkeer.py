@@ -39,6 +39,7 @@ from app.deelname.service import (
     VerkeerdeCode,
     code_matches,
     email_index,
+    wrong_code,
 )
 from app.errors import NietGevonden, Verlopen
 from app.links import TOKEN, publieke_link, token_hash
@@ -174,12 +175,7 @@ def accept(link: Linkverzoek, token: str, code: str) -> Toegelaten | VerkeerdeCo
     gevonden = _usable(link, token, "deelnemer.terugkomen", lock=True)
     terug, uitnodiging = gevonden.link, gevonden.uitnodiging
     if not code_matches(link.keyring, uitnodiging, code):
-        terug.mislukte_pogingen += 1
-        link.session.add(terug)
-        event = link.audit.pending[-1]
-        event.uitkomst = Uitkomst.GEWEIGERD.value
-        event.kenmerken = {**event.kenmerken, "code": "verkeerde_code"}
-        return VerkeerdeCode(max(0, MAX_POGINGEN - terug.mislukte_pogingen))
+        return wrong_code(link, terug)
     terug.gebruikt_op = utcnow()
     link.session.add(terug)
     account = link.session.get(Account, uitnodiging.account_id)

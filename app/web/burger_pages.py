@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.deelname import burger
@@ -53,17 +53,11 @@ def start(request: Request) -> Response:
 
 
 @router.get(f"{BURGER_PAD}/terug", dependencies=[AANMELDEN])
-def callback(
-    request: Request,
-    uow: UowDep,
-    code: Annotated[str | None, Query(max_length=2048)] = None,
-    state: Annotated[str | None, Query(max_length=512)] = None,
-    error: Annotated[str | None, Query(max_length=200)] = None,
-) -> Response:
+def callback(request: Request, uow: UowDep, answer: oidc.AntwoordDep) -> Response:
     """The provider's answer: bind the account of the invitation, or find the person's plans."""
     provider = _provider(request)
     claims, flow = oidc.verified_claims(
-        request, uow, provider, (code, state, error), cookie=BURGER_FLOW, methode="burger_oidc"
+        request, uow, provider, answer, cookie=BURGER_FLOW, methode="burger_oidc"
     )
     index = _index(request, uow, provider, claims)
     if flow.get("doel") == "koppelen":

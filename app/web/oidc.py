@@ -22,13 +22,14 @@ import hmac
 import json
 import threading
 import time
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import httpx
 from authlib.common.security import generate_token
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from jose import jws, jwt
 from jose.exceptions import JOSEError, JWSError
@@ -385,18 +386,38 @@ def refuse(uow: UnitOfWork, reden: str, methode: str = "oidc") -> None:
     uow.audit.record("aanmelden", Uitkomst.GEWEIGERD, kenmerken=kenmerken)
 
 
+@dataclass(frozen=True)
+class Antwoord:
+    """What a provider sends back to a callback: a code and the state, or an error."""
+
+    code: str | None
+    state: str | None
+    error: str | None
+
+
+def provider_answer(
+    code: Annotated[str | None, Query(max_length=2048)] = None,
+    state: Annotated[str | None, Query(max_length=512)] = None,
+    error: Annotated[str | None, Query(max_length=200)] = None,
+) -> Antwoord:
+    return Antwoord(code, state, error)
+
+
+AntwoordDep = Annotated[Antwoord, Depends(provider_answer)]
+
+
 def verified_claims(
     request: Request,
     uow: UnitOfWork,
     oidc: OidcProvider,
-    answer: tuple[str | None, str | None, str | None],
+    answer: Antwoord,
     *,
     cookie: str = FLOW_COOKIE,
     methode: str = "oidc",
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The provider's answer (code, state, error) checked against this browser's flow, the
     code traded and the ID token verified: its claims, and the flow. Refusals are audited."""
-    code, state, error = answer
+    code, state, error = answer.code, answer.state, answer.error
     flow = read_flow(request.app.state.session_secret, request.cookies.get(cookie), cookie)
     if flow is None or not state or not hmac.compare_digest(str(flow.get("state")), state):
         refuse(uow, "state", methode)
@@ -423,13 +444,7 @@ def verified_claims(
 
 
 @router.get(CALLBACK_PATH, dependencies=[AANMELDEN])
-def callback(
-    request: Request,
-    uow: UowDep,
-    code: Annotated[str | None, Query(max_length=2048)] = None,
-    state: Annotated[str | None, Query(max_length=512)] = None,
-    error: Annotated[str | None, Query(max_length=200)] = None,
-) -> Response:
+def callback(request: Request, uow: UowDep, answer: AntwoordDep) -> Response:
     """The provider's answer: check state, trade the code, verify the ID token, start a session.
 
     A refusal raises an error whose event (geweigerd) is written by the unit of work.
@@ -437,7 +452,7 @@ def callback(
     oidc = provider(request)
     if oidc is None:
         raise AanmeldenMislukt("Aanmelden via een identiteitsprovider is niet ingesteld.")
-    claims, flow = verified_claims(request, uow, oidc, (code, state, error))
+    claims, flow = verified_claims(request, uow, oidc, answer)
     try:
         actor = load_actor(uow.session, oidc.account_name(claims))
     except (NietGeauthenticeerd, AccountOnbekend) as exc:
