@@ -10,10 +10,15 @@ import email.policy
 import re
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import create_engine, update
+from sqlmodel import Session, col
 
+from app.db import utcnow
+from app.deelname.models import Uitnodiging
 from tests.browser.conftest import SECTIONS, Live, assert_accessible
 
 OpenAs = Callable[[str | None], Page]
@@ -179,6 +184,59 @@ def test_an_invitee_saves_own_words_signs_out_and_comes_back(open_as: OpenAs, li
     ouder.get_by_role("button", name="Verder").click()
     expect(ouder).to_have_url(re.compile(f"/casussen/{live.sem}/plan$"))
     expect(ouder.locator("#veld-situatie-hulpvraag_ouders")).to_have_value(woorden)
+
+
+@pytest.mark.parametrize(
+    ("geval", "kop", "uitleg"),
+    [
+        ("gebruikt", "Deze link is al gebruikt", "Met deze link is al iemand binnengekomen"),
+        ("ingetrokken", "Deze link werkt niet meer", "heeft deze uitnodiging gestopt"),
+        ("verlopen", "Deze link werkt niet meer", "De tijd is voorbij"),
+        ("geblokkeerd", "Deze link werkt niet meer", "te vaak een verkeerde code"),
+    ],
+)
+def test_a_link_that_no_longer_works_gets_a_clear_page(
+    open_as: OpenAs, live: Live, geval: str, kop: str, uitleg: str
+) -> None:
+    """Used, withdrawn, expired or blocked: a plain page that says why and what to do, on a
+    phone, and no way in."""
+    aan = f"ouder-{uuid.uuid4().hex[:10]}@example.nl"
+    with live.api("a.jansen") as api:
+        nieuw = api.post(
+            f"/api/v1/casussen/{live.sem}/uitnodigingen",
+            json={"rol": "ouder", "naam": "Petra de Vries", "email": aan},
+        ).json()
+        if geval == "ingetrokken":
+            api.post(f"/api/v1/casussen/{live.sem}/uitnodigingen/{nieuw['id']}/intrekken")
+    link = _link_in_mail(live, aan)
+    ouder = open_as(None)
+    ouder.set_viewport_size({"width": 375, "height": 740})
+    fout = "AAAA2222" if nieuw["code"] != "AAAA2222" else "BBBB3333"
+    pogingen = {"gebruikt": [nieuw["code"]], "geblokkeerd": [fout] * 5}.get(geval, [])
+    if pogingen:
+        ouder.goto(link)
+        for code in pogingen:
+            ouder.get_by_label("Code").fill(code)
+            ouder.get_by_role("button", name="Verder").click()
+            ouder.wait_for_load_state()
+        ouder.context.clear_cookies()
+    if geval == "verlopen":
+        engine = create_engine(str(live.settings.database_url))
+        with Session(engine) as session:
+            session.execute(
+                update(Uitnodiging)
+                .where(col(Uitnodiging.id) == uuid.UUID(nieuw["id"]))
+                .values(verloopt_op=utcnow() - timedelta(minutes=1))
+            )
+            session.commit()
+        engine.dispose()
+    response = ouder.goto(link)
+    assert response is not None and response.status in (404, 410), response and response.status
+    expect(ouder.get_by_role("heading", level=1)).to_have_text(kop)
+    expect(ouder.locator("main")).to_contain_text(uitleg)
+    expect(ouder.locator("main")).to_contain_text("Wat kunt u doen?")
+    expect(ouder.get_by_label("Code")).to_have_count(0)
+    assert_accessible(ouder, f"link {geval}")
 
 
 def _link_in_mail(live: Live, aan: str, soort: str = "uitnodiging") -> str:
