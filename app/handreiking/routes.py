@@ -81,15 +81,19 @@ def give_consent(
     if_match: Annotated[str | None, Header()] = None,
 ) -> OpgeslagenOut:
     """An ouder or the jeugdige gives consent: a new item in step 6 (who and when stamped by
-    Regie), as the next revision of the plan, on the revision in If-Match."""
+    Regie), as the next revision of the plan, on the revision in If-Match. The same item sent
+    again on the same revision answers with the revision the first wrote
+    (`Idempotent-Replayed: true`)."""
     opgeslagen = service.add_consent(
         ctx,
         casus_id,
         basis=parse_if_match(if_match),
         organisatietypen=data.organisatietypen,
-        reikwijdte=data.reikwijdte.strip(),
+        reikwijdte=data.reikwijdte,
     )
     response.headers["ETag"] = etag(opgeslagen.nummer)
+    if opgeslagen.herhaald:
+        response.headers["Idempotent-Replayed"] = "true"
     return OpgeslagenOut(revisie=opgeslagen.nummer)
 
 

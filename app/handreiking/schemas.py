@@ -44,7 +44,7 @@ class ToestemmingIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     organisatietypen: list[str] = Field(min_length=1, max_length=20)
-    reikwijdte: str = Field(default="", max_length=2000)
+    reikwijdte: str = Field(default="", max_length=4000)  # judged after \r\n -> \n
 
 
 class RevisieSamenvatting(BaseModel):

@@ -128,30 +128,65 @@ def add_consent(
     ctx: Context, casus_id: uuid.UUID, *, basis: int, organisatietypen: list[str], reikwijdte: str
 ) -> Opgeslagen:
     """Append one consent item given by the actor (an ouder, the jeugdige) to step 6, as the
-    next revision, stamped here with who gave it (their name on the casus) and today's date:
-    neither can be chosen, so consent cannot be backdated or given in someone else's name.
-    Nothing else in the plan changes, and no earlier item can be changed or removed this way.
+    next revision, stamped here with who gave it (as whom they are on the casus) and today's
+    date: neither can be chosen, so the family cannot backdate consent or give it in another's
+    name. Nothing else in the plan changes, and no earlier item can be changed or removed.
+
+    Sent twice (a double click, an answer lost), the second finds the first in the revision
+    right after its basis and answers with that one (`herhaald`), rather than a conflict that
+    would have the person give it a third time.
     """
     casus = authorize(ctx, Actie.TOESTEMMING_GEVEN, casus_id, handeling="toestemming.geven")
-    if casus.revisie != basis:
-        raise _stale(ctx, casus_id)
-    opgeslagen, mdo_id = _base(ctx, casus)
-    inhoud = ctx.kluis(casus.formulierversie).open(casus_id, opgeslagen)
-    sectie = dict(inhoud.get(TOESTEMMING_SECTIE) or {})
     rij = {
         "gegeven_door": ctx.actor.naam,
         "datum": datetime.now(NL).date().isoformat(),
         "organisatietypen": organisatietypen,
-        "reikwijdte": reikwijdte,
+        "reikwijdte": reikwijdte.replace("\r\n", "\n").strip(),
     }
-    sectie[TOESTEMMING_LIJST] = [*(sectie.get(TOESTEMMING_LIJST) or []), rij]
-    nieuw = {**inhoud, TOESTEMMING_SECTIE: sectie}
+    _check_consent(rij)
+    if casus.revisie != basis:
+        if _already_given(ctx, casus, basis, rij):
+            return Opgeslagen(basis + 1, herhaald=True)
+        raise _stale(ctx, casus_id)
+    opgeslagen, mdo_id = _base(ctx, casus)
+    inhoud = ctx.kluis(casus.formulierversie).open(casus_id, opgeslagen)
+    nieuw = {**inhoud, TOESTEMMING_SECTIE: {**(inhoud.get(TOESTEMMING_SECTIE) or {})}}
+    nieuw[TOESTEMMING_SECTIE][TOESTEMMING_LIJST] = [*_consents(inhoud), rij]
     fouten = validate(ctx.formulieren[casus.formulierversie], nieuw)
     if fouten:
         raise Validatiefout([f.as_dict() for f in fouten])
     paden = [w["pad"] for w in verschil(inhoud, nieuw)]
     data = HandreikingIn(inhoud=nieuw, toelichting="Toestemming gegeven door " + ctx.actor.naam)
     return _write(ctx, casus, basis, data, paden, mdo_id, None)
+
+
+def _check_consent(rij: dict[str, Any]) -> None:
+    """What the form cannot say about one item: at least one kind, a text that fits."""
+    fouten = []
+    if not rij["organisatietypen"]:
+        fouten.append({"pad": "organisatietypen", "melding": "Kies minstens één soort."})
+    if len(rij["reikwijdte"]) > MAX_REIKWIJDTE:
+        melding = f"Gebruik hoogstens {MAX_REIKWIJDTE} tekens."
+        fouten.append({"pad": "reikwijdte", "melding": melding})
+    if fouten:
+        raise Validatiefout(fouten)
+
+
+def _consents(inhoud: Mapping[str, Any]) -> list[Any]:
+    return list((inhoud.get(TOESTEMMING_SECTIE) or {}).get(TOESTEMMING_LIJST) or [])
+
+
+def _already_given(ctx: Context, casus: Casus, basis: int, rij: dict[str, Any]) -> bool:
+    """Whether this actor's own revision right after `basis` appended this very item."""
+    try:
+        volgende = _revision(ctx, casus, basis + 1)
+    except NietGevonden:
+        return False
+    if volgende.auteur_id != ctx.actor.account_id:
+        return False
+    inhoud = ctx.kluis(volgende.formulierversie).open(casus.id, volgende.inhoud)
+    items = _consents(inhoud)
+    return bool(items) and items[-1] == rij
 
 
 def _write(
@@ -197,6 +232,9 @@ def _write(
     )
     return Opgeslagen(nummer)
 
+
+# A consent item's text, as the form allows (twente-2020.1: afstemming.toestemmingen.reikwijdte).
+MAX_REIKWIJDTE = 2000
 
 # Plain table statements on the save path: it runs for every keystroke pause of an MDO, and
 # ORM entities (identity map, unit of work) would only be thrown away at commit.

@@ -16,10 +16,15 @@ from typing import Any
 
 GEZIN = frozenset({"ouder", "jeugdige"})
 ONDERDEEL_GEZIN = "communicatie-ouders"
-# Words with which a professional names the family in an agreement's "wie".
-_GEZINSWOORDEN = re.compile(
-    r"\b(ouders?|moeder|vader|verzorgers?|pleegouders?|jeugdige|gezin|kind|zoon|dochter)\b",
-    re.IGNORECASE,
+# Words with which a professional names the family in an agreement's "wie" (stiefvader,
+# pleegmoeder and grootouders too); the jeugdige's own first name is added per plan.
+_GEZINSWOORDEN = (
+    r"(stief|pleeg|groot)?(ouders?|moeder|vader)",
+    r"verzorgers?",
+    r"jeugdige",
+    r"gezin",
+    r"mama|papa",
+    r"zoon|dochter",
 )
 
 
@@ -40,18 +45,26 @@ def voor_gezin(inhoud: dict[str, Any]) -> VoorGezin:
     afstemming = inhoud.get("afstemming") or {}
     taken = (inhoud.get("taakverdeling") or {}).get("taken") or []
     afspraken = (inhoud.get("afspraken") or {}).get("afspraken") or []
+    gezin = _family_words(inhoud)
     return VoorGezin(
         informeert=_text(afstemming.get("informeert_ouders")),
         hoe=_text(afstemming.get("hoe_informeren")),
         taken=[t for t in _rows(taken) if t.get("soort") in GEZIN],
-        afspraken=[a for a in _rows(afspraken) if _concerns_family(a)],
+        afspraken=[a for a in _rows(afspraken) if _concerns_family(a, gezin)],
     )
 
 
-def _concerns_family(afspraak: dict[str, Any]) -> bool:
+def _family_words(inhoud: dict[str, Any]) -> re.Pattern[str]:
+    jeugdige = ((inhoud.get("kop") or {}).get("jeugdige") or {}).get("naam")
+    voornaam = _text(jeugdige).split()[:1]
+    woorden = [*_GEZINSWOORDEN, *(re.escape(v) for v in voornaam)]
+    return re.compile(r"\b(" + "|".join(woorden) + r")\b", re.IGNORECASE)
+
+
+def _concerns_family(afspraak: dict[str, Any], gezin: re.Pattern[str]) -> bool:
     if afspraak.get("onderdeel") == ONDERDEEL_GEZIN:
         return True
-    return bool(_GEZINSWOORDEN.search(_text(afspraak.get("wie"))))
+    return bool(gezin.search(_text(afspraak.get("wie"))))
 
 
 def _rows(value: Any) -> list[dict[str, Any]]:

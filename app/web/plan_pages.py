@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -40,8 +40,21 @@ ROLWOORDEN = {
 }
 # The consent form (step 6, by the ouder or jeugdige themselves).
 GEEN_SOORT = "Kies minstens één soort organisatie."
+# The kinds of organisation in plain words (B1), for the consent form.
+SOORTWOORDEN = {
+    "gemeente": "Gemeente (wijkteam)",
+    "gecertificeerde_instelling": "Jeugdbescherming (gecertificeerde instelling)",
+    "zorgaanbieder": "Zorgaanbieder (jeugdhulp)",
+    "onderwijs": "School",
+    "huisarts": "Huisarts",
+    "overig": "Andere organisaties",
+}
+ONBEKENDE_SOORT = "Kies alleen uit de soorten organisaties hieronder."
 TE_LANG = "Gebruik hoogstens 2000 tekens."
-MAX_REIKWIJDTE = 2000
+LIJST_VOL = (
+    "Er kunnen geen toestemmingen meer bij in het plan. Vraag de hulpverlener met de regie om "
+    "de lijst samen met u na te lopen."
+)
 ORGANISATIETYPE = "organisatietype"
 MELDINGEN = {"opgeslagen", "toestemming"}
 TOELICHTING = "Eigen woorden aangevuld op de pagina 'Het plan'."
@@ -73,6 +86,8 @@ def _plan(
             "gezin": voor_gezin(inhoud),
             "organisatietypen": page["formulier"].vocabulaires[ORGANISATIETYPE],
             "toestemming": toestemming or Toestemmingsformulier(),
+            "soortwoorden": SOORTWOORDEN,
+            "ctx_naam": ctx.actor.naam,
             "rolwoorden": ROLWOORDEN,
             "eigen": [(pad, _field(formulier, pad)) for pad in eigen],
             "waarden": mijn if mijn is not None else opgeslagen,
@@ -148,7 +163,7 @@ class Toestemmingsformulier:
 
     organisatietypen: tuple[str, ...] = ()
     reikwijdte: str = ""
-    fout: str | None = None
+    fouten: dict[str, str] = field(default_factory=dict)
     conflict: bool = False
 
 
@@ -157,14 +172,9 @@ def give_consent(request: Request, casus_id: uuid.UUID, ctx: WebCtx, form: Poste
     """Consent from the ouder or jeugdige themselves: a new item in step 6, stamped by Regie."""
     keuze = Toestemmingsformulier(
         organisatietypen=tuple(str(v) for v in form.getlist("organisatietypen")),
-        reikwijdte=str(form.get("reikwijdte") or "").strip(),
+        reikwijdte=str(form.get("reikwijdte") or ""),
     )
     basis = str(form.get("basis") or "")
-    if not keuze.organisatietypen or len(keuze.reikwijdte) > MAX_REIKWIJDTE:
-        casus_page(ctx, casus_id)  # a non-member learns nothing from the error
-        fout = GEEN_SOORT if not keuze.organisatietypen else TE_LANG
-        ctx.audit.failed("validatiefout")
-        return _plan(request, ctx, casus_id, toestemming=replace(keuze, fout=fout), status=422)
     try:
         handreiking_service.add_consent(
             ctx,
@@ -175,10 +185,26 @@ def give_consent(request: Request, casus_id: uuid.UUID, ctx: WebCtx, form: Poste
         )
     except Validatiefout as exc:
         ctx.audit.failed(exc.code)
-        fout = "Kies alleen uit de soorten organisaties hieronder."
-        return _plan(request, ctx, casus_id, toestemming=replace(keuze, fout=fout), status=422)
+        fouten = _consent_errors(exc)
+        return _plan(request, ctx, casus_id, toestemming=replace(keuze, fouten=fouten), status=422)
     except Versieconflict:
         ctx.audit.failed("versieconflict")
         verder = replace(keuze, conflict=True)
         return _plan(request, ctx, casus_id, toestemming=verder, status=409)
     return RedirectResponse(f"/casussen/{casus_id}/plan?melding=toestemming", status_code=303)
+
+
+def _consent_errors(exc: Validatiefout) -> dict[str, str]:
+    """The form's two fields; an error elsewhere is the list of consents being full."""
+    fouten: dict[str, str] = {}
+    for fout in exc.extra["errors"]:
+        pad = str(fout.get("pad", ""))
+        if pad == "organisatietypen":
+            fouten["organisatietypen"] = GEEN_SOORT
+        elif pad.endswith("organisatietypen"):
+            fouten["organisatietypen"] = ONBEKENDE_SOORT
+        elif pad.endswith("reikwijdte"):
+            fouten["reikwijdte"] = TE_LANG
+        else:
+            fouten.setdefault("organisatietypen", LIJST_VOL)
+    return fouten

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.enums import CasusRol, OrganisatieType
+from tests.api.test_deelname import events
 from tests.factories import add_burger, auth, make_account, new_casus
 from tests.web.test_plan_pages import signed_in_guest
 
@@ -91,6 +92,19 @@ def test_nothing_chosen_or_a_stale_plan_keeps_the_choice_and_saves_nothing(
     leeg = browser.post(url, data={"csrf_token": csrf, "basis": str(revisie), "reikwijdte": "X"})
     assert leeg.status_code == 422 and "Kies minstens één soort organisatie." in leeg.text
     assert 'href="#toestemming-soort-1"' in leeg.text and ">X</textarea>" in leeg.text
+    lang = browser.post(
+        url,
+        data={
+            "csrf_token": csrf,
+            "basis": str(revisie),
+            "organisatietypen": "huisarts",
+            "reikwijdte": "x" * 2001,
+        },
+    )
+    assert lang.status_code == 422 and 'href="#toestemming-reikwijdte"' in lang.text
+    assert 'aria-invalid="true"' in lang.text and 'value="huisarts" checked' in lang.text
+    # The refusals are the consent action's, as failed, on the casus.
+    assert events(app, "toestemming.geven")[-1].uitkomst == "mislukt"
     oud = browser.post(
         url,
         data={"csrf_token": csrf, "basis": str(revisie - 1), "organisatietypen": "huisarts"},
@@ -98,6 +112,13 @@ def test_nothing_chosen_or_a_stale_plan_keeps_the_choice_and_saves_nothing(
     assert oud.status_code == 409 and "Uw toestemming is nog niet opgeslagen" in oud.text
     assert 'value="huisarts" checked' in oud.text
     assert toestemmingen(client, casus) == (revisie, [])
+    # A line break counts once, as the browser's maxlength counts it.
+    past = "xxx\r\n" * 450
+    assert len(past) > 2000
+    form = {"csrf_token": csrf, "basis": str(revisie), "organisatietypen": "huisarts"}
+    assert browser.post(url, data={**form, "reikwijdte": past}).status_code == 303
+    [rij] = toestemmingen(client, casus)[1]
+    assert rij["reikwijdte"] == past.replace("\r\n", "\n").strip()
 
 
 def test_only_ouders_and_the_jeugdige_give_consent_this_way_and_fields_are_not_chosen(
@@ -131,3 +152,56 @@ def test_only_ouders_and_the_jeugdige_give_consent_this_way_and_fields_are_not_c
         headers={**sam, "If-Match": f'"{plan["revisie"]}"'},
     )
     assert edit.status_code == 403
+
+
+def test_sent_twice_it_is_given_once_and_earlier_items_stay_as_they_were(
+    client: TestClient, app: Any, settings: Settings, casus: dict[str, Any]
+) -> None:
+    revisie, _ = toestemmingen(client, casus)
+    eerder = {"gegeven_door": "Moeder", "datum": "2026-01-05", "organisatietypen": ["gemeente"]}
+    plan = client.get(f"{casus['url']}/handreiking", headers=casus["anna"]).json()
+    plan["inhoud"]["afstemming"] = {"toestemmingen": [eerder]}
+    saved = client.put(
+        f"{casus['url']}/handreiking",
+        json={"inhoud": plan["inhoud"]},
+        headers={**casus["anna"], "If-Match": f'"{revisie}"'},
+    )
+    assert saved.status_code == 200, saved.text
+    browser, csrf = signed_in_guest(client, app, settings, casus)
+    url = f"/casussen/{casus['id']}/plan/toestemming"
+    form = {"csrf_token": csrf, "basis": str(revisie + 1), "organisatietypen": "huisarts"}
+    first = browser.post(url, data=form)
+    again = browser.post(url, data=form)  # a double click, or the answer lost
+    assert (first.status_code, again.status_code) == (303, 303)
+    nu, items = toestemmingen(client, casus)
+    assert nu == revisie + 2 and len(items) == 2
+    assert {k: v for k, v in items[0].items() if v} == eerder
+    diff = client.get(
+        f"{casus['url']}/revisies/{nu}/verschil", params={"met": nu - 1}, headers=casus["anna"]
+    ).json()
+    # Only the new item (index 1) changed; the earlier one (index 0) is untouched.
+    paden = {w["pad"] for w in diff["wijzigingen"]}
+    assert paden and all(p.startswith("afstemming.toestemmingen[1]") for p in paden), paden
+    api = client.post(
+        f"{casus['url']}/toestemmingen",
+        json={"organisatietypen": ["huisarts"]},
+        headers={**auth(settings, ouder_naam(app, casus)), "If-Match": f'"{revisie + 1}"'},
+    )
+    assert api.status_code == 201 and api.headers["idempotent-replayed"] == "true"
+    assert toestemmingen(client, casus)[0] == nu
+
+
+def ouder_naam(app: Any, casus: dict[str, Any]) -> str:
+    """The gebruikersnaam of the casus' one invited ouder."""
+    from sqlmodel import Session, select
+
+    from app.accounts.models import Account
+    from app.casus.models import Rol
+
+    with Session(app.state.engine) as session:
+        naam: str = session.exec(
+            select(Account.gebruikersnaam)
+            .join(Rol, Rol.account_id == Account.id)  # type: ignore[arg-type]
+            .where(Rol.rol == CasusRol.OUDER)
+        ).one()
+    return naam
