@@ -253,6 +253,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "afwijzen": {"reden": "Nee."},
     "vragenlijsten": {"moment": "mdo"},
     "uitnodigingen": {"rol": "ouder", "naam": "Opa", "email": "opa@example.nl"},
+    "toestemmingen": {"organisatietypen": ["huisarts"]},
 }
 
 

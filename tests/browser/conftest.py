@@ -173,7 +173,11 @@ def live(
     """
     db = tmp_path_factory.mktemp("browser") / "regie.db"
     shutil.copyfile(sqlite_template, db)
-    settings = Settings(env="dev", data_dir=keys_dir, database_url=f"sqlite:///{db}")
+    # The sign-in and link limits are tested on their own (tests/web/test_rate_limit.py); here
+    # one client address runs every page of a module within minutes.
+    settings = Settings(
+        env="dev", data_dir=keys_dir, database_url=f"sqlite:///{db}", aanmelden_per_minuut=1000
+    )
     app = create_app(settings)
     load_demo(settings, app.state.engine)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
