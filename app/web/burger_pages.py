@@ -94,17 +94,8 @@ def _come_back(request: Request, uow: UnitOfWork, index: str) -> Response:
         burger.record_return(link, plannen[0])
         return sign_in_invitee(request, uow, plannen[0].account_id, plannen[0].casus_id, "burger")
     response = render(request, "deelname/kiezen.html", {"plannen": plannen})
-    settings = request.app.state.settings
     keuze = {"index": index, "browser": _browser(request)}
-    response.set_cookie(
-        KEUZE_COOKIE,
-        oidc.sign_flow(request.app.state.session_secret, keuze, KEUZE_COOKIE, KEUZE_MAX_AGE),
-        max_age=KEUZE_MAX_AGE,
-        httponly=True,
-        samesite="lax",
-        secure=not settings.is_dev,
-        path=BURGER_PAD,
-    )
+    oidc.set_signed(request, response, KEUZE_COOKIE, keuze, path=BURGER_PAD, max_age=KEUZE_MAX_AGE)
     return response
 
 

@@ -332,17 +332,30 @@ def start(
     separator = "&" if "?" in endpoint else "?"
     response = RedirectResponse(f"{endpoint}{separator}{urlencode(params)}", status_code=303)
     flow = {**extra, "state": state, "nonce": nonce, "verifier": verifier}
+    set_signed(request, response, cookie, flow, path=path)
+    return response
+
+
+def set_signed(
+    request: Request,
+    response: Response,
+    cookie: str,
+    data: dict[str, Any],
+    *,
+    path: str,
+    max_age: int = FLOW_MAX_AGE,
+) -> None:
+    """A short-lived cookie holding `data`, signed for this cookie's purpose only."""
     settings: Settings = request.app.state.settings
     response.set_cookie(
         cookie,
-        sign_flow(request.app.state.session_secret, flow, cookie),
-        max_age=FLOW_MAX_AGE,
+        sign_flow(request.app.state.session_secret, data, cookie, max_age),
+        max_age=max_age,
         httponly=True,
         samesite="lax",
         secure=not settings.is_dev,
         path=path,
     )
-    return response
 
 
 def end_flow(response: Response, cookie: str = FLOW_COOKIE, path: str = CALLBACK_PATH) -> None:
