@@ -1,4 +1,4 @@
-"""What research may know about a casus, read in batches without ever holding a key.
+"""What research may know about a casus, streamed without ever holding a key.
 
 This module is where "anonymised by construction" starts: it has no key ring, so it cannot open
 a sealed value, and from a revision it keeps only what the form's privacy classes allow:
@@ -6,21 +6,20 @@ categorical values, counts, dates reduced to a month, and whether a step holds a
 Everything downstream (export, figures) sees only `CasusFeiten`.
 
 It runs once per casus for every casus, so it reads plain rows (no ORM objects to build and
-track), and a batch's related rows by its id range rather than by a list of its ids.
+track), each table in one ordered pass merged by casus id (see `iter_feiten`).
 """
 
 from __future__ import annotations
 
 import itertools
+import operator
 import uuid
-from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import ColumnElement, Connection, Row, and_, distinct, func, select, type_coerce
-from sqlalchemy.types import NullType
+from sqlalchemy import ColumnElement, Row, String, and_, cast, distinct, func, or_, select
 from sqlmodel import Session, col
 
 from app.accounts.models import Account, Organisatie
@@ -34,6 +33,11 @@ from app.research.models import VragenlijstAntwoord
 from app.research.vragenlijst import Doelgroep
 
 GELDIGE_STATUSSEN = frozenset({StapStatus.LEEG, StapStatus.DEELS, StapStatus.VOLLEDIG})
+# Stored values to their enum's, by lookup: calling the enum class costs more than the row.
+# A string enum's members hash as their values, so the driver's strings and members both fit;
+# anything else raises, as calling the class would.
+_SOORTEN = {soort.value: soort.value for soort in OrganisatieType}
+_DOELGROEPEN = {doelgroep.value: doelgroep for doelgroep in Doelgroep}
 
 
 class CasusFeiten(NamedTuple):
@@ -99,32 +103,56 @@ def iter_feiten(
     formulieren: Formulieren,
     *,
     nu: datetime,
-    batch: int = 1000,
+    per_blok: int = 5000,
 ) -> Iterator[CasusFeiten]:
-    """Every casus in id order, a batch at a time: memory stays flat however many there are."""
-    # Plain rows through the session's connection (its transaction, so its snapshot): the
-    # ORM's per-row bookkeeping would cost more than everything else done with a row.
-    verbinding = session.connection()
+    """Every casus in id order, streamed: memory stays flat however many there are.
+
+    One query per kind of row, each ordered by casus id and streamed in blocks (server-side
+    cursors on PostgreSQL) in the session's transaction, so one snapshot; merged here as a merge
+    join. The database scans each table once, not once per batch of casussen, and only plain
+    rows reach Python: the ORM's per-row bookkeeping would cost more than the rest of a row.
+    """
+    verbinding = session.connection().execution_options(
+        stream_results=True, max_row_buffer=per_blok, yield_per=per_blok
+    )
     woorden: dict[str, _Woorden] = {}
-    after: uuid.UUID | None = None
-    while True:
-        query = _CASUS.order_by(col(Casus.id)).limit(batch)
-        if after is not None:
-            query = query.where(col(Casus.id) > after)
-        casussen = verbinding.execute(query).all()
-        if not casussen:
-            return
-        for versie in {c.formulierversie for c in casussen} - woorden.keys():
-            woorden[versie] = _Woorden.van(formulieren[versie])
-        reeks = _Reeks(after, casussen[-1].id)
-        yield from _batch(verbinding, woorden, casussen, reeks, nu)
-        after = casussen[-1].id
+    resultaten = [verbinding.execute(query) for query in _GERELATEERD]
+    try:
+        rollen, mdos, overdrachten, antwoorden, oud = (_Volger(r) for r in resultaten)
+        casussen = verbinding.execute(_CASUS)
+        resultaten.append(casussen)
+        for casus in casussen:
+            sleutel = casus.sleutel
+            versie = woorden.get(casus.formulierversie)
+            if versie is None:
+                versie = woorden[casus.formulierversie] = _Woorden.van(
+                    formulieren[casus.formulierversie]
+                )
+            # Casussen saved before the projection was stored on the casus: derive it from the
+            # current revision (the projection needs no key, so this reads nothing it may not).
+            vroeger = oud.bij(sleutel)
+            projectie = casus.kenmerken or kenmerken(
+                versie.formulier, dict(vroeger[0][1]) if vroeger else {}
+            )
+            yield _feiten(
+                casus,
+                versie,
+                projectie,
+                _people(rollen.bij(sleutel)),
+                sorted((d, bool(a)) for _, d, a in mdos.bij(sleutel)),
+                sum(n for _, n in overdrachten.bij(sleutel)),
+                _answers(antwoorden.bij(sleutel)),
+                nu,
+            )
+    finally:
+        for resultaat in resultaten:
+            resultaat.close()
 
 
-def _sleutel(kolom: Any) -> ColumnElement[Any]:
-    """A casus id as the driver returns it, to match rows on: made into a UUID object, each of
-    the ten or so related rows of a casus would cost more to convert than to read."""
-    return type_coerce(kolom, NullType())
+def _sleutel(kolom: Any) -> ColumnElement[str]:
+    """A casus id as text, to match rows on: as UUID objects, the ten or so related rows of a
+    casus would cost more to convert, hash and compare (all in Python) than to read."""
+    return cast(kolom, String)
 
 
 # Only what research may see of a casus: no search indexes, no closing reason.
@@ -138,63 +166,107 @@ _CASUS = select(
     col(Casus.aangemaakt_op),
     col(Casus.afgesloten_op),
     col(Casus.kenmerken),
+).order_by(col(Casus.id))
+
+# Everyone who ever held a role, counted per kind of organisation in the database: an account
+# belongs to one organisation, so the people per kind add up to the people on the casus.
+_ROLLEN = (
+    select(
+        _sleutel(col(Rol.casus_id)),
+        col(Organisatie.type),
+        func.count(distinct(col(Rol.account_id))),
+    )
+    .join(Account, col(Account.id) == col(Rol.account_id))
+    .join(Organisatie, col(Organisatie.id) == col(Account.organisatie_id))
+    .group_by(col(Rol.casus_id), col(Organisatie.type))
+    .order_by(col(Rol.casus_id))
 )
+# Whether an MDO was concluded, not when; in date order per casus, sorted in Python.
+_MDOS = select(
+    _sleutel(col(Mdo.casus_id)), col(Mdo.datum), col(Mdo.afgerond_op).is_not(None)
+).order_by(col(Mdo.casus_id))
+_OVERDRACHTEN = (
+    select(_sleutel(col(Overdracht.casus_id)), func.count())
+    .where(col(Overdracht.status) == OverdrachtStatus.GEACCEPTEERD)
+    .group_by(col(Overdracht.casus_id))
+    .order_by(col(Overdracht.casus_id))
+)
+# Scale answers only: the sealed open answers are not even selected.
+_ANTWOORDEN = select(
+    _sleutel(col(VragenlijstAntwoord.casus_id)),
+    col(VragenlijstAntwoord.doelgroep),
+    col(VragenlijstAntwoord.schaal),
+).order_by(col(VragenlijstAntwoord.casus_id))
+# The current revision of the casussen without a stored projection (see `iter_feiten`).
+_ZONDER_KENMERKEN = (
+    select(_sleutel(col(Revisie.casus_id)), col(Revisie.inhoud))
+    .join(
+        Casus,
+        and_(col(Casus.id) == col(Revisie.casus_id), col(Casus.revisie) == col(Revisie.nummer)),
+    )
+    # SQL NULL, or the JSON null an ORM write of None stores.
+    .where(or_(col(Casus.kenmerken).is_(None), cast(col(Casus.kenmerken), String) == "null"))
+    .order_by(col(Revisie.casus_id))
+)
+# In the order `iter_feiten` unpacks them.
+_GERELATEERD = (_ROLLEN, _MDOS, _OVERDRACHTEN, _ANTWOORDEN, _ZONDER_KENMERKEN)
 
 
-@dataclass(frozen=True)
-class _Reeks:
-    """A batch as an id range: casussen come in id order, so (after, last] holds exactly the
-    batch, and related rows are found by two comparisons instead of a list of a thousand ids."""
+class _Volger:
+    """One related query's rows, grouped by casus id and taken in step with the casussen.
 
-    after: uuid.UUID | None
-    last: uuid.UUID
+    Both come in casus-id order, so each group is either the current casus' or a later one's.
+    A group for an id that sorts before the current casus cannot exist (every such row has a
+    foreign key to a casus of the same snapshot) and would be passed over, not wait forever.
+    """
 
-    def bevat(self, casus_id: Any) -> ColumnElement[bool]:
-        tot = casus_id <= self.last
-        return tot if self.after is None else and_(casus_id > self.after, tot)
+    def __init__(self, rijen: Iterable[Sequence[Any]]) -> None:
+        self._groepen = itertools.groupby(rijen, key=operator.itemgetter(0))
+        self._volgende = next(self._groepen, None)
+
+    def bij(self, sleutel: str) -> list[Sequence[Any]]:
+        """The rows of this casus (none when it has none); call with ascending ids."""
+        while self._volgende is not None and self._volgende[0] < sleutel:
+            self._volgende = next(self._groepen, None)
+        if self._volgende is None or self._volgende[0] != sleutel:
+            return []
+        rijen = list(self._volgende[1])
+        self._volgende = next(self._groepen, None)
+        return rijen
 
 
-def _batch(
-    verbinding: Connection,
-    woorden: dict[str, _Woorden],
-    casussen: Sequence[Row[Any]],
-    reeks: _Reeks,
+def _feiten(
+    casus: Row[Any],
+    versie: _Woorden,
+    projectie: dict[str, Any],
+    mensen: tuple[int, tuple[str, ...]],
+    datums: list[tuple[date, bool]],
+    overdrachten: int,
+    antwoorden: dict[Doelgroep, list[dict[str, int]]],
     nu: datetime,
-) -> Iterator[CasusFeiten]:
-    # Casussen saved before the projection was stored on the casus: derive it once from the
-    # current revision (the projection needs no key, so this reads nothing it may not).
-    zonder = [c.id for c in casussen if c.kenmerken is None]
-    oud = _current_content(verbinding, zonder) if zonder else {}
-    rollen = _roles(verbinding, reeks)
-    mdos = _meetings(verbinding, reeks)
-    overdrachten = _handovers(verbinding, reeks)
-    antwoorden = _answers(verbinding, reeks)
-    for casus in casussen:
-        versie = woorden[casus.formulierversie]
-        projectie = casus.kenmerken or kenmerken(versie.formulier, oud.get(casus.sleutel, {}))
-        accounts, typen = rollen.get(casus.sleutel, (0, ()))
-        datums = sorted(mdos.get(casus.sleutel, ()))
-        begin = casus.aangemaakt_op
-        einde = casus.afgesloten_op or nu
-        yield CasusFeiten(
-            casus.id,
-            casus.formulierversie,
-            casus.status.value,
-            gemeente(versie.formulier, casus),
-            _vocabulary(projectie.get("indicaties"), versie.indicaties),
-            f"{begin.year:04d}-{begin.month:02d}",  # the month, never the day
-            typen,
-            accounts,
-            len(datums),
-            sum(1 for _, afgerond in datums if afgerond),
-            _intervals([d for d, _ in datums]),
-            casus.revisie,
-            overdrachten.get(casus.sleutel, 0),
-            max(0, (einde - begin).days // 7),
-            _statuses(projectie.get("stappen")),
-            _counts(projectie.get("afspraken"), versie.onderdelen),
-            antwoorden.get(casus.sleutel, {}),
-        )
+) -> CasusFeiten:
+    begin = casus.aangemaakt_op
+    einde = casus.afgesloten_op or nu
+    accounts, typen = mensen
+    return CasusFeiten(
+        casus.id,
+        casus.formulierversie,
+        casus.status.value,
+        gemeente(versie.formulier, casus),
+        _vocabulary(projectie.get("indicaties"), versie.indicaties),
+        f"{begin.year:04d}-{begin.month:02d}",  # the month, never the day
+        typen,
+        accounts,
+        len(datums),
+        sum(1 for _, afgerond in datums if afgerond),
+        _intervals([d for d, _ in datums]),
+        casus.revisie,
+        overdrachten,
+        max(0, (einde - begin).days // 7),
+        _statuses(projectie.get("stappen")),
+        _counts(projectie.get("afspraken"), versie.onderdelen),
+        antwoorden,
+    )
 
 
 def _vocabulary(waarden: Any, woorden: frozenset[str]) -> tuple[str, ...]:
@@ -215,84 +287,17 @@ def _counts(tellingen: Any, onderdelen: frozenset[str]) -> dict[str, int]:
     return {o: n for o, n in items if o in onderdelen and isinstance(n, int) and n > 0}
 
 
-def _current_content(verbinding: Connection, ids: list[uuid.UUID]) -> dict[Any, dict[str, Any]]:
-    rows = verbinding.execute(
-        select(_sleutel(col(Revisie.casus_id)), col(Revisie.inhoud))
-        .join(
-            Casus,
-            and_(col(Casus.id) == col(Revisie.casus_id), col(Casus.revisie) == col(Revisie.nummer)),
-        )
-        .where(col(Revisie.casus_id).in_(ids))
-    )
-    return {casus_id: dict(inhoud) for casus_id, inhoud in rows}
-
-
-def _roles(verbinding: Connection, reeks: _Reeks) -> dict[Any, tuple[int, tuple[str, ...]]]:
-    """Everyone who ever held a role: how many people, and which kinds of organisation.
-
-    Counted per kind in the database; an account belongs to one organisation, so the people
-    per kind add up to the people on the casus.
-    """
-    rows = verbinding.execute(
-        select(
-            _sleutel(col(Rol.casus_id)),
-            col(Organisatie.type),
-            func.count(distinct(col(Rol.account_id))),
-        )
-        .join(Account, col(Account.id) == col(Rol.account_id))
-        .join(Organisatie, col(Organisatie.id) == col(Account.organisatie_id))
-        .where(reeks.bevat(col(Rol.casus_id)))
-        .group_by(col(Rol.casus_id), col(Organisatie.type))
-    )
-    accounts: Counter[Any] = Counter()
-    typen: dict[Any, set[str]] = defaultdict(set)
-    for casus_id, soort, aantal in rows:
-        accounts[casus_id] += int(aantal)
-        typen[casus_id].add(OrganisatieType(soort).value)
-    return {c: (accounts[c], tuple(sorted(typen[c]))) for c in accounts}
-
-
-def _meetings(verbinding: Connection, reeks: _Reeks) -> dict[Any, list[tuple[date, bool]]]:
-    rows = verbinding.execute(
-        # Whether it was concluded, not when; in date order per casus, sorted by the caller.
-        select(
-            _sleutel(col(Mdo.casus_id)), col(Mdo.datum), col(Mdo.afgerond_op).is_not(None)
-        ).where(reeks.bevat(col(Mdo.casus_id)))
-    )
-    out: dict[Any, list[tuple[date, bool]]] = defaultdict(list)
-    for casus_id, datum, afgerond in rows:
-        out[casus_id].append((datum, bool(afgerond)))
-    return out
+def _people(rijen: list[Sequence[Any]]) -> tuple[int, tuple[str, ...]]:
+    """How many people ever held a role, and which kinds of organisation they came from."""
+    return sum(n for _, _, n in rijen), tuple(sorted({_SOORTEN[soort] for _, soort, _ in rijen}))
 
 
 def _intervals(datums: list[date]) -> tuple[int, ...]:
     return tuple((b - a).days for a, b in itertools.pairwise(datums))
 
 
-def _handovers(verbinding: Connection, reeks: _Reeks) -> dict[Any, int]:
-    rows = verbinding.execute(
-        select(_sleutel(col(Overdracht.casus_id)), func.count())
-        .where(
-            reeks.bevat(col(Overdracht.casus_id)),
-            col(Overdracht.status) == OverdrachtStatus.GEACCEPTEERD,
-        )
-        .group_by(col(Overdracht.casus_id))
-    )
-    return {casus_id: int(aantal) for casus_id, aantal in rows}
-
-
-def _answers(
-    verbinding: Connection, reeks: _Reeks
-) -> dict[Any, dict[Doelgroep, list[dict[str, int]]]]:
-    """Scale answers only: the sealed open answers are not even selected."""
-    rows = verbinding.execute(
-        select(
-            _sleutel(col(VragenlijstAntwoord.casus_id)),
-            col(VragenlijstAntwoord.doelgroep),
-            col(VragenlijstAntwoord.schaal),
-        ).where(reeks.bevat(col(VragenlijstAntwoord.casus_id)))
-    )
-    out: dict[Any, dict[Doelgroep, list[dict[str, int]]]] = defaultdict(lambda: defaultdict(list))
-    for casus_id, doelgroep, schaal in rows:
-        out[casus_id][Doelgroep(doelgroep)].append(dict(schaal))
+def _answers(rijen: list[Sequence[Any]]) -> dict[Doelgroep, list[dict[str, int]]]:
+    out: dict[Doelgroep, list[dict[str, int]]] = {}
+    for _, doelgroep, schaal in rijen:
+        out.setdefault(_DOELGROEPEN[doelgroep], []).append(dict(schaal))
     return out

@@ -10,7 +10,7 @@ from app.crypto.fields import encrypt_document
 from app.crypto.keyring import KeyRing
 from app.enums import CasusStatus
 from app.form.definition import load_formulieren
-from app.research.feiten import gemeente
+from app.research.feiten import _Volger, gemeente
 from app.research.kenmerken import afspraken_per_onderdeel, categorical, stap_statussen
 
 FORMULIER = load_formulieren(None, "twente-2020.1")["twente-2020.1"]
@@ -66,3 +66,19 @@ def test_step_status_needs_no_key_because_blank_values_are_never_sealed() -> Non
     statussen = stap_statussen(FORMULIER, {"situatie": {"hulpvraag_professionals": "enc:v1:k:abc"}})
     assert statussen[0] == "leeg" and statussen[1] == "deels"
     assert stap_statussen(FORMULIER, {"situatie": {"zorgen": "   "}})[1] == "leeg"
+
+
+def test_related_rows_are_taken_in_step_with_the_casussen() -> None:
+    rijen = [("a", 1), ("a", 2), ("b", 3), ("d", 4)]
+    volger = _Volger(rijen)
+    assert volger.bij("a") == [("a", 1), ("a", 2)]
+    # A casus without rows gets none, and the next casus still gets its own.
+    assert volger.bij("c") == []
+    assert volger.bij("d") == [("d", 4)]
+    assert volger.bij("e") == []
+
+
+def test_a_related_row_without_its_casus_is_passed_over() -> None:
+    volger = _Volger([("a", 1), ("b", 2), ("c", 3)])
+    assert volger.bij("b") == [("b", 2)]
+    assert volger.bij("c") == [("c", 3)]
