@@ -178,7 +178,9 @@ def audit_verify() -> None:
     """
     from app.audit import chain
 
-    engine = _engine()
+    # Not `_engine()`: this reads and writes nothing but the two audit tables, and loading the
+    # whole model (FastAPI with it) would take longer than walking a small trail.
+    engine = make_engine(get_settings().database_url)
     with snapshot_session(engine) as session, _progress() as progress:
         task = progress.add_task("Audittrail controleren", total=chain.count(session))
         breuk = chain.verify(session, lambda n: progress.advance(task, n))

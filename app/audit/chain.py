@@ -9,9 +9,11 @@ different casussen wait for each other for a millisecond, not for their whole du
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 from typing import Any
 
 from sqlalchemy import insert, update
@@ -83,19 +85,31 @@ class Breuk:
 def verify(session: Session, progress: Callable[[int], None] | None = None) -> Breuk | None:
     """Walk the whole chain in order; None when every event is intact and none is missing.
 
-    Blocks of rows whose canonical JSON the database itself writes (see `_canonical_query`), so
-    Python does little more per event than hash it. A block that does not hold is walked again
-    through the ORM types and `event_hash`, which names the first break exactly.
+    Blocks of plain column text (see `_blocks`), so Python does little more per event than write
+    its JSON and hash it. A block that does not hold is walked again through the ORM types and
+    `event_hash`, which names the first break exactly; if that clears it (a stored form the fast
+    path does not know), the walk goes on after it.
     """
     expected_nummer, vorige = 1, GENESIS_HASH
-    for blok in _blocks(session):
-        if not _block_intact(blok, expected_nummer, vorige):
-            breuk = _check_exactly(session, blok, expected_nummer, vorige)
-            if breuk is not None:
-                return breuk
-        expected_nummer, vorige = expected_nummer + len(blok), blok[-1][2]
+    while True:
+        verdacht: Sequence[Any] | None = None
+        for blok in _blocks(session, na=expected_nummer - 1):
+            if verdacht is not None:
+                continue  # read to the end: cutting a COPY short would abort the transaction
+            if not _block_intact(blok, expected_nummer, vorige):
+                verdacht = blok
+                continue
+            expected_nummer, vorige = expected_nummer + len(blok), blok[-1][2]
+            if progress is not None:
+                progress(len(blok))
+        if verdacht is None:
+            break
+        breuk = _check_exactly(session, verdacht, expected_nummer, vorige)
+        if breuk is not None:
+            return breuk
+        expected_nummer, vorige = expected_nummer + len(verdacht), verdacht[-1][2]
         if progress is not None:
-            progress(len(blok))
+            progress(len(verdacht))
     head = session.get(AuditKeten, 1)
     if head is None or head.volgnummer != expected_nummer - 1 or head.hash != vorige:
         return Breuk(expected_nummer, "het einde van de keten is afgeknipt of de kop klopt niet")
@@ -103,56 +117,52 @@ def verify(session: Session, progress: Callable[[int], None] | None = None) -> B
 
 
 _BLOK = 5000
+# The hashed fields but volgnummer, in the order json.dumps sorts them: `_digests` writes them so.
+_KOLOMMEN = (
+    "account_id", "actie", "casus_id", "clientadres", "gebruikersnaam", "kenmerken",
+    "organisatie", "request_id", "tijdstip", "uitkomst", "velden",
+)  # fmt: skip
 
 
-def _blocks(session: Session) -> Iterator[Sequence[Any]]:
-    """The rows of `_canonical_query` in blocks, streamed (a server-side cursor on PostgreSQL).
+def _blocks(session: Session, na: int = 0) -> Iterator[Sequence[Any]]:
+    """The events after number `na` in order, as rows of text: number, links, `_KOLOMMEN`.
 
-    Straight from the driver's cursor in the session's transaction: SQLAlchemy's row objects
-    would cost more per event than the hashing.
+    Straight from the driver in the session's transaction: SQLAlchemy's row objects would cost
+    more per event than the hashing. On PostgreSQL a COPY, parsed by the driver's C code, which
+    streams: the server reads the next rows on its own core while Python hashes these.
     """
     connection = session.connection()
     dbapi = connection.connection.dbapi_connection
     assert dbapi is not None  # a connection in use always has one
-    dialect = connection.dialect.name
-    cursor = dbapi.cursor("auditketen") if dialect == "postgresql" else dbapi.cursor()
+    query = _query(connection.dialect.name, int(na))
+    cursor = dbapi.cursor()
     try:
-        cursor.execute(_canonical_query(dialect))
-        while blok := cursor.fetchmany(_BLOK):
-            yield blok
+        if connection.dialect.name == "postgresql":
+            with cursor.copy(f"COPY ({query}) TO STDOUT") as copy:
+                copy.set_types(["int8"] + ["text"] * (2 + len(_KOLOMMEN)))
+                rows = copy.rows()
+                while rijen := list(itertools.islice(rows, _BLOK)):
+                    yield rijen
+        else:
+            cursor.execute(query)
+            while blok := cursor.fetchmany(_BLOK):
+                yield blok
     finally:
         cursor.close()
 
 
-def _canonical_query(dialect: str) -> str:
-    """Every event in order: volgnummer, vorige_hash, hash, and its hashed JSON in four parts.
-
-    json.dumps sorts the keys: the fields before `kenmerken` (`_VOOR`), kenmerken, those before
-    `velden` (`_NA`), velden, volgnummer. The database writes the two objects of plain fields
-    with its own JSON function, which escapes text as json.dumps(ensure_ascii=False) does; the
-    JSON columns hold SQLAlchemy's own (not canonical) JSON, so Python rewrites those (`_json`).
-    """
+def _query(dialect: str, na: int) -> str:
+    """Each column as text in the form `_canonical` gives it: on PostgreSQL timestamps need
+    writing out; SQLite holds them and UUIDs in SQLAlchemy's own text forms."""
     if dialect == "sqlite":
-        voor, na = (
-            "json_object(" + ", ".join(f"'{name}', {_sqlite_value(name)}" for name in names) + ")"
-            for names in (_VOOR, _NA)
-        )
-        return (
-            f"SELECT volgnummer, vorige_hash, hash, {voor}, kenmerken, {na}, velden "  # noqa: S608
-            "FROM auditgebeurtenis ORDER BY volgnummer"
-        )
-    tijdstip = """to_char(tijdstip AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')"""
-    na = ", ".join(f"{tijdstip} AS tijdstip" if name == "tijdstip" else name for name in _NA)
+        kolommen = ", ".join(_sqlite_value(name) for name in _KOLOMMEN)
+    else:
+        tijdstip = """to_char(tijdstip AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')"""
+        kolommen = ", ".join(tijdstip if name == "tijdstip" else name for name in _KOLOMMEN)
     return (
-        "SELECT volgnummer, vorige_hash, hash, row_to_json(voor)::text, kenmerken::text, "  # noqa: S608
-        "row_to_json(na)::text, velden::text FROM auditgebeurtenis, "
-        f"LATERAL (SELECT {', '.join(_VOOR)}) voor, LATERAL (SELECT {na}) na "
-        "ORDER BY volgnummer"
+        f"SELECT volgnummer, vorige_hash, hash, {kolommen} FROM auditgebeurtenis "  # noqa: S608
+        f"WHERE volgnummer > {na:d} ORDER BY volgnummer"
     )
-
-
-_VOOR = ("account_id", "actie", "casus_id", "clientadres", "gebruikersnaam")
-_NA = ("organisatie", "request_id", "tijdstip", "uitkomst")
 
 
 def _sqlite_value(name: str) -> str:
@@ -181,15 +191,26 @@ def _block_intact(blok: Sequence[Any], expected_nummer: int, vorige: str) -> boo
 
 
 def _digests(blok: Sequence[Any]) -> list[str]:
-    """The hash of every row: the database's two objects, opened up, around the JSON columns."""
+    """The hash of every row: its canonical JSON written out in `_KOLOMMEN` order."""
     sha256 = hashlib.sha256  # per block, not per import: a stand-in for hashlib sees every call
+    t, j = _tekst, _json
     return [
         sha256(
-            f'{vorige}\n{voor[:-1]},"kenmerken":{_json(kenmerken)},{na[1:-1]},'
-            f'"velden":{_json(velden)},"volgnummer":{nummer}}}'.encode()
+            f'{vorige}\n{{"account_id":{t(account)},"actie":{t(actie)},"casus_id":{t(casus)},'
+            f'"clientadres":{t(adres)},"gebruikersnaam":{t(naam)},"kenmerken":{j(kenmerken)},'
+            f'"organisatie":{t(organisatie)},"request_id":{t(request)},"tijdstip":{t(tijdstip)},'
+            f'"uitkomst":{t(uitkomst)},"velden":{j(velden)},"volgnummer":{nummer}}}'.encode()
         ).hexdigest()
-        for nummer, vorige, _, voor, kenmerken, na, velden in blok
-    ]
+        for (
+            nummer, vorige, _, account, actie, casus, adres, naam, kenmerken, organisatie,
+            request, tijdstip, uitkomst, velden,
+        ) in blok
+    ]  # fmt: skip
+
+
+def _tekst(waarde: str | None) -> str:
+    """A text field as json.dumps(ensure_ascii=False) writes it."""
+    return "null" if waarde is None else encode_basestring(waarde)
 
 
 _EMPTY_JSON = {"[]": "[]", "{}": "{}"}
