@@ -113,8 +113,9 @@ GROEI = "geheugengroei"
 
 
 def geheugengroei(resultaten: list[Resultaat], scenario: str, max_groei: float) -> list[Resultaat]:
-    """Flat memory: per backend, the peak at the largest size within `max_groei` of the
-    smallest (a judgement across sizes, so it is made after all of them ran)."""
+    """Flat memory: per backend, the peak at the largest size within `max_groei` of the peak at
+    a tenth of that size, as the issue puts it (100,000 against 10,000), or of the smallest size
+    when that was not measured. A judgement across sizes, so it is made after all of them ran."""
     uit = []
     for backend in sorted({r.backend for r in resultaten if r.scenario == scenario}):
         reeks = sorted(
@@ -127,7 +128,8 @@ def geheugengroei(resultaten: list[Resultaat], scenario: str, max_groei: float) 
         )
         if len(reeks) < 2:
             continue
-        klein, groot = reeks[0], reeks[-1]
+        groot = reeks[-1]
+        klein = next((r for r in reeks if r.casussen * 10 == groot.casussen), reeks[0])
         uit.append(
             Resultaat(
                 scenario,
