@@ -81,5 +81,5 @@ def meet(omgeving: Omgeving) -> list[Resultaat]:
 
 
 def oordeel(resultaten: list[Resultaat]) -> list[Resultaat]:
-    """Flat memory: the largest size within 20% of the smallest, per backend."""
+    """Flat memory: the largest size within 20% of a tenth of it, per backend."""
     return geheugengroei(resultaten, SCENARIO, MAX_GROEI)

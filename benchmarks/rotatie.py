@@ -4,7 +4,7 @@
 would: it adds a new data key, then re-seals every revision and sealed text under it, a batch
 of casussen per transaction. Every run adds a key, so every revision is re-sealed each time.
 There is no floor: the figure is throughput (casussen and revisions per second), and peak
-memory must not grow with the number of casussen (the largest size within 20% of the smallest).
+memory must not grow with the number of casussen (the largest size within 20% of a tenth of it).
 """
 
 from __future__ import annotations
@@ -41,5 +41,5 @@ def meet(omgeving: Omgeving) -> list[Resultaat]:
 
 
 def oordeel(resultaten: list[Resultaat]) -> list[Resultaat]:
-    """Flat memory: the largest size's peak within 20% of the smallest's, per backend."""
+    """Flat memory: the largest size's peak within 20% of that at a tenth of it, per backend."""
     return geheugengroei(resultaten, SCENARIO, MAX_GROEI)

@@ -179,7 +179,31 @@ def test_the_walk_goes_on_after_a_block_the_definition_cleared(
     with Session(engine) as session:
         breuk = chain.verify(session, progress.append)
     assert breuk == chain.Breuk(8, "inhoud is gewijzigd (hash klopt niet)")
-    assert progress == [3, 3]
+    # One pass over the trail; the blocks it doubted are judged after it.
+    assert progress == [3, 3, 3, 2]
+
+
+def test_an_event_added_before_the_first_is_a_break(engine: Engine) -> None:
+    _append(engine, [dict(e) for e in EVENTS])
+    with unit_of_work(engine) as session:
+        session.execute(
+            insert(AuditGebeurtenis),
+            [{**_event(0), "volgnummer": -1, "vorige_hash": "0" * 64, "hash": "0" * 64}],
+        )
+    with Session(engine) as session:
+        assert chain.verify(session) == chain.Breuk(1, "gebeurtenis 1 ontbreekt")
+
+
+def test_sqlite_text_the_fast_path_would_not_read_whole_is_judged_by_the_definition(
+    engine: Engine,
+) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL stores timestamptz and uuid, not text of one's choosing")
+    _append(engine, [dict(e) for e in EVENTS])
+    _tamper(engine, "UPDATE auditgebeurtenis SET casus_id = casus_id || 'zz' WHERE volgnummer = 3")
+    with Session(engine) as session:
+        breuk = chain.verify(session)
+    assert breuk is not None and breuk.volgnummer == 3
 
 
 def test_people_keep_saving_while_the_trail_is_verified(

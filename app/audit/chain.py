@@ -85,31 +85,24 @@ class Breuk:
 def verify(session: Session, progress: Callable[[int], None] | None = None) -> Breuk | None:
     """Walk the whole chain in order; None when every event is intact and none is missing.
 
-    Blocks of plain column text (see `_blocks`), so Python does little more per event than write
-    its JSON and hash it. A block that does not hold is walked again through the ORM types and
-    `event_hash`, which names the first break exactly; if that clears it (a stored form the fast
-    path does not know), the walk goes on after it.
+    One pass over blocks of plain column text (see `_blocks`), so Python does little more per
+    event than write its JSON and hash it. A block that does not hold is noted (its range and
+    where the chain stood), the walk goes on as if it held, and once the pass is done the noted
+    blocks are walked again through the ORM types and `event_hash`: the first that fails there
+    names the first break exactly; one that passes had a stored form the fast path does not know.
     """
     expected_nummer, vorige = 1, GENESIS_HASH
-    while True:
-        verdacht: Sequence[Any] | None = None
-        for blok in _blocks(session, na=expected_nummer - 1):
-            if verdacht is not None:
-                continue  # read to the end: cutting a COPY short would abort the transaction
-            if not _block_intact(blok, expected_nummer, vorige):
-                verdacht = blok
-                continue
-            expected_nummer, vorige = expected_nummer + len(blok), blok[-1][2]
-            if progress is not None:
-                progress(len(blok))
-        if verdacht is None:
-            break
-        breuk = _check_exactly(session, verdacht, expected_nummer, vorige)
+    verdacht: list[tuple[int, int, int, str]] = []
+    for blok in _blocks(session):
+        if not _block_intact(blok, expected_nummer, vorige):
+            verdacht.append((blok[0][0], blok[-1][0], expected_nummer, vorige))
+        expected_nummer, vorige = expected_nummer + len(blok), blok[-1][2]
+        if progress is not None:
+            progress(len(blok))
+    for eerste, laatste, nummer, hash_ in verdacht:
+        breuk = _check_exactly(session, eerste, laatste, nummer, hash_)
         if breuk is not None:
             return breuk
-        expected_nummer, vorige = expected_nummer + len(verdacht), verdacht[-1][2]
-        if progress is not None:
-            progress(len(verdacht))
     head = session.get(AuditKeten, 1)
     if head is None or head.volgnummer != expected_nummer - 1 or head.hash != vorige:
         return Breuk(expected_nummer, "het einde van de keten is afgeknipt of de kop klopt niet")
@@ -124,8 +117,8 @@ _KOLOMMEN = (
 )  # fmt: skip
 
 
-def _blocks(session: Session, na: int = 0) -> Iterator[Sequence[Any]]:
-    """The events after number `na` in order, as rows of text: number, links, `_KOLOMMEN`.
+def _blocks(session: Session) -> Iterator[Sequence[Any]]:
+    """Every event in order, as rows of text: number, links, `_KOLOMMEN`.
 
     Straight from the driver in the session's transaction: SQLAlchemy's row objects would cost
     more per event than the hashing. On PostgreSQL a COPY, parsed by the driver's C code, which
@@ -134,7 +127,7 @@ def _blocks(session: Session, na: int = 0) -> Iterator[Sequence[Any]]:
     connection = session.connection()
     dbapi = connection.connection.dbapi_connection
     assert dbapi is not None  # a connection in use always has one
-    query = _query(connection.dialect.name, int(na))
+    query = _query(connection.dialect.name)
     cursor = dbapi.cursor()
     try:
         if connection.dialect.name == "postgresql":
@@ -151,7 +144,7 @@ def _blocks(session: Session, na: int = 0) -> Iterator[Sequence[Any]]:
         cursor.close()
 
 
-def _query(dialect: str, na: int) -> str:
+def _query(dialect: str) -> str:
     """Each column as text in the form `_canonical` gives it: on PostgreSQL timestamps need
     writing out; SQLite holds them and UUIDs in SQLAlchemy's own text forms."""
     if dialect == "sqlite":
@@ -161,7 +154,7 @@ def _query(dialect: str, na: int) -> str:
         kolommen = ", ".join(tijdstip if name == "tijdstip" else name for name in _KOLOMMEN)
     return (
         f"SELECT volgnummer, vorige_hash, hash, {kolommen} FROM auditgebeurtenis "  # noqa: S608
-        f"WHERE volgnummer > {na:d} ORDER BY volgnummer"
+        "ORDER BY volgnummer"
     )
 
 
@@ -171,23 +164,35 @@ def _sqlite_value(name: str) -> str:
     Timestamps are stored as `YYYY-MM-DD HH:MM:SS.ffffff` in UTC, UUIDs as 32 hex digits.
     """
     if name == "tijdstip":
-        return f"substr({name}, 1, 10) || 'T' || substr({name}, 12) || '+00:00'"
-    if name in ("account_id", "casus_id"):
-        return " || '-' || ".join(
+        vorm = f"length({name}) = 26 AND substr({name}, 11, 1) = ' '"
+        anders = f"substr({name}, 1, 10) || 'T' || substr({name}, 12) || '+00:00'"
+    elif name in ("account_id", "casus_id"):
+        vorm = f"length({name}) = 32"
+        anders = " || '-' || ".join(
             f"substr({name}, {start}, {length})"
             for start, length in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
         )
-    return name
+    else:
+        return name
+    # Any other form goes through as it is: it cannot hash right, so the definition judges it.
+    return f"CASE WHEN {vorm} THEN {anders} ELSE {name} END"
 
 
 def _block_intact(blok: Sequence[Any], expected_nummer: int, vorige: str) -> bool:
-    """Numbers without a gap, each row linked to the one before, and every hash right."""
+    """Numbers without a gap, each row linked to the one before, and every hash right.
+
+    A value the fast path cannot even write (SQLite keeps a blob or broken JSON in any column)
+    makes the block not intact, for the definition to name.
+    """
     nummers, vorigen, hashes, *_ = zip(*blok, strict=True)
-    return (
-        nummers == tuple(range(expected_nummer, expected_nummer + len(blok)))
-        and vorigen == (vorige, *hashes[:-1])
-        and list(hashes) == _digests(blok)
-    )
+    try:
+        return (
+            nummers == tuple(range(expected_nummer, expected_nummer + len(blok)))
+            and vorigen == (vorige, *hashes[:-1])
+            and list(hashes) == _digests(blok)
+        )
+    except (TypeError, ValueError):
+        return False
 
 
 def _digests(blok: Sequence[Any]) -> list[str]:
@@ -222,23 +227,27 @@ def _json(stored: str) -> str:
 
 
 def _check_exactly(
-    session: Session, blok: Sequence[Any], expected_nummer: int, vorige: str
+    session: Session, eerste: int, laatste: int, expected_nummer: int, vorige: str
 ) -> Breuk | None:
-    """The block's rows again through the ORM types and `event_hash` itself.
+    """A block's rows again through the ORM types and `event_hash` itself.
 
     Names the first break as the definition sees it, and clears a block the fast path refused
     only because a stored value had a form SQLAlchemy writes differently (none is known).
     """
     query = (
         sa_select(_GEBEURTENIS)
-        .where(_GEBEURTENIS.c.volgnummer.between(blok[0][0], blok[-1][0]))
+        .where(_GEBEURTENIS.c.volgnummer.between(eerste, laatste))
         .order_by(_GEBEURTENIS.c.volgnummer)
     )
-    for event in session.execute(query):
-        breuk = _check(event, expected_nummer, vorige)
-        if breuk is not None:
-            return breuk
-        vorige, expected_nummer = event.hash, expected_nummer + 1
+    try:
+        for event in session.execute(query):
+            breuk = _check(event, expected_nummer, vorige)
+            if breuk is not None:
+                return breuk
+            vorige, expected_nummer = event.hash, expected_nummer + 1
+    except (TypeError, ValueError):
+        # A stored value its own column type cannot read back: someone wrote it there.
+        return Breuk(expected_nummer, "inhoud is gewijzigd (onleesbaar)")
     return None
 
 

@@ -178,9 +178,10 @@ class Export:
         ones, not with casussen) and put the rest of its row in a bucket on disk."""
         self._emmers = emmers = _Emmers()
         basis: Counter[Combinatie] = Counter()
-        casussen = _melden(iter_feiten(self.session, self.formulieren, nu=self.nu), voortgang)
+        # Closed on the way out, also on an error: its cursors end with it, not when collected.
+        bron = iter_feiten(self.session, self.formulieren, nu=self.nu)
         try:
-            for feiten in casussen:
+            for feiten in _melden(bron, voortgang):
                 sleutel = combinatie(feiten)
                 basis[sleutel] += 1
                 nummer = self._nummers.setdefault(sleutel, len(self._nummers))
@@ -189,6 +190,7 @@ class Export:
             emmers.opruimen()
             raise
         finally:
+            bron.close()
             emmers.sluit()
         return maak_plan(self.ladders, basis, k=k, max_aandeel=max_aandeel, minimum=minimum)
 

@@ -15,13 +15,14 @@ import itertools
 import json
 import operator
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import (
     ColumnElement,
+    CursorResult,
     Row,
     String,
     and_,
@@ -115,7 +116,7 @@ def iter_feiten(
     *,
     nu: datetime,
     per_blok: int = 5000,
-) -> Iterator[CasusFeiten]:
+) -> Generator[CasusFeiten, None, None]:
     """Every casus in id order, streamed: memory stays flat however many there are.
 
     One query per kind of row, each ordered by casus id and streamed in blocks (server-side
@@ -123,14 +124,16 @@ def iter_feiten(
     join. The database scans each table once, not once per batch of casussen, and only plain
     rows reach Python: the ORM's per-row bookkeeping would cost more than the rest of a row.
     """
-    verbinding = session.connection().execution_options(
-        stream_results=True, max_row_buffer=per_blok, yield_per=per_blok
-    )
+    verbinding = session.connection()
+    # Per statement: on the connection they would stay for the rest of the caller's transaction.
+    opties = {"stream_results": True, "max_row_buffer": per_blok, "yield_per": per_blok}
     woorden: dict[str, _Woorden] = {}
-    resultaten = [verbinding.execute(query) for query in _GERELATEERD]
+    resultaten: list[CursorResult[*tuple[Any, ...]]] = []
     try:
+        for query in _GERELATEERD:
+            resultaten.append(verbinding.execute(query, execution_options=opties))
         rollen, mdos, overdrachten, antwoorden, oud = (_Volger(r) for r in resultaten)
-        casussen = verbinding.execute(_CASUS)
+        casussen = verbinding.execute(_CASUS, execution_options=opties)
         resultaten.append(casussen)
         for casus in casussen:
             sleutel = casus.sleutel
@@ -236,7 +239,7 @@ class _Volger:
 
     Both come in casus-id order, so each group is either the current casus' or a later one's.
     A group for an id that sorts before the current casus cannot exist (every such row has a
-    foreign key to a casus of the same snapshot) and would be passed over, not wait forever.
+    foreign key to a casus of the same snapshot); if one did, `bij` raises.
     """
 
     def __init__(self, rijen: Iterable[Sequence[Any]]) -> None:
@@ -245,8 +248,10 @@ class _Volger:
 
     def bij(self, sleutel: str) -> list[Sequence[Any]]:
         """The rows of this casus (none when it has none); call with ascending ids."""
-        while self._volgende is not None and self._volgende[0] < sleutel:
-            self._volgende = next(self._groepen, None)
+        if self._volgende is not None and self._volgende[0] < sleutel:
+            # Rows of no casus of this snapshot, or two orders that disagree: either way the
+            # figures would silently be wrong, so stop.
+            raise RuntimeError(f"rijen van casus {self._volgende[0]} vallen buiten de volgorde")
         if self._volgende is None or self._volgende[0] != sleutel:
             return []
         rijen = list(self._volgende[1])
