@@ -75,6 +75,15 @@ def _append(engine: Engine, events: list[dict[str, Any]]) -> None:
         session.add(head)
 
 
+@pytest.fixture
+def sqlite_trail(engine: Engine) -> Engine:
+    """The events on SQLite, whose columns hold whatever text someone writes there."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL stores timestamptz and uuid, not text of one's choosing")
+    _append(engine, [dict(e) for e in EVENTS])
+    return engine
+
+
 def _typed_hashes(session: Session) -> list[str]:
     """`event_hash` over the values as the ORM types read them back: the definition."""
     table = SQLModel.metadata.tables["auditgebeurtenis"]
@@ -148,11 +157,9 @@ def test_breaks_are_named_across_block_boundaries(
 
 
 def test_a_stored_form_the_fast_path_does_not_know_is_judged_by_the_definition(
-    engine: Engine,
+    sqlite_trail: Engine,
 ) -> None:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL stores timestamptz and uuid, not text of one's choosing")
-    _append(engine, [dict(e) for e in EVENTS])
+    engine = sqlite_trail
     # The same instant and UUID in forms SQLAlchemy reads back alike but never writes.
     _tamper(
         engine,
@@ -164,11 +171,9 @@ def test_a_stored_form_the_fast_path_does_not_know_is_judged_by_the_definition(
 
 
 def test_the_walk_goes_on_after_a_block_the_definition_cleared(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
+    sqlite_trail: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL stores timestamptz and uuid, not text of one's choosing")
-    _append(engine, [dict(e) for e in EVENTS])
+    engine = sqlite_trail
     _tamper(
         engine,
         "UPDATE auditgebeurtenis SET account_id = upper(account_id) WHERE volgnummer = 2",
@@ -195,11 +200,9 @@ def test_an_event_added_before_the_first_is_a_break(engine: Engine) -> None:
 
 
 def test_sqlite_text_the_fast_path_would_not_read_whole_is_judged_by_the_definition(
-    engine: Engine,
+    sqlite_trail: Engine,
 ) -> None:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL stores timestamptz and uuid, not text of one's choosing")
-    _append(engine, [dict(e) for e in EVENTS])
+    engine = sqlite_trail
     _tamper(engine, "UPDATE auditgebeurtenis SET casus_id = casus_id || 'zz' WHERE volgnummer = 3")
     with Session(engine) as session:
         breuk = chain.verify(session)
