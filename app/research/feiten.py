@@ -126,7 +126,8 @@ def iter_feiten(
     """
     verbinding = session.connection()
     # Per statement: on the connection they would stay for the rest of the caller's transaction.
-    opties = {"stream_results": True, "max_row_buffer": per_blok, "yield_per": per_blok}
+    # `yield_per` streams (server-side cursors) and fetches that many rows at a time.
+    opties = {"yield_per": per_blok}
     woorden: dict[str, _Woorden] = {}
     resultaten: list[CursorResult[*tuple[Any, ...]]] = []
     try:
@@ -163,15 +164,11 @@ def iter_feiten(
             resultaat.close()
 
 
-def _sleutel(kolom: Any) -> ColumnElement[str]:
-    """A casus id as text, to match rows on: as UUID objects, the ten or so related rows of a
-    casus would cost more to convert, hash and compare (all in Python) than to read."""
-    return cast(kolom, String)
-
-
 def _tekst(kolom: Any) -> ColumnElement[str]:
-    """A JSON column as its text, parsed here by `_LEES`: the driver's own JSON loading
-    (bytes, an encoding to detect) costs a third more, for each of some 270,000 documents."""
+    """A column as the database's text. For casus ids, to match rows on: as UUID objects, the
+    ten or so related rows of a casus would cost more to convert, hash and compare (all in
+    Python) than to read. For JSON columns, parsed here by `_LEES`: the driver's own JSON
+    loading (bytes, an encoding to detect) costs a third more, for some 270,000 documents."""
     return cast(kolom, String)
 
 
@@ -180,7 +177,7 @@ _LEES = json.JSONDecoder().decode
 # Only what research may see of a casus: no search indexes, no closing reason.
 _CASUS = select(
     col(Casus.id),
-    _sleutel(col(Casus.id)).label("sleutel"),
+    _tekst(col(Casus.id)).label("sleutel"),
     col(Casus.formulierversie),
     col(Casus.gemeente),
     col(Casus.status),
@@ -194,7 +191,7 @@ _CASUS = select(
 # belongs to one organisation, so the people per kind add up to the people on the casus.
 _ROLLEN = (
     select(
-        _sleutel(col(Rol.casus_id)),
+        _tekst(col(Rol.casus_id)),
         col(Organisatie.type),
         func.count(distinct(col(Rol.account_id))),
     )
@@ -205,29 +202,29 @@ _ROLLEN = (
 )
 # Whether an MDO was concluded, not when; in date order per casus, sorted in Python.
 _MDOS = select(
-    _sleutel(col(Mdo.casus_id)), col(Mdo.datum), col(Mdo.afgerond_op).is_not(None)
+    _tekst(col(Mdo.casus_id)), col(Mdo.datum), col(Mdo.afgerond_op).is_not(None)
 ).order_by(col(Mdo.casus_id))
 _OVERDRACHTEN = (
-    select(_sleutel(col(Overdracht.casus_id)), func.count())
+    select(_tekst(col(Overdracht.casus_id)), func.count())
     .where(col(Overdracht.status) == OverdrachtStatus.GEACCEPTEERD)
     .group_by(col(Overdracht.casus_id))
     .order_by(col(Overdracht.casus_id))
 )
 # Scale answers only: the sealed open answers are not even selected.
 _ANTWOORDEN = select(
-    _sleutel(col(VragenlijstAntwoord.casus_id)),
+    _tekst(col(VragenlijstAntwoord.casus_id)),
     col(VragenlijstAntwoord.doelgroep),
     _tekst(col(VragenlijstAntwoord.schaal)),
 ).order_by(col(VragenlijstAntwoord.casus_id))
 # The current revision of the casussen without a stored projection (see `iter_feiten`).
 _ZONDER_KENMERKEN = (
-    select(_sleutel(col(Revisie.casus_id)), col(Revisie.inhoud))
+    select(_tekst(col(Revisie.casus_id)), col(Revisie.inhoud))
     .join(
         Casus,
         and_(col(Casus.id) == col(Revisie.casus_id), col(Casus.revisie) == col(Revisie.nummer)),
     )
     # SQL NULL, or the JSON null an ORM write of None stores.
-    .where(or_(col(Casus.kenmerken).is_(None), cast(col(Casus.kenmerken), String) == "null"))
+    .where(or_(col(Casus.kenmerken).is_(None), _tekst(col(Casus.kenmerken)) == "null"))
     .order_by(col(Revisie.casus_id))
 )
 # In the order `iter_feiten` unpacks them.
