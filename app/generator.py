@@ -50,6 +50,10 @@ VOORNAMEN = tuple(_VOORNAMEN.split())
 _ACHTERNAMEN = "Dekker Jansen Bakker Visser Smit Meijer Mulder Bos Vos Peters Hendriks"
 ACHTERNAMEN = tuple(_ACHTERNAMEN.split())
 POOL = 240
+# A region's professionals each hold a caseload, not a share of every casus: one generated
+# account per so many casussen keeps an account's roles (7.5 per casus) near 150 at any size,
+# so PostgreSQL's statistics see the spread a real region has.
+CASUSSEN_PER_ACCOUNT = 20
 BATCH = 500
 AUDIT_BATCH = 10_000
 # What members mostly do on a casus: read its handreiking, and now and then its other pages.
@@ -97,7 +101,8 @@ def genereer(
     trail (appended to the chain with the batch), so a trail grows along with its casussen.
     """
     rnd = random.Random(seed)  # noqa: S311 - made-up data, not secrets
-    leden = {lid.account_id: lid for lid in _account_pool(engine)}
+    pool = account_pool(engine, pool_grootte(aantal_gegenereerd(engine) + aantal))
+    leden = {lid.account_id: lid for lid in pool}
     omgeving = Omgeving(formulier, keyring, vragenlijsten, list(leden), leden)
     gedaan = 0
     while gedaan < aantal:
@@ -213,20 +218,35 @@ def _keten(session: Session, events: list[dict[str, Any]]) -> None:
     session.flush()
 
 
-def _account_pool(engine: Engine) -> list[Lid]:
-    """A fixed pool of fictitious professionals across all kinds of organisation (made once)."""
+def pool_grootte(casussen: int) -> int:
+    """How many generated professionals a database of this many casussen has."""
+    return max(POOL, -(-casussen // CASUSSEN_PER_ACCOUNT))
+
+
+def account_pool(engine: Engine, grootte: int) -> list[Lid]:
+    """A pool of fictitious professionals across all kinds of organisation, topped up to
+    `grootte` (a growing database keeps its accounts and gains new ones)."""
     with unit_of_work(engine) as session:
-        bestaand = session.exec(
-            select(Account.id, Account.gebruikersnaam, Organisatie.naam)
-            .join(Organisatie, col(Organisatie.id) == col(Account.organisatie_id))
-            .where(col(Account.gebruikersnaam).startswith("gen."))
-        ).all()
-        if bestaand:
-            return [Lid(*rij) for rij in bestaand]
-        typen = list(OrganisatieType)
-        organisaties = [
-            Organisatie(naam=f"Gegenereerd {t.value} {i}", type=t) for i in range(12) for t in typen
+        bestaand = [
+            Lid(*rij)
+            for rij in session.exec(
+                select(Account.id, Account.gebruikersnaam, Organisatie.naam)
+                .join(Organisatie, col(Organisatie.id) == col(Account.organisatie_id))
+                .where(col(Account.gebruikersnaam).startswith("gen."))
+                .order_by(col(Account.gebruikersnaam))  # the same seed draws the same people
+            ).all()
         ]
+        if len(bestaand) >= grootte:
+            return bestaand
+        organisaties = session.exec(
+            select(Organisatie).where(col(Organisatie.naam).startswith("Gegenereerd "))
+        ).all() or [
+            Organisatie(naam=f"Gegenereerd {t.value} {i}", type=t)
+            for i in range(12)
+            for t in OrganisatieType
+        ]
+        organisaties = sorted(organisaties, key=lambda o: o.naam)
+        nieuw = range(len(bestaand), grootte)
         session.add_all(organisaties)
         session.flush()
         accounts = [
@@ -239,13 +259,13 @@ def _account_pool(engine: Engine) -> list[Lid]:
                 # dev sign-in list), while their casussen count in figures and benchmarks.
                 actief=False,
             )
-            for i in range(POOL)
+            for i in nieuw
         ]
         session.add_all(accounts)
         session.flush()
-        return [
+        return bestaand + [
             Lid(a.id, a.gebruikersnaam, organisaties[i % len(organisaties)].naam)
-            for i, a in enumerate(accounts)
+            for i, a in zip(nieuw, accounts, strict=True)
         ]
 
 

@@ -164,13 +164,15 @@ def meet(omgeving: Omgeving) -> list[Resultaat]:
     mijn_r, mijn_v = mijn
     figuur = _ratio("Mijn casussen p50", b, n, _q(mijn_r, 0.5), _q(mijn_v, 0.5), MIJN_P50,
                     mijn_r, mijn_v)  # fmt: skip
-    index = all(INDEX in plan for plan in plannen.values())
+    index = _geindexeerd(plannen)
     uit.append(
         replace(
             figuur,
-            doel=f"{figuur.doel}; {INDEX} {'gebruikt' if index else 'NIET gebruikt'}: "
+            doel=f"{figuur.doel}; "
+            + (f"NIET geïndexeerd ({index})" if index else f"via {INDEX}, geen tabel helemaal")
+            + ": "
             + _compact(plannen),
-            gehaald=bool(figuur.gehaald) and index,
+            gehaald=bool(figuur.gehaald) and not index,
             toelichting="\n\n".join(
                 [figuur.toelichting, *(f"{naam}:\n{plan}" for naam, plan in plannen.items())]
             ),
@@ -337,11 +339,8 @@ def _in_process(
             with _captured(engine) as statements:
                 casus_service.list_mine(ctx, pagina=1, per_pagina=floor.PAGINA, zoek=Zoekvraag())
             plannen = {
-                f"Regie ({'telling' if 'count(' in sql else 'pagina'})": _explain(
-                    session.connection(), sql, params
-                )
-                for sql, params in statements
-                if "count(" in sql or "LIMIT" in sql.upper()
+                f"Regie {i} ({_soort(sql)})": _explain(session.connection(), sql, params)
+                for i, (sql, params) in enumerate(statements, start=1)
             }
             vloer = floor.Database(_dsn(settings), str(opzet.account))
             vloer_sql = (vloer.sql(floor.MIJN_CASUSSEN), (vloer.account,))
@@ -412,6 +411,39 @@ def _captured(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", capture)
+
+
+def _soort(sql: str) -> str:
+    """A captured listing query by what it does: its count, its page, or the table it reads."""
+    if "count(" in sql:
+        return "telling"
+    if "LIMIT" in sql.upper():
+        return "pagina"
+    return sql.split("FROM", 1)[-1].split()[0]
+
+
+def _geindexeerd(plannen: dict[str, str]) -> str:
+    """What keeps "Mijn casussen" from being index work ("" when nothing): the account's roles
+    must be found through INDEX, by Regie and by the floor, and no plan may scan rol or casus
+    whole (PostgreSQL's Seq Scan, SQLite's SCAN)."""
+    fouten = []
+    if not any(INDEX in plan for naam, plan in plannen.items() if naam != "vloer"):
+        fouten.append(f"Regie gebruikt {INDEX} niet")
+    if INDEX not in plannen["vloer"]:
+        fouten.append(f"vloer gebruikt {INDEX} niet")
+    fouten += [
+        f"{naam} leest heel {tabel}"
+        for naam, plan in plannen.items()
+        for tabel in ("rol", "casus")
+        if _scant(plan, tabel)
+    ]
+    return "; ".join(fouten)
+
+
+def _scant(plan: str, tabel: str) -> bool:
+    """Whether a plan reads a whole table (under its name or its one-letter alias)."""
+    namen = f"(?:{tabel}|{tabel[0]})"
+    return re.search(rf"Seq Scan on {namen}\b|^SCAN {namen}\b", plan, re.MULTILINE) is not None
 
 
 def _explain(connection: Connection, sql: str, params: Any) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import belasting, run
+from benchmarks import belasting, requests, run
 from benchmarks.common import Resultaat, geheugengroei
 
 
@@ -53,3 +53,25 @@ def test_flat_memory_is_judged_against_a_tenth_of_the_largest_size() -> None:
     # Without a tenth of the largest size, the smallest is the yardstick.
     [groei] = geheugengroei([piek(15, 100), piek(30, 130)], "s", 0.2)
     assert groei.maat == "geheugengroei 15→30" and not groei.gehaald
+
+
+def test_mijn_casussen_is_index_work_only_through_the_index_and_without_whole_tables() -> None:
+    index = requests.INDEX
+    goed = {
+        "Regie 1 (rol)": f"Index Only Scan using {index} on rol  (cost=0.42..5.1 rows=150)",
+        "Regie 2 (telling)": "Aggregate\n  ->  Nested Loop\n        ->  Bitmap Heap Scan on casus\n"
+        "              ->  Bitmap Index Scan on pk_casus",
+        "Regie 3 (revisie)": "Seq Scan on revisie",  # not one of the two tables it is about
+        "vloer": f"Limit\n  ->  Nested Loop\n        ->  Index Scan using {index} on rol r\n"
+        "        ->  Index Scan using pk_casus on casus c",
+    }
+    assert requests._geindexeerd(goed) == ""
+    telling = "Aggregate\n  ->  Hash Join\n        ->  Parallel Seq Scan on casus\n"
+    assert requests._geindexeerd({**goed, "Regie 2 (telling)": telling}) == (
+        "Regie 2 (telling) leest heel casus"
+    )
+    sqlite = f"SCAN c\nSEARCH r USING INDEX {index} (account_id=?)"
+    assert requests._geindexeerd({**goed, "vloer": sqlite}) == "vloer leest heel casus"
+    zonder = {**goed, "Regie 1 (rol)": "SEARCH rol USING INDEX uq_rol_actief_per_account"}
+    assert requests._geindexeerd(zonder) == f"Regie gebruikt {index} niet"
+    assert not requests._scant("SCAN casussen_tmp\nSEARCH rol USING INDEX x", "casus")
