@@ -26,7 +26,7 @@ from app.accounts.models import Account, Organisatie
 from app.audit.chain import event_hash
 from app.audit.models import AuditGebeurtenis, AuditKeten
 from app.audit.recorder import Uitkomst
-from app.casus.models import Casus, Rol
+from app.casus.models import Casus, Rol, naam_in
 from app.crypto.keyring import KeyRing
 from app.crypto.service import AFSLUITREDEN, OVERDRACHT_TOELICHTING, TOELICHTING, Kluis, search_keys
 from app.db import unit_of_work
@@ -297,6 +297,7 @@ def _casus(rnd: random.Random, omgeving: Omgeving, rows: _Rijen, audit: int) -> 
     inhoud = _document(rnd, omgeving.formulier)
     mensen = rnd.sample(omgeving.accounts, rnd.randrange(3, 13))
     revisies = rnd.randrange(2, 8)
+    sealed = kluis.seal(casus_id, inhoud)
     rows.add(
         Casus,
         id=casus_id,
@@ -310,6 +311,7 @@ def _casus(rnd: random.Random, omgeving: Omgeving, rows: _Rijen, audit: int) -> 
         afsluitreden=kluis.seal_text(casus_id, AFSLUITREDEN, _zin(rnd, 12)) if gesloten else None,
         volgende_mdo=None if gesloten else einde.date() + timedelta(weeks=6),
         kenmerken=kenmerken(omgeving.formulier, inhoud),
+        naam=naam_in(sealed),
         **search_keys(omgeving.keyring, inhoud["kop"]),
     )
     for i, account in enumerate(mensen):
@@ -320,7 +322,6 @@ def _casus(rnd: random.Random, omgeving: Omgeving, rows: _Rijen, audit: int) -> 
             Rol, id=uuid.uuid4(), casus_id=casus_id, account_id=account, rol=rol,
             functietitel=None, sinds=start, tot=None, toegevoegd_door_id=mensen[0],
         )  # fmt: skip
-    sealed = kluis.seal(casus_id, inhoud)
     for nummer in range(1, revisies + 1):
         rows.add(
             Revisie, id=uuid.uuid4(), casus_id=casus_id, nummer=nummer,

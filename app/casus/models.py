@@ -23,7 +23,9 @@ class Casus(SQLModel, table=True):
     `zoek_*` are blind indexes (keyed HMACs) of the jeugdige's name and date of birth: members
     can find a casus by them, but the database holds neither in plaintext. `kenmerken` is the
     research projection of the current revision (app.research.kenmerken): vocabulary values and
-    counts only, kept here so the export never reads a document.
+    counts only, kept here so the export never reads a document. `naam` is the jeugdige's name
+    as sealed in the current revision (the very ciphertext, see `naam_in`), so lists of casussen
+    show names without reading a 20 KB document per casus.
     """
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -39,6 +41,19 @@ class Casus(SQLModel, table=True):
     zoek_geboortedatum: str | None = Field(default=None, max_length=64, index=True)
     volgende_mdo: date | None = Field(default=None, index=True)
     kenmerken: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    naam: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+# Where a handreiking keeps the jeugdige's name; opened with this path as the field it is bound to.
+NAAM_PAD = ("kop", "jeugdige", "naam")
+NAAM_VELD = ".".join(NAAM_PAD)
+
+
+def naam_in(verzegeld: dict[str, Any]) -> str | None:
+    """The jeugdige's name in a sealed document, still sealed: what `Casus.naam` holds."""
+    kop = verzegeld.get("kop") or {}
+    naam = (kop.get("jeugdige") or {}).get("naam")
+    return naam if isinstance(naam, str) else None
 
 
 class Rol(SQLModel, table=True):

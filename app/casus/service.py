@@ -14,7 +14,7 @@ from app.access.policy import Actie
 from app.access.service import authorize, authorize_system, visible_clause
 from app.audit.recorder import Uitkomst
 from app.casus import membership
-from app.casus.models import Casus, Rol
+from app.casus.models import NAAM_VELD, Casus, Rol, naam_in
 from app.casus.schemas import CasusCreate, CasusOut, CasusPagina, CasusSamenvatting, Zoekvraag
 from app.context import Context
 from app.crypto.fields import birthdate_index, name_index
@@ -48,6 +48,9 @@ def create(ctx: Context, data: CasusCreate) -> CasusOut:
         kenmerken=kenmerken(formulier, {"kop": kop}),
         **search_keys(ctx.keyring, kop),
     )
+    kluis = ctx.kluis(formulier.versie)
+    verzegeld = kluis.seal(casus.id, {"kop": kop})
+    casus.naam = naam_in(verzegeld)
     ctx.session.add(casus)
     ctx.session.flush()
     ctx.session.add(
@@ -58,13 +61,12 @@ def create(ctx: Context, data: CasusCreate) -> CasusOut:
             toegevoegd_door_id=ctx.actor.account_id,
         )
     )
-    kluis = ctx.kluis(formulier.versie)
     ctx.session.add(
         Revisie(
             casus_id=casus.id,
             nummer=1,
             formulierversie=formulier.versie,
-            inhoud=kluis.seal(casus.id, {"kop": kop}),
+            inhoud=verzegeld,
             auteur_id=ctx.actor.account_id,
             toelichting=kluis.seal_text(casus.id, TOELICHTING, "Casus aangemaakt"),
             sleutel=ctx.keyring.current,
@@ -150,7 +152,7 @@ def list_mine(ctx: Context, *, pagina: int, per_pagina: int, zoek: Zoekvraag) ->
         .limit(per_pagina)
     ).all()
     leads = membership.regievoerders(ctx.session, [row.id for row in rows])
-    koppen = _headlines(ctx, {row.id: row.formulierversie for row in rows})
+    koppen = _headlines(ctx, {row.id: (row.formulierversie, row.naam) for row in rows})
     ctx.audit.record(
         "casussen.lijst",
         Uitkomst.TOEGESTAAN,
@@ -188,34 +190,22 @@ _LIJSTKOLOMMEN = (
     col(Casus.gewijzigd_op),
     col(Casus.volgende_mdo),
     col(Casus.formulierversie),
+    col(Casus.naam),
 )
-NAAM_PAD = ("kop", "jeugdige", "naam")
 
 
-def _headlines(ctx: Context, versies: dict[uuid.UUID, str]) -> dict[uuid.UUID, str | None]:
-    """The jeugdige's name of each listed casus (by id, with its form version), from their
-    current revisions.
+def _headlines(
+    ctx: Context, namen: dict[uuid.UUID, tuple[str, str | None]]
+) -> dict[uuid.UUID, str | None]:
+    """The jeugdige's name of each listed casus (by id: its form version and sealed name).
 
-    One query for the whole page, fetching only the sealed name from each document (not the
-    20 KB documents); the name lives only encrypted, so people recognise their casussen by name
-    without the database ever holding it in plaintext.
+    The name lives only encrypted, so people recognise their casussen by name without the
+    database ever holding it in plaintext; the casus row keeps a copy of the current revision's
+    ciphertext, so no document is read for a list.
     """
-    if not versies:
-        return {}
-    # Through the casus' primary key to the (casus_id, nummer) index: a row-value IN over
-    # revisie would scan the whole table on SQLite.
-    namen = ctx.session.exec(
-        select(Revisie.casus_id, col(Revisie.inhoud)[NAAM_PAD].as_string())
-        .join(
-            Casus,
-            (col(Casus.id) == col(Revisie.casus_id)) & (col(Casus.revisie) == col(Revisie.nummer)),
-        )
-        .where(col(Casus.id).in_(list(versies)))
-    ).all()
-    pad = ".".join(NAAM_PAD)
     return {
-        casus_id: ctx.kluis(versies[casus_id]).open_field(casus_id, pad, naam)
-        for casus_id, naam in namen
+        casus_id: ctx.kluis(versie).open_field(casus_id, NAAM_VELD, naam)
+        for casus_id, (versie, naam) in namen.items()
     }
 
 

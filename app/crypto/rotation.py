@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func, text
 from sqlmodel import Session, col, or_, select
 
 from app.audit.recorder import AuditRecorder, Uitkomst
-from app.casus.models import Casus
+from app.casus.models import Casus, naam_in
 from app.crypto.keyring import KeyRing, is_envelope, kid_of
 from app.crypto.service import (
     AFSLUITREDEN,
@@ -114,6 +114,9 @@ def _reseal_batch(
             kluis = Kluis(keyring, formulieren[revisie.formulierversie])
             _reseal_revision(kluis, revisie)
             session.add(revisie)
+            casus = casussen[revisie.casus_id]
+            if revisie.nummer == casus.revisie:  # the row's copy of the name follows it
+                casus.naam = naam_in(revisie.inhoud)
         for casus in casussen.values():
             kluis = Kluis(keyring, formulieren[casus.formulierversie])
             casus.afsluitreden = _reseal_text(kluis, casus.id, AFSLUITREDEN, casus.afsluitreden)

@@ -14,7 +14,7 @@ from sqlmodel import SQLModel, col, select
 from app.access.policy import Actie
 from app.access.service import authorize, authorize_edit, check_own_words
 from app.accounts.service import persons
-from app.casus.models import Casus
+from app.casus.models import Casus, naam_in
 from app.casus.schemas import PersoonOut
 from app.casus.toestemming import LIJST as TOESTEMMING_LIJST
 from app.casus.toestemming import NL
@@ -204,6 +204,7 @@ def _write(
     kluis = ctx.kluis(casus.formulierversie)
     nummer = basis + 1
     ctx.audit.annotate(velden=paden, revisie=nummer)
+    verzegeld = kluis.seal(casus_id, data.inhoud)
     moved = ctx.session.execute(
         update(_CASUS)
         .where(
@@ -211,7 +212,7 @@ def _write(
             _CASUS.c.revisie == basis,
             _CASUS.c.status != CasusStatus.AFGESLOTEN,
         )
-        .values(_casus_changes(ctx, casus, nummer, data.inhoud))
+        .values({**_casus_changes(ctx, casus, nummer, data.inhoud), "naam": naam_in(verzegeld)})
     )
     if cast(CursorResult[Any], moved).rowcount != 1:
         raise _stale(ctx, casus_id)
@@ -221,7 +222,7 @@ def _write(
             casus_id=casus_id,
             nummer=nummer,
             formulierversie=casus.formulierversie,
-            inhoud=kluis.seal(casus_id, data.inhoud),
+            inhoud=verzegeld,
             auteur_id=ctx.actor.account_id,
             tijdstip=utcnow(),
             toelichting=kluis.seal_text(casus_id, TOELICHTING, data.toelichting),
@@ -287,7 +288,7 @@ def _casus_changes(
     ctx: Context, casus: Casus, nummer: int, inhoud: dict[str, Any]
 ) -> dict[str, Any]:
     """The casus row follows its newest revision: number, status, gemeente, search keys and the
-    research projection."""
+    research projection (and the sealed name, which the caller takes from the sealed revision)."""
     changes: dict[str, Any] = {"revisie": nummer, "gewijzigd_op": utcnow()}
     changes.update(search_keys(ctx.keyring, inhoud.get("kop")))
     changes["volgende_mdo"] = next_meeting(inhoud)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlmodel import Session
 
+from app.casus.models import Casus
 from app.config import Settings
-from tests.factories import CASUS, add_role, auth, make_account, new_casus
+from tests.factories import CASUS, add_role, auth, make_account, new_casus, save
 
 
 def test_creator_becomes_the_one_regievoerder(
@@ -49,6 +52,24 @@ def test_list_shows_only_casussen_with_an_active_role(
     bram_list = client.get("/api/v1/casussen", headers=bram).json()
     assert bram_list["totaal"] == 2
     assert {c["mijn_rol"] for c in bram_list["resultaten"]} == {"regievoerder", "volger"}
+
+
+def test_the_list_names_the_jeugdige_of_the_current_revision_sealed_on_the_casus(
+    client: TestClient, app: Any, settings: Settings
+) -> None:
+    h = auth(settings, make_account(app, "anna"))
+    casus = new_casus(client, h)
+    listed = client.get("/api/v1/casussen", headers=h).json()["resultaten"]
+    assert [c["jeugdige_naam"] for c in listed] == ["Test Jeugdige"]
+    url = f"/api/v1/casussen/{casus['id']}/handreiking"
+    inhoud = client.get(url, headers=h).json()["inhoud"]
+    inhoud["kop"]["jeugdige"]["naam"] = "Nieuwe Naam"
+    assert save(client, h, casus["id"], inhoud, 1).status_code == 200
+    listed = client.get("/api/v1/casussen", headers=h).json()["resultaten"]
+    assert [c["jeugdige_naam"] for c in listed] == ["Nieuwe Naam"]
+    with Session(app.state.engine) as session:
+        naam = session.get_one(Casus, uuid.UUID(casus["id"])).naam
+    assert naam is not None and naam.startswith("enc:v1:") and "Nieuwe" not in naam
 
 
 def test_list_is_paginated(client: TestClient, app: Any, settings: Settings) -> None:

@@ -326,3 +326,35 @@ def test_one_active_role_per_account_per_casus(engine: Engine, seed: Seed) -> No
     _add(engine, _rol(seed.casus_id, seed.anna_id, CasusRol.VOLGER, beeindigd=True))
     _add(engine, _rol(seed.casus_id, seed.anna_id, CasusRol.VOLGER, beeindigd=True))
     _add(engine, _rol(seed.other_casus_id, seed.anna_id, CasusRol.VOLGER))
+
+
+def test_existing_casussen_get_the_sealed_name_of_their_current_revision(
+    engine: Engine, seed: Seed, empty_url: str
+) -> None:
+    """0013 copies the ciphertext (no key needed), from the current revision, not an older one."""
+    met, zonder = seed.casus_id, seed.other_casus_id
+    _add(
+        engine,
+        *(
+            Revisie(
+                casus_id=met,
+                nummer=nummer,
+                formulierversie=FORMULIERVERSIE,
+                inhoud={"kop": {"jeugdige": {"naam": f"enc:v1:k:naam{nummer}"}}},
+                auteur_id=seed.anna_id,
+            )
+            for nummer in (1, 2)
+        ),
+        _revisie(zonder, seed.anna_id, 1),
+    )
+    with Session(engine) as session:
+        casus = session.get_one(Casus, met)
+        casus.revisie = 2
+        session.add(casus)
+        session.commit()
+    engine.dispose()
+    command.downgrade(alembic_config(empty_url), "0012")
+    command.upgrade(alembic_config(empty_url), "head")
+    with Session(engine) as session:
+        namen = {c.id: c.naam for c in session.exec(select(Casus))}
+    assert namen == {met: "enc:v1:k:naam2", zonder: None}
