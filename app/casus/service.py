@@ -145,12 +145,19 @@ def list_mine(ctx: Context, *, pagina: int, per_pagina: int, zoek: Zoekvraag) ->
     if zoek.geboortedatum:
         geboren = zoek.geboortedatum.isoformat()
         mine = mine.where(col(Casus.zoek_geboortedatum) == birthdate_index(ctx.keyring, geboren))
-    totaal = ctx.session.exec(select(func.count()).select_from(mine.subquery())).one()
+    # The total rides along with the page (a window is counted before LIMIT and OFFSET): one
+    # query fewer. Only a page past the end has no row to carry it.
     rows = ctx.session.execute(
-        mine.order_by(col(Casus.gewijzigd_op).desc(), col(Casus.id))
+        mine.add_columns(func.count().over().label("totaal"))
+        .order_by(col(Casus.gewijzigd_op).desc(), col(Casus.id))
         .offset((pagina - 1) * per_pagina)
         .limit(per_pagina)
     ).all()
+    totaal = (
+        rows[0].totaal
+        if rows
+        else ctx.session.exec(select(func.count()).select_from(mine.subquery())).one()
+    )
     leads = membership.regievoerders(ctx.session, [row.id for row in rows])
     koppen = _headlines(ctx, {row.id: (row.formulierversie, row.naam) for row in rows})
     ctx.audit.record(

@@ -81,6 +81,9 @@ def test_list_is_paginated(client: TestClient, app: Any, settings: Settings) -> 
     ]
     seen = [c["id"] for page in [first, *rest] for c in page["resultaten"]]
     assert first["totaal"] == 5 and len(seen) == 5 and set(seen) == ids
+    assert [page["totaal"] for page in rest] == [5, 5]
+    voorbij = client.get("/api/v1/casussen?pagina=4&per_pagina=2", headers=h).json()
+    assert voorbij["resultaten"] == [] and voorbij["totaal"] == 5  # past the end: still counted
     assert client.get("/api/v1/casussen?per_pagina=1000", headers=h).status_code == 422
 
 
