@@ -51,8 +51,9 @@ _ACHTERNAMEN = "Dekker Jansen Bakker Visser Smit Meijer Mulder Bos Vos Peters He
 ACHTERNAMEN = tuple(_ACHTERNAMEN.split())
 POOL = 240
 # A region's professionals each hold a caseload, not a share of every casus: one generated
-# account per so many casussen keeps an account's roles (7.5 per casus) near 150 at any size,
-# so PostgreSQL's statistics see the spread a real region has.
+# account per so many casussen gives an account some 150 roles on average (7.5 per casus) from
+# 5,000 casussen on (fewer below, where the pool's minimum holds), so PostgreSQL's statistics
+# see the spread a real region has.
 CASUSSEN_PER_ACCOUNT = 20
 BATCH = 500
 AUDIT_BATCH = 10_000
@@ -233,7 +234,9 @@ def account_pool(engine: Engine, grootte: int) -> list[Lid]:
                 select(Account.id, Account.gebruikersnaam, Organisatie.naam)
                 .join(Organisatie, col(Organisatie.id) == col(Account.organisatie_id))
                 .where(col(Account.gebruikersnaam).startswith("gen."))
-                .order_by(col(Account.gebruikersnaam))  # the same seed draws the same people
+                # In the order they were made (gen.9999 before gen.10000): the same seed draws
+                # the same people, in a grown database as in a fresh one.
+                .order_by(func.length(col(Account.gebruikersnaam)), col(Account.gebruikersnaam))
             ).all()
         ]
         if len(bestaand) >= grootte:

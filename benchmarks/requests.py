@@ -278,8 +278,8 @@ def _prepare(engine: Engine) -> Opzet:
 
 
 def _account(session: Session) -> uuid.UUID:
-    """An active professional of its own: generated accounts are inactive load accounts, and
-    one of them would hold thousands of casussen at 100k instead of 50."""
+    """An active professional of its own with exactly its 50 casussen: generated accounts are
+    inactive load accounts, each with a caseload of its own size."""
     bestaand = session.exec(select(Account.id).where(Account.gebruikersnaam == GEBRUIKERSNAAM))
     account_id = bestaand.first()
     if account_id is not None:
@@ -415,10 +415,10 @@ def _captured(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
 
 def _soort(sql: str) -> str:
     """A captured listing query by what it does: its count, its page, or the table it reads."""
-    if "count(" in sql:
-        return "telling"
     if "LIMIT" in sql.upper():
         return "pagina"
+    if "count(" in sql:
+        return "telling"
     return sql.split("FROM", 1)[-1].split()[0]
 
 
@@ -443,7 +443,8 @@ def _geindexeerd(plannen: dict[str, str]) -> str:
 def _scant(plan: str, tabel: str) -> bool:
     """Whether a plan reads a whole table (under its name or its one-letter alias)."""
     namen = f"(?:{tabel}|{tabel[0]})"
-    return re.search(rf"Seq Scan on {namen}\b|^SCAN {namen}\b", plan, re.MULTILINE) is not None
+    patroon = rf"Seq Scan on {namen}\b|^SCAN (?:TABLE )?{namen}\b"  # SQLite before 3.36: TABLE
+    return re.search(patroon, plan, re.MULTILINE) is not None
 
 
 def _explain(connection: Connection, sql: str, params: Any) -> str:

@@ -146,18 +146,17 @@ def list_mine(ctx: Context, *, pagina: int, per_pagina: int, zoek: Zoekvraag) ->
         geboren = zoek.geboortedatum.isoformat()
         mine = mine.where(col(Casus.zoek_geboortedatum) == birthdate_index(ctx.keyring, geboren))
     # The total rides along with the page (a window is counted before LIMIT and OFFSET): one
-    # query fewer. Only a page past the end has no row to carry it.
+    # query fewer. Only a page past the end has no row to carry it; an empty first page means 0.
     rows = ctx.session.execute(
         mine.add_columns(func.count().over().label("totaal"))
         .order_by(col(Casus.gewijzigd_op).desc(), col(Casus.id))
         .offset((pagina - 1) * per_pagina)
         .limit(per_pagina)
     ).all()
-    totaal = (
-        rows[0].totaal
-        if rows
-        else ctx.session.exec(select(func.count()).select_from(mine.subquery())).one()
-    )
+    if rows or pagina == 1:
+        totaal = rows[0].totaal if rows else 0
+    else:
+        totaal = ctx.session.exec(select(func.count()).select_from(mine.subquery())).one()
     leads = membership.regievoerders(ctx.session, [row.id for row in rows])
     koppen = _headlines(ctx, {row.id: (row.formulierversie, row.naam) for row in rows})
     ctx.audit.record(

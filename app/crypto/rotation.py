@@ -102,7 +102,10 @@ def _next_batch(session: Session, after: uuid.UUID | None, size: int) -> list[uu
 def _reseal_batch(
     session: Session, keyring: KeyRing, formulieren: Formulieren, ids: list[uuid.UUID]
 ) -> int:
-    casussen = {c.id: c for c in session.exec(select(Casus).where(col(Casus.id).in_(ids)))}
+    # Locked: a save in between would otherwise get its new name overwritten with the re-sealed
+    # old one (the app keeps serving during a rotation; a save waits for this batch instead).
+    locked = select(Casus).where(col(Casus.id).in_(ids)).with_for_update()
+    casussen = {c.id: c for c in session.exec(locked)}
     stale = session.exec(
         select(Revisie).where(
             col(Revisie.casus_id).in_(ids),

@@ -43,6 +43,8 @@ def test_list_shows_only_casussen_with_an_active_role(
 ) -> None:
     anna = auth(settings, make_account(app, "anna"))
     bram = auth(settings, make_account(app, "bram"))
+    leeg = client.get("/api/v1/casussen", headers=anna).json()
+    assert leeg["resultaten"] == [] and leeg["totaal"] == 0
     eigen = new_casus(client, anna)
     new_casus(client, bram)
     listed = client.get("/api/v1/casussen", headers=anna).json()
