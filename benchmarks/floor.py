@@ -25,6 +25,9 @@ and take the write lock up front for a save, as Regie does. There is no authenti
 account whose casussen are listed, and who authors the floor's revisions, is fixed at start.
 The floor writes `sleutel` NULL: its revisions are plaintext (as legacy documents are), so the
 scenario can tell them apart and never measures Regie on them.
+
+`kader()` serves the very same work as FastAPI routes: what the framework the user chose costs
+by itself, apart from everything Regie does in it (see `kader`).
 """
 
 from __future__ import annotations
@@ -35,13 +38,15 @@ import re
 import sqlite3
 import threading
 import uuid
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from types import SimpleNamespace
-from typing import Any
+from typing import Annotated, Any
 
 import anyio.to_thread
 import psycopg
+from fastapi import Depends, FastAPI, Header, Request, Response
 
 from app.audit.chain import event_hash
 
@@ -84,6 +89,7 @@ AUDIT = (
     "organisatie, casus_id, actie, uitkomst, clientadres, request_id, velden, kenmerken, "
     "vorige_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
+IfMatch = Annotated[str | None, Header()]
 _HANDREIKING = re.compile(r"^/casussen/([0-9a-fA-F-]{32,36})/handreiking$")
 _ETAG = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
 
@@ -274,3 +280,48 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
         }
     )
     await send({"type": "http.response.body", "body": payload})
+
+
+async def _body(request: Request) -> bytes:
+    return await request.body()
+
+
+def kader() -> FastAPI:
+    """The floor behind FastAPI, as Regie's routes are written: plain `def` routes, which FastAPI
+    runs in the same worker threads, with a typed path parameter, a header parameter and the
+    body from a dependency; no middleware, no authentication. The work is `route` itself, so
+    Regie / this is what Regie does beyond the framework, and this / the bare floor is what the
+    framework alone adds to the same storage work."""
+
+    @asynccontextmanager
+    async def lifespan(api: FastAPI) -> AsyncIterator[None]:
+        api.state.db = _database()
+        yield
+
+    api = FastAPI(lifespan=lifespan, openapi_url=None)
+
+    def antwoord(request: Request, if_match: str | None, inhoud: bytes = b"") -> Response:
+        status, headers, payload = route(
+            request.app.state.db, request.method, request.url.path, if_match, inhoud
+        )
+        extra = {k.decode(): v.decode() for k, v in headers}
+        return Response(payload, status, extra, media_type="application/json")
+
+    @api.put("/casussen/{casus_id}/handreiking")
+    def opslaan(
+        casus_id: uuid.UUID,
+        request: Request,
+        inhoud: Annotated[bytes, Depends(_body)],
+        if_match: IfMatch = None,
+    ) -> Response:
+        return antwoord(request, if_match, inhoud)
+
+    @api.get("/casussen/{casus_id}/handreiking")
+    def lezen(casus_id: uuid.UUID, request: Request) -> Response:
+        return antwoord(request, None)
+
+    @api.get("/casussen")
+    def mijn(request: Request) -> Response:
+        return antwoord(request, None)
+
+    return api

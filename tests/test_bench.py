@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import belasting, requests, run
+from benchmarks import belasting, opbouw, requests, run
 from benchmarks.common import Resultaat, geheugengroei
 
 
@@ -32,6 +32,13 @@ def test_every_scenario_runs_and_reports(
         assert all(r.regie > 0 and (r.vloer is None or r.vloer > 0) for r in eigen)
         groei = [r for r in eigen if r.maat.startswith("geheugengroei 15→30")]
         assert len(groei) == hasattr(scenario, "oordeel"), scenario.SCENARIO
+    per_verzoek = [r for r in gemeten if r.scenario == requests.SCENARIO]
+    kader = [r for r in per_verzoek if r.maat.endswith("vloer achter FastAPI")]
+    assert len(kader) == 2 * 4 and all(r.gehaald is None for r in kader)
+    opslaan = [
+        r for r in per_verzoek if r.maat in ("opslaan p50, 1 client", "handreiking lezen p50")
+    ]
+    assert len(opslaan) == 2 * 2 and all("ondergrens: " in r.toelichting for r in opslaan)
     # Judged again over figures that already hold judgements: still one per scenario.
     assert len(run.oordelen(resultaten)) == len(resultaten)
     run.report(resultaten, tmp_path)
@@ -84,3 +91,29 @@ def test_mijn_casussen_is_index_work_only_through_the_index_and_without_whole_ta
         "telling"
     )
     assert requests._soort("SELECT rol.casus_id \nFROM rol \nWHERE rol.tot IS NULL") == "rol"
+
+
+def test_the_lower_bound_is_the_framework_floor_plus_only_the_demanded_steps() -> None:
+    figuur = Resultaat(requests.SCENARIO, "opslaan p50, 1 client", "sqlite", 10, 12.0, 4.0,
+                       "ms", "≤ 2× vloer", False, "200 verzoeken")  # fmt: skip
+    stappen = opbouw.Opbouw(
+        per_verzoek_ms=10.0,
+        tekst="in-process 10.00 ms per verzoek, waarvan: …",
+        plichten={"versleutelen": 1.5, "token controleren": 0.5},
+    )
+    tekst = requests._met_opbouw(figuur, stappen, kader_ms=6.0).toelichting
+    assert tekst.startswith("200 verzoeken\nin-process 10.00 ms")
+    assert "HTTP, FastAPI, middleware en afhankelijkheden: ± 2.00 ms" in tekst
+    assert tekst.endswith(
+        "ondergrens: 8.00 ms = 2.0× vloer (dezelfde opslag achter FastAPI 6.00 ms + verplichte "
+        "stappen 2.00 ms: token controleren 0.50, versleutelen 1.50)"
+    )
+
+
+def test_the_demanded_steps_leave_out_what_the_floor_does_too() -> None:
+    # The floor commits, reads or writes the same rows and appends the same audit row.
+    assert {"commit", "audit aan keten", "revisie laden", opbouw.VERBINDING}.isdisjoint(
+        opbouw.PLICHTEN
+    )
+    labels = {label for label, _, _ in opbouw.STAPPEN} | {"token controleren", "account laden"}
+    assert opbouw.PLICHTEN - {"verzoek inlezen (JSON, schema)", "antwoord als JSON"} <= labels

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import col, or_, select
 from sqlmodel.sql.expression import Select
 
@@ -20,18 +21,30 @@ from app.enums import CasusRol, CasusStatus
 from app.errors import CasusAfgesloten, CasusNietGevonden, Geweigerd, RegieFout
 from app.form.definition import Formulier
 
-
-def _my_roles(ctx: Context, casus_id: uuid.UUID) -> Select[Casus, str]:
-    """The casus with each active role the actor holds on it (no rows: not a member)."""
-    return (
-        select(Casus, Rol.rol)
-        .join(Rol, col(Rol.casus_id) == col(Casus.id))
-        .where(
-            col(Casus.id) == casus_id,
-            col(Rol.account_id) == ctx.actor.account_id,
-            col(Rol.tot).is_(None),
-        )
+# The casus with each active role the actor holds on it (no rows: not a member). Built once
+# and run with parameters: it runs on every request about a casus, and composing it anew cost
+# more than the database takes to answer it.
+_MIJN_ROLLEN = (
+    select(Casus, Rol.rol)
+    .join(Rol, col(Rol.casus_id) == col(Casus.id))
+    .where(
+        col(Casus.id) == bindparam("casus_id"),
+        col(Rol.account_id) == bindparam("account_id"),
+        col(Rol.tot).is_(None),
     )
+)
+# For a decision: the casus as stored now, not as this session saw it earlier; for a change,
+# its row held until commit, so closing cannot slip in between.
+_BESLISSEN = _MIJN_ROLLEN.execution_options(populate_existing=True)
+_BESLISSEN_VAST = _BESLISSEN.with_for_update(of=Casus)
+
+
+def _my_roles(
+    ctx: Context, casus_id: uuid.UUID, query: Select[Casus, str] = _MIJN_ROLLEN
+) -> Sequence[tuple[Casus, str]]:
+    return ctx.session.exec(
+        query, params={"casus_id": casus_id, "account_id": ctx.actor.account_id}
+    ).all()
 
 
 def authorize(ctx: Context, actie: Actie, casus_id: uuid.UUID, *, handeling: str) -> Casus:
@@ -94,11 +107,8 @@ def _decide(
 ) -> tuple[Casus, frozenset[str] | None]:
     """The one decision: load, judge by the policy, audit, refuse or return the casus (and,
     with `own_words`, the marks the actor is limited to when the action is not theirs)."""
-    query = _my_roles(ctx, casus_id).execution_options(populate_existing=True)
-    if actie in ctx.policy.alleen_open_casus:
-        # A change holds the casus row until commit, so closing cannot slip in between.
-        query = query.with_for_update(of=Casus)
-    rows = ctx.session.exec(query).all()
+    vast = actie in ctx.policy.alleen_open_casus
+    rows = _my_roles(ctx, casus_id, _BESLISSEN_VAST if vast else _BESLISSEN)
     rollen = {CasusRol(rol) for _, rol in rows}
     eigen = None
     if own_words and not ctx.policy.casus_allows(rollen, actie):
@@ -162,7 +172,7 @@ def casus_rights(ctx: Context, casus_id: uuid.UUID) -> frozenset[Actie]:
 
     Showing is not allowing: every action is still authorized again when it is carried out.
     """
-    rows = ctx.session.exec(_my_roles(ctx, casus_id)).all()
+    rows = _my_roles(ctx, casus_id)
     rollen = {CasusRol(rol) for _, rol in rows}
     closed = bool(rows) and rows[0][0].status is CasusStatus.AFGESLOTEN
     return frozenset(
@@ -179,7 +189,7 @@ def own_word_fields(ctx: Context, casus_id: uuid.UUID, formulier: Formulier) -> 
 
     Showing is not allowing: a save is judged again by `authorize_edit` and `check_own_words`.
     """
-    rows = ctx.session.exec(_my_roles(ctx, casus_id)).all()
+    rows = _my_roles(ctx, casus_id)
     rollen = {CasusRol(rol) for _, rol in rows}
     if not rows or ctx.policy.casus_allows(rollen, Actie.HANDREIKING_BEWERKEN):
         return frozenset()

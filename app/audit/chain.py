@@ -50,6 +50,13 @@ def _canonical(value: Any) -> Any:
     return value
 
 
+# Built once: every request appends, and composing the statements anew cost more than running
+# them.
+_KOP_VAST = sa_select(_KETEN.c.volgnummer, _KETEN.c.hash).where(_KETEN.c.id == 1).with_for_update()
+_TOEVOEGEN = insert(_GEBEURTENIS)
+_KOP_ZETTEN = update(_KETEN).where(_KETEN.c.id == 1)
+
+
 def append(session: Session, events: Sequence[Gebeurtenis]) -> None:
     """Number, link and insert the events; the head row lock serialises concurrent appends.
 
@@ -61,17 +68,13 @@ def append(session: Session, events: Sequence[Gebeurtenis]) -> None:
     if not events:
         return
     session.flush()
-    volgnummer, vorige = session.execute(
-        sa_select(_KETEN.c.volgnummer, _KETEN.c.hash).where(_KETEN.c.id == 1).with_for_update()
-    ).one()
+    volgnummer, vorige = session.execute(_KOP_VAST).one()
     for event in events:
         volgnummer += 1
         event.volgnummer, event.vorige_hash = volgnummer, vorige
         event.hash = vorige = event_hash(event, vorige)
-    session.execute(insert(_GEBEURTENIS), [event.as_row() for event in events])
-    session.execute(
-        update(_KETEN).where(_KETEN.c.id == 1).values(volgnummer=volgnummer, hash=vorige)
-    )
+    session.execute(_TOEVOEGEN, [event.as_row() for event in events])
+    session.execute(_KOP_ZETTEN, {"volgnummer": volgnummer, "hash": vorige})
 
 
 @dataclass(frozen=True)

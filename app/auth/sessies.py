@@ -18,7 +18,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import Index, delete
+from sqlalchemy import Index, bindparam, delete
 from sqlmodel import Field, Session, SQLModel, col
 
 from app.accounts.models import Account
@@ -63,18 +63,22 @@ def begin(session: Session, settings: Settings, account_id: uuid.UUID, methode: 
     return geheim
 
 
+# Built once (as tokens._ACTOR_OP_NAAM): every page request runs it.
+_ACTOR_OP_SESSIE = (
+    active_actors()
+    .add_columns(col(Sessie.verloopt_op))
+    .join(Sessie, col(Sessie.account_id) == col(Account.id))
+    .where(col(Sessie.id) == bindparam("sessie"), col(Sessie.verloopt_op) > bindparam("nu"))
+)
+
+
 def actor(session: Session, geheim: str) -> tuple[Actor, datetime]:
     """The active account behind a live session, and when the session ends; else a 401.
 
     One query: the session, its account and organisation, all three checked at once, so a
     deactivated account or organisation is signed out on its next request.
     """
-    row = session.execute(
-        active_actors()
-        .add_columns(col(Sessie.verloopt_op))
-        .join(Sessie, col(Sessie.account_id) == col(Account.id))
-        .where(col(Sessie.id) == _hash(geheim), col(Sessie.verloopt_op) > utcnow())
-    ).first()
+    row = session.execute(_ACTOR_OP_SESSIE, {"sessie": _hash(geheim), "nu": utcnow()}).first()
     if row is None:
         raise NietGeauthenticeerd("Uw sessie is verlopen of beëindigd. Meld u opnieuw aan.")
     verloopt: datetime = row[-1]

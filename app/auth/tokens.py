@@ -10,7 +10,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from jose import jwt
 from jose.exceptions import JOSEError
-from sqlalchemy import Select, or_
+from sqlalchemy import Select, bindparam, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
@@ -112,6 +112,12 @@ def as_actor(rij: Sequence[Any]) -> Actor:
     )
 
 
+# Built once, run with parameters: composing a statement anew costs more than the database
+# takes to answer it (measured: 0.33 ms against 0.15 ms), and every request looks its actor up.
+_ACTOR_OP_NAAM = active_actors().where(col(Account.gebruikersnaam) == bindparam("naam"))
+_PROFESSIONAL_OP_NAAM = _ACTOR_OP_NAAM.where(col(Account.organisatie_id).is_not(None))
+
+
 def load_actor(session: Session, gebruikersnaam: str, *, burger: bool = False) -> Actor:
     """The active account named by a verified token; an unknown or inactive one is refused.
 
@@ -119,10 +125,8 @@ def load_actor(session: Session, gebruikersnaam: str, *, burger: bool = False) -
     by name through the organisation's identity provider: unless `burger` (dev tokens), such
     an account is refused like an unknown one, whatever a provider's user happens to be called.
     """
-    query = active_actors().where(col(Account.gebruikersnaam) == gebruikersnaam)
-    if not burger:
-        query = query.where(col(Account.organisatie_id).is_not(None))
-    row = session.execute(query).first()
+    query = _ACTOR_OP_NAAM if burger else _PROFESSIONAL_OP_NAAM
+    row = session.execute(query, {"naam": gebruikersnaam}).first()
     if row is None:
         raise NietGeauthenticeerd("Het token is ongeldig.")
     return as_actor(row)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, insert, update
+from sqlalchemy import CursorResult, bindparam, insert, update
 from sqlmodel import SQLModel, col, select
 
 from app.access.policy import Actie
@@ -217,19 +217,20 @@ def _write(
     if cast(CursorResult[Any], moved).rowcount != 1:
         raise _stale(ctx, casus_id)
     ctx.session.execute(
-        insert(_REVISIE).values(
-            id=uuid.uuid4(),
-            casus_id=casus_id,
-            nummer=nummer,
-            formulierversie=casus.formulierversie,
-            inhoud=verzegeld,
-            auteur_id=ctx.actor.account_id,
-            tijdstip=utcnow(),
-            toelichting=kluis.seal_text(casus_id, TOELICHTING, data.toelichting),
-            sleutel=ctx.keyring.current,
-            mdo_id=mdo_id,
-            idempotentie_sleutel=sleutel,
-        )
+        _NIEUWE_REVISIE,
+        {
+            "id": uuid.uuid4(),
+            "casus_id": casus_id,
+            "nummer": nummer,
+            "formulierversie": casus.formulierversie,
+            "inhoud": verzegeld,
+            "auteur_id": ctx.actor.account_id,
+            "tijdstip": utcnow(),
+            "toelichting": kluis.seal_text(casus_id, TOELICHTING, data.toelichting),
+            "sleutel": ctx.keyring.current,
+            "mdo_id": mdo_id,
+            "idempotentie_sleutel": sleutel,
+        },
     )
     return Opgeslagen(nummer)
 
@@ -243,19 +244,25 @@ _CASUS = SQLModel.metadata.tables["casus"]
 _REVISIE = SQLModel.metadata.tables["revisie"]
 
 
+# The statements every save and read runs, built once and run with parameters: composing one
+# anew costs about as much as the database takes to answer it.
+_OPEN_MDO = (
+    select(Mdo.id)
+    .where(Mdo.casus_id == bindparam("casus_id"), col(Mdo.afgerond_op).is_(None))
+    .scalar_subquery()
+)
+_EEN_REVISIE = (col(Revisie.casus_id) == bindparam("casus_id")) & (
+    col(Revisie.nummer) == bindparam("nummer")
+)
+_BASIS = select(Revisie.inhoud, _OPEN_MDO).where(_EEN_REVISIE)
+_REVISIE_OP_NUMMER = select(Revisie).where(_EEN_REVISIE)
+_NIEUWE_REVISIE = insert(_REVISIE)
+
+
 def _base(ctx: Context, casus: Casus) -> tuple[Mapping[str, Any], uuid.UUID | None]:
     """The sealed content of the revision a save builds on, and the open MDO the new one
     belongs to, in one query."""
-    open_mdo = (
-        select(Mdo.id)
-        .where(Mdo.casus_id == casus.id, col(Mdo.afgerond_op).is_(None))
-        .scalar_subquery()
-    )
-    rij = ctx.session.exec(
-        select(Revisie.inhoud, open_mdo).where(
-            Revisie.casus_id == casus.id, Revisie.nummer == casus.revisie
-        )
-    ).first()
+    rij = ctx.session.exec(_BASIS, params={"casus_id": casus.id, "nummer": casus.revisie}).first()
     if rij is None:
         raise NietGevonden(f"Revisie {casus.revisie} bestaat niet.")
     return rij[0], rij[1]
@@ -320,7 +327,7 @@ def _revision(ctx: Context, casus: Casus, nummer: int | None = None) -> Revisie:
     """Revision `nummer` of the casus (its current one by default), still sealed."""
     nummer = casus.revisie if nummer is None else nummer
     revisie = ctx.session.exec(
-        select(Revisie).where(Revisie.casus_id == casus.id, Revisie.nummer == nummer)
+        _REVISIE_OP_NUMMER, params={"casus_id": casus.id, "nummer": nummer}
     ).first()
     if revisie is None:
         raise NietGevonden(f"Revisie {nummer} bestaat niet.")
