@@ -13,7 +13,11 @@ selecting the current revision's stored bytes. Page: the check-your-answers page
 filled) over HTTP, against rendering the same template with the same data in-process, without
 database, access or HTTP. "Mijn casussen": the first page (20) against one indexed query; the
 EXPLAIN plans of Regie's own listing queries (captured as it sends them) and of the floor's are
-in the target column and in report.json.
+in the target column and in report.json. The rows "vloer achter FastAPI" are the floor's very
+work served as FastAPI routes (benchmarks/floor.py `kader`): what the framework alone adds. For a
+read and a save, the notes give Regie's own steps timed in-process and a lower bound: that
+FastAPI figure plus only the steps the issue demands on top of the floor's storage work (token,
+account, access, validation, decryption, the diff, encryption), at their cost in this run.
 """
 
 from __future__ import annotations
