@@ -38,7 +38,7 @@ def test_every_scenario_runs_and_reports(
     opslaan = [
         r for r in per_verzoek if r.maat in ("opslaan p50, 1 client", "handreiking lezen p50")
     ]
-    assert len(opslaan) == 2 * 2 and all("ondergrens: " in r.toelichting for r in opslaan)
+    assert len(opslaan) == 2 * 2 and all("haalbaar bij " in r.toelichting for r in opslaan)
     # Judged again over figures that already hold judgements: still one per scenario.
     assert len(run.oordelen(resultaten)) == len(resultaten)
     run.report(resultaten, tmp_path)
@@ -93,7 +93,7 @@ def test_mijn_casussen_is_index_work_only_through_the_index_and_without_whole_ta
     assert requests._soort("SELECT rol.casus_id \nFROM rol \nWHERE rol.tot IS NULL") == "rol"
 
 
-def test_the_lower_bound_is_the_framework_floor_plus_only_the_demanded_steps() -> None:
+def test_within_reach_is_the_framework_floor_plus_only_the_demanded_steps() -> None:
     figuur = Resultaat(requests.SCENARIO, "opslaan p50, 1 client", "sqlite", 10, 12.0, 4.0,
                        "ms", "≤ 2× vloer", False, "200 verzoeken")  # fmt: skip
     stappen = opbouw.Opbouw(
@@ -105,8 +105,8 @@ def test_the_lower_bound_is_the_framework_floor_plus_only_the_demanded_steps() -
     assert tekst.startswith("200 verzoeken\nin-process 10.00 ms")
     assert "HTTP, FastAPI, middleware en afhankelijkheden: ± 2.00 ms" in tekst
     assert tekst.endswith(
-        "ondergrens: 8.00 ms = 2.0× vloer (dezelfde opslag achter FastAPI 6.00 ms + verplichte "
-        "stappen 2.00 ms: token controleren 0.50, versleutelen 1.50)"
+        "haalbaar bij deze kosten van de stappen: 8.00 ms = 2.0× vloer (dezelfde opslag achter "
+        "FastAPI 6.00 ms + verplichte stappen 2.00 ms: token controleren 0.50, versleutelen 1.50)"
     )
 
 
