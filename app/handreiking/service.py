@@ -205,15 +205,8 @@ def _write(
     nummer = basis + 1
     ctx.audit.annotate(velden=paden, revisie=nummer)
     verzegeld = kluis.seal(casus_id, data.inhoud)
-    moved = ctx.session.execute(
-        update(_CASUS)
-        .where(
-            _CASUS.c.id == casus_id,
-            _CASUS.c.revisie == basis,
-            _CASUS.c.status != CasusStatus.AFGESLOTEN,
-        )
-        .values({**_casus_changes(ctx, casus, nummer, data.inhoud), "naam": naam_in(verzegeld)})
-    )
+    changes = {**_casus_changes(ctx, casus, nummer, data.inhoud), "naam": naam_in(verzegeld)}
+    moved = ctx.session.execute(_VOLGENDE_REVISIE, {**changes, "w_id": casus_id, "w_basis": basis})
     if cast(CursorResult[Any], moved).rowcount != 1:
         raise _stale(ctx, casus_id)
     ctx.session.execute(
@@ -257,6 +250,13 @@ _EEN_REVISIE = (col(Revisie.casus_id) == bindparam("casus_id")) & (
 _BASIS = select(Revisie.inhoud, _OPEN_MDO).where(_EEN_REVISIE)
 _REVISIE_OP_NUMMER = select(Revisie).where(_EEN_REVISIE)
 _NIEUWE_REVISIE = insert(_REVISIE)
+# The casus follows its new revision, unless someone saved after the basis or closed it; the
+# columns it sets are the parameters it is run with (bound names apart from the columns').
+_VOLGENDE_REVISIE = update(_CASUS).where(
+    _CASUS.c.id == bindparam("w_id"),
+    _CASUS.c.revisie == bindparam("w_basis"),
+    _CASUS.c.status != CasusStatus.AFGESLOTEN,
+)
 
 
 def _base(ctx: Context, casus: Casus) -> tuple[Mapping[str, Any], uuid.UUID | None]:
