@@ -16,7 +16,7 @@ from app.casus import toestemming
 from app.casus.models import Rol
 from app.casus.schemas import BetrokkeneIn, PersoonOut, RolOut
 from app.context import Context
-from app.db import utcnow
+from app.db import among_ids, utcnow
 from app.enums import CasusRol
 from app.errors import Conflict, NietGevonden
 from app.regie.queries import successor_of_open_handover
@@ -67,7 +67,7 @@ def regievoerders(session: Session, casus_ids: Sequence[uuid.UUID]) -> dict[uuid
         .join(Account, col(Account.id) == col(Rol.account_id))
         .join(Organisatie, col(Organisatie.id) == col(Account.organisatie_id))
         .where(
-            col(Rol.casus_id).in_(casus_ids),
+            among_ids(session, col(Rol.casus_id), casus_ids),
             col(Rol.tot).is_(None),
             col(Rol.rol) == CasusRol.REGIEVOERDER,
         )

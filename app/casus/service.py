@@ -19,7 +19,7 @@ from app.casus.schemas import CasusCreate, CasusOut, CasusPagina, CasusSamenvatt
 from app.context import Context
 from app.crypto.fields import birthdate_index, name_index
 from app.crypto.service import AFSLUITREDEN, TOELICHTING, search_keys
-from app.db import utcnow
+from app.db import among_ids, utcnow
 from app.enums import CasusRol, CasusStatus
 from app.errors import Conflict, Validatiefout
 from app.form.validation import Fout, validate
@@ -138,7 +138,7 @@ def list_mine(ctx: Context, *, pagina: int, per_pagina: int, zoek: Zoekvraag) ->
         sa_select(*_LIJSTKOLOMMEN, col(Rol.rol))
         .join(Rol, col(Rol.casus_id) == col(Casus.id))
         .where(col(Rol.account_id) == ctx.actor.account_id, col(Rol.tot).is_(None))
-        .where(col(Casus.id).in_(ids), visible_clause(ctx))
+        .where(among_ids(ctx.session, col(Casus.id), ids), visible_clause(ctx))
     )
     if zoek.naam:
         mine = mine.where(col(Casus.zoek_naam) == name_index(ctx.keyring, zoek.naam))

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func
+from sqlalchemy import ColumnElement, Select, func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from app.access.policy import Actie
@@ -263,7 +264,15 @@ def _last_meeting(session: Session, casus_id: uuid.UUID) -> uuid.UUID | None:
 def open_for_account(
     session: Session, account_id: uuid.UUID, *, zichtbaar: ColumnElement[bool] | None = None
 ) -> list[tuple[VragenlijstUitnodiging, Casus]]:
-    """Invitations this account can still answer, on casussen it still has an active role on.
+    """Invitations this account can still answer, on casussen it still has an active role on."""
+    rows = session.execute(open_for_account_query(account_id, zichtbaar=zichtbaar)).all()
+    return [(uitnodiging, casus) for uitnodiging, casus in rows]
+
+
+def open_for_account_query(
+    account_id: uuid.UUID, *, zichtbaar: ColumnElement[bool] | None = None
+) -> Select[VragenlijstUitnodiging, Casus]:
+    """The query of `open_for_account`, which the inbox's badge also counts.
 
     `zichtbaar` is `visible_clause(ctx)` (app.access.service), to leave out a casus that has
     faded for this account, as `_mine` refuses it. Config keeps an invitation from outliving
@@ -275,19 +284,18 @@ def open_for_account(
         col(Rol.tot).is_(None),
         *([] if zichtbaar is None else [zichtbaar]),
     )
-    rows = session.exec(
-        select(VragenlijstUitnodiging, Casus)
+    return (
+        sa_select(VragenlijstUitnodiging, Casus)
         .join(Casus, col(Casus.id) == col(VragenlijstUitnodiging.casus_id))
         .where(
-            VragenlijstUitnodiging.account_id == account_id,
+            col(VragenlijstUitnodiging.account_id) == account_id,
             mijn_rol.exists(),
             col(VragenlijstUitnodiging.beantwoord_op).is_(None),
             col(VragenlijstUitnodiging.ingetrokken_op).is_(None),
             col(VragenlijstUitnodiging.verloopt_op) > utcnow(),
         )
         .order_by(col(VragenlijstUitnodiging.verloopt_op), col(VragenlijstUitnodiging.id))
-    ).all()
-    return [(uitnodiging, casus) for uitnodiging, casus in rows]
+    )
 
 
 def my_open_invitations(ctx: Context) -> list[UitnodigingOut]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, timedelta
 from typing import Any
@@ -15,6 +16,7 @@ from app.config import Settings
 from app.db import utcnow
 from tests.canary import CanaryDocument
 from tests.factories import GRONDSLAG, add_role, auth, make_account, new_casus, save
+from tests.web.test_steps import sign_in
 
 
 @pytest.fixture
@@ -160,6 +162,47 @@ def test_inbox_shows_what_waits_for_me(
         ]
         == 0
     )
+
+
+def test_the_badge_counts_exactly_what_the_inbox_lists(
+    client: TestClient, app: Any, settings: Settings, casus: dict[str, Any]
+) -> None:
+    """The header's badge is counted in SQL, the inbox listed: every kind of item, and every
+    clause that leaves one out, must give the same number on both."""
+    anna, bram = casus["anna"], casus["bram"]
+    day = date.today()
+    mdo = {"soon": day + timedelta(days=14), "late": day - timedelta(days=1)}
+    mdo["far"] = day + timedelta(days=15)
+    for when in mdo.values():
+        other = new_casus(client, anna)
+        save(client, anna, other["id"], {"borging": {"volgende_mdo": when.isoformat()}}, 1)
+        add_role(client, anna, other["id"], "bram", "volger")
+    own = new_casus(client, bram)
+    save(client, bram, own["id"], {"borging": {"volgende_mdo": mdo["soon"].isoformat()}}, 1)
+    closed = new_casus(client, anna)
+    save(client, anna, closed["id"], {"borging": {"volgende_mdo": mdo["soon"].isoformat()}}, 1)
+    add_role(client, anna, closed["id"], "bram", "betrokkene")
+    client.post(f"/api/v1/casussen/{closed['id']}/afsluiten", json={"reden": "Klaar"}, headers=anna)
+    body = {"opvolger": "bram", "toelichting": "Na het MDO.", "grondslag": GRONDSLAG}
+    assert client.post(f"{casus['url']}/overdrachten", json=body, headers=anna).status_code == 201
+    carla = auth(settings, make_account(app, "carla"))
+    expected = {
+        # bram: the handover; the questionnaire of the closed casus; added to casus, to the
+        # three with an MDO and to the closed one (gone: closed); MDO soon and late; his own
+        # casus's MDO soon, but not that he added himself; not the MDO after two weeks.
+        "bram": ["mdo_voorbereiden", "mdo_voorbereiden", "overdracht", "te_laat"]
+        + ["toegevoegd"] * 4
+        + ["vragenlijst"],
+        # anna: the MDOs soon and late of the casussen she made; the questionnaire.
+        "anna": ["mdo_voorbereiden", "te_laat", "vragenlijst"],
+        "carla": [],
+    }
+    for naam, headers in (("bram", bram), ("anna", anna), ("carla", carla)):
+        inbox = client.get("/api/v1/inbox", headers=headers).json()
+        assert sorted(i["soort"] for i in inbox["items"]) == expected[naam], naam
+        web, _ = sign_in(app, naam)
+        badge = re.search(r'number-badge">(\d+)<', web.get("/casussen").text)
+        assert (int(badge.group(1)) if badge else 0) == inbox["aantal"] == len(expected[naam])
 
 
 def test_closed_casus_fades_for_members_but_not_the_regievoerder(
