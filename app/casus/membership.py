@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -34,27 +36,52 @@ def casus_ids_of(session: Session, account_id: uuid.UUID) -> list[uuid.UUID]:
     return list(session.exec(query).all())
 
 
+# Everyone with an active role on a casus, in the order they joined: on every casus page. Built
+# once, and columns, not entities: mapping three ORM entities per row cost more than the query.
+_ACTIEVE_ROLLEN = (
+    sa_select(
+        col(Rol.id),
+        col(Rol.rol),
+        col(Rol.functietitel),
+        col(Account.functietitel),
+        col(Rol.sinds),
+        col(Account.gebruikersnaam),
+        col(Account.naam),
+        col(Organisatie.naam),
+        col(Organisatie.type),
+    )
+    .join(Account, col(Account.id) == col(Rol.account_id))
+    .outerjoin(Organisatie, col(Organisatie.id) == col(Account.organisatie_id))
+    .where(col(Rol.casus_id) == bindparam("casus_id"), col(Rol.tot).is_(None))
+    .order_by(col(Rol.sinds), col(Rol.id))
+)
+
+
 def active_roles(session: Session, casus_id: uuid.UUID) -> list[RolOut]:
     """Everyone with an active role, in the order they joined."""
-    query = (
-        select(Rol, Account, Organisatie)
-        .join(Account, col(Account.id) == col(Rol.account_id))
-        .outerjoin(Organisatie, col(Organisatie.id) == col(Account.organisatie_id))
-        .where(col(Rol.casus_id) == casus_id, col(Rol.tot).is_(None))
-        .order_by(col(Rol.sinds), col(Rol.id))
-    )
+    rows = session.execute(_ACTIEVE_ROLLEN, {"casus_id": casus_id}).all()
     return [
         RolOut(
-            id=rol.id,
-            rol=rol.rol,
-            functietitel=rol.functietitel or account.functietitel,
-            sinds=rol.sinds,
-            gebruikersnaam=account.gebruikersnaam,
-            naam=account.naam,
-            organisatie=organisatie.naam if organisatie else None,
-            organisatietype=organisatie.type if organisatie else None,
+            id=rol_id,
+            rol=rol,
+            functietitel=functietitel or account_functietitel,
+            sinds=sinds,
+            gebruikersnaam=gebruikersnaam,
+            naam=naam,
+            organisatie=organisatie,
+            organisatietype=organisatietype,
         )
-        for rol, account, organisatie in session.exec(query).all()
+        for (
+            rol_id,
+            rol,
+            functietitel,
+            account_functietitel,
+            sinds,
+            gebruikersnaam,
+            naam,
+            organisatie,
+            organisatietype,
+        ) in rows
     ]
 
 
