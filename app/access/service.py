@@ -54,8 +54,17 @@ def authorize(ctx: Context, actie: Actie, casus_id: uuid.UUID, *, handeling: str
     whatever their system roles; only members learn that they lack a right (403).
     `handeling` names what is done (e.g. "handreiking.lezen") for the toegangslog.
     """
-    casus, _ = _decide(ctx, actie, casus_id, handeling, own_words=False)
+    casus, _, _ = _decide(ctx, actie, casus_id, handeling, own_words=False)
     return casus
+
+
+def authorize_with_rights(
+    ctx: Context, actie: Actie, casus_id: uuid.UUID, *, handeling: str
+) -> tuple[Casus, frozenset[Actie]]:
+    """`authorize`, and what else the actor may do on the casus (see `casus_rights`), from the
+    same decision: a casus page needs both, and each was a query of its own."""
+    casus, _, rollen = _decide(ctx, actie, casus_id, handeling, own_words=False)
+    return casus, _rights(ctx, rollen, closed=casus.status is CasusStatus.AFGESLOTEN)
 
 
 @dataclass(frozen=True)
@@ -72,7 +81,7 @@ def authorize_edit(ctx: Context, casus_id: uuid.UUID, *, handeling: str) -> Bewe
     """Load the casus for saving the plan: whole (handreiking.bewerken) or only the actor's
     own words (veldrechten), or refuse as `authorize` does. Which fields a save changes is
     judged afterwards, once it is known, by `check_own_words`."""
-    casus, eigen = _decide(ctx, Actie.HANDREIKING_BEWERKEN, casus_id, handeling, own_words=True)
+    casus, eigen, _ = _decide(ctx, Actie.HANDREIKING_BEWERKEN, casus_id, handeling, own_words=True)
     return Bewerkrecht(casus, eigen)
 
 
@@ -104,9 +113,10 @@ def _within(pad: str, veld: str) -> bool:
 
 def _decide(
     ctx: Context, actie: Actie, casus_id: uuid.UUID, handeling: str, *, own_words: bool
-) -> tuple[Casus, frozenset[str] | None]:
+) -> tuple[Casus, frozenset[str] | None, set[CasusRol]]:
     """The one decision: load, judge by the policy, audit, refuse or return the casus (and,
-    with `own_words`, the marks the actor is limited to when the action is not theirs)."""
+    with `own_words`, the marks the actor is limited to when the action is not theirs), with
+    the actor's roles on it."""
     vast = actie in ctx.policy.alleen_open_casus
     rows = _my_roles(ctx, casus_id, _BESLISSEN_VAST if vast else _BESLISSEN)
     rollen = {CasusRol(rol) for _, rol in rows}
@@ -122,7 +132,7 @@ def _decide(
     )
     if refusal:
         raise refusal
-    return rows[0][0], eigen
+    return rows[0][0], eigen, rollen
 
 
 def _refusal(
@@ -174,7 +184,10 @@ def casus_rights(ctx: Context, casus_id: uuid.UUID) -> frozenset[Actie]:
     """
     rows = _my_roles(ctx, casus_id)
     rollen = {CasusRol(rol) for _, rol in rows}
-    closed = bool(rows) and rows[0][0].status is CasusStatus.AFGESLOTEN
+    return _rights(ctx, rollen, closed=bool(rows) and rows[0][0].status is CasusStatus.AFGESLOTEN)
+
+
+def _rights(ctx: Context, rollen: set[CasusRol], *, closed: bool) -> frozenset[Actie]:
     return frozenset(
         actie
         for actie in Actie

@@ -74,7 +74,7 @@ def create(ctx: Context, data: CasusCreate) -> CasusOut:
     )
     ctx.session.flush()
     ctx.audit.annotate(casus_id=casus.id, velden=["kop"], revisie=1)
-    return _out(ctx, casus)
+    return casus_out(ctx, casus)
 
 
 def _header(data: CasusCreate) -> dict[str, Any]:
@@ -91,10 +91,11 @@ def _header(data: CasusCreate) -> dict[str, Any]:
 
 
 def read(ctx: Context, casus_id: uuid.UUID) -> CasusOut:
-    return _out(ctx, authorize(ctx, Actie.CASUS_LEZEN, casus_id, handeling="casus.lezen"))
+    return casus_out(ctx, authorize(ctx, Actie.CASUS_LEZEN, casus_id, handeling="casus.lezen"))
 
 
-def _out(ctx: Context, casus: Casus) -> CasusOut:
+def casus_out(ctx: Context, casus: Casus) -> CasusOut:
+    """An authorized casus as it is shown: with everyone on it."""
     rollen = membership.active_roles(ctx.session, casus.id)
     regievoerder = next(r for r in rollen if r.rol is CasusRol.REGIEVOERDER)
     return CasusOut(
@@ -122,7 +123,7 @@ def reopen(ctx: Context, casus_id: uuid.UUID) -> CasusOut:
     ctx.session.add(casus)
     ctx.session.flush()
     ctx.audit.annotate(velden=["status"])
-    return _out(ctx, casus)
+    return casus_out(ctx, casus)
 
 
 def list_mine(ctx: Context, *, pagina: int, per_pagina: int, zoek: Zoekvraag) -> CasusPagina:
@@ -229,4 +230,4 @@ def close(ctx: Context, casus_id: uuid.UUID, reden: str) -> CasusOut:
     ctx.session.add(casus)
     ctx.session.flush()
     invite_members(ctx, casus, Moment.AFSLUITING)
-    return _out(ctx, casus)
+    return casus_out(ctx, casus)

@@ -43,7 +43,7 @@ from app.research.kenmerken import kenmerken
 
 def read(ctx: Context, casus_id: uuid.UUID) -> HandreikingOut:
     casus = authorize(ctx, Actie.CASUS_LEZEN, casus_id, handeling="handreiking.lezen")
-    return _current(ctx, casus)
+    return current(ctx, casus)
 
 
 def print_view(ctx: Context, casus_id: uuid.UUID) -> HandreikingOut:
@@ -54,10 +54,10 @@ def print_view(ctx: Context, casus_id: uuid.UUID) -> HandreikingOut:
     """
     casus = authorize(ctx, Actie.CASUS_LEZEN, casus_id, handeling="handreiking.afdrukken")
     ctx.audit.annotate(revisie=casus.revisie)
-    return _current(ctx, casus)
+    return current(ctx, casus)
 
 
-def _current(ctx: Context, casus: Casus) -> HandreikingOut:
+def current(ctx: Context, casus: Casus) -> HandreikingOut:
     """The current revision of an authorized casus, decrypted, with its progress per section."""
     inhoud = ctx.kluis(casus.formulierversie).open(casus.id, _revision(ctx, casus).inhoud)
     formulier = ctx.formulieren[casus.formulierversie]

@@ -11,7 +11,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from app.access.service import casus_rights
+from app.access.policy import Actie
+from app.access.service import authorize_with_rights
 from app.casus import service as casus_service
 from app.context import Context
 from app.db import utcnow
@@ -32,16 +33,21 @@ SAVE_KEY_FIELD = "opslagsleutel"
 
 
 def casus_page(ctx: Context, casus_id: uuid.UUID) -> dict[str, Any]:
-    """What every casus page shows: the casus, its plan, the form, and what I may do."""
-    casus = casus_service.read(ctx, casus_id)
-    handreiking = handreiking_service.read(ctx, casus_id)
+    """What every casus page shows: the casus, its plan, the form, and what I may do.
+
+    One decision for all of it, logged as reading the plan: the page shows the plan.
+    """
+    casus, rechten = authorize_with_rights(
+        ctx, Actie.CASUS_LEZEN, casus_id, handeling="handreiking.lezen"
+    )
+    handreiking = handreiking_service.current(ctx, casus)
     formulier = ctx.formulieren[casus.formulierversie]
     return {
         "actor": ctx.actor,
-        "casus": casus,
+        "casus": casus_service.casus_out(ctx, casus),
         "handreiking": handreiking,
         "formulier": formulier,
-        "rechten": {a.value for a in casus_rights(ctx, casus_id)},
+        "rechten": {a.value for a in rechten},
         "stappen": _task_list(formulier, handreiking.inhoud, handreiking.voortgang),
     }
 

@@ -329,3 +329,33 @@ def test_check_page_shows_every_step_read_only_with_change_links(
     assert "Niet ingevuld" in page.text and "Test Jeugdige" in page.text
     volger, _ = sign_in(app, "vera")
     assert ">Wijzig<span" not in volger.get(f"/casussen/{setup['id']}/controleren").text
+
+
+def test_a_casus_page_is_one_logged_decision_and_no_page_for_outsiders(
+    app: Any, setup: dict[str, Any]
+) -> None:
+    """The casus, its plan and the controls on a page come from one access decision, logged
+    once as reading the plan; whoever is not on the casus gets the 404 of a missing one."""
+    casus_id = uuid.UUID(setup["id"])
+
+    def logged() -> list[tuple[str, str, str]]:
+        with Session(app.state.engine) as session:
+            rows = session.exec(
+                select(AuditGebeurtenis).where(AuditGebeurtenis.casus_id == casus_id)
+            ).all()
+        return [(e.gebruikersnaam or "", e.actie, e.uitkomst) for e in rows]
+
+    make_account(app, "eva")
+    browser, _ = sign_in(app, "anna")
+    outsider, _ = sign_in(app, "eva")
+    voor = logged()
+    assert browser.get(f"/casussen/{setup['id']}/controleren").status_code == 200
+    assert logged()[len(voor) :] == [("anna", "handreiking.lezen", "toegestaan")]
+    voor = logged()
+    onbekend = str(uuid.uuid4())
+    missing = outsider.get(f"/casussen/{onbekend}/controleren")
+    hidden = outsider.get(f"/casussen/{setup['id']}/controleren")
+    assert hidden.status_code == missing.status_code == 404
+    assert "Test Jeugdige" not in hidden.text
+    assert hidden.text.replace(setup["id"], onbekend) == missing.text
+    assert logged()[len(voor) :] == [("eva", "handreiking.lezen", "geweigerd")]
