@@ -35,7 +35,7 @@ INT4_MAX = 2**31 - 1
 
 
 def among_ids(
-    session: Session, column: Mapped[uuid.UUID], ids: Sequence[uuid.UUID]
+    dialect: str, column: Mapped[uuid.UUID], ids: Sequence[uuid.UUID] | None = None
 ) -> ColumnElement[bool]:
     """`column IN (ids)`, sent on PostgreSQL as `column = ANY(:ids)`: one parameter.
 
@@ -43,10 +43,13 @@ def among_ids(
     more than 50 parameters, which took longer than PostgreSQL took to run the query (an
     account's casus ids on every page's inbox badge and "Mijn casussen"); as one array it is
     converted once. SQLite's driver does no such conversion, so there it stays a plain IN.
+    Without `ids`, the statement is run with them as the parameter "ids" (a statement built
+    once).
     """
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(None, list(ids), type_=ARRAY(Uuid())))
-    return column.in_(ids)
+    if dialect == "postgresql":
+        waarde = None if ids is None else list(ids)
+        return column == any_(bindparam("ids", waarde, type_=ARRAY(Uuid())))
+    return column.in_(bindparam("ids", ids, expanding=True))
 
 
 def utcnow() -> datetime:

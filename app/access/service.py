@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import BindParameter, bindparam
 from sqlmodel import col, or_, select
 from sqlmodel.sql.expression import Select
 
@@ -152,10 +152,19 @@ def _refusal(
 
 def visible_clause(ctx: Context) -> Any:
     """SQL for "not faded": open, closed recently, or I am its regievoerder (for lists)."""
-    since = utcnow() - timedelta(days=ctx.settings.afgesloten_zichtbaar_dagen)
+    return visible_since(fade_moment(ctx))
+
+
+def fade_moment(ctx: Context) -> datetime:
+    """A casus closed before this moment has faded for its members (not its regievoerder)."""
+    return utcnow() - timedelta(days=ctx.settings.afgesloten_zichtbaar_dagen)
+
+
+def visible_since(moment: datetime | BindParameter[datetime]) -> Any:
+    """`visible_clause` for a given fade moment, or a parameter for it (a statement built once)."""
     return or_(
         col(Casus.status) != CasusStatus.AFGESLOTEN,
-        col(Casus.afgesloten_op) >= since,
+        col(Casus.afgesloten_op) >= moment,
         col(Rol.rol) == CasusRol.REGIEVOERDER,
     )
 

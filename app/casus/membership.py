@@ -94,7 +94,7 @@ def regievoerders(session: Session, casus_ids: Sequence[uuid.UUID]) -> dict[uuid
         .join(Account, col(Account.id) == col(Rol.account_id))
         .join(Organisatie, col(Organisatie.id) == col(Account.organisatie_id))
         .where(
-            among_ids(session, col(Rol.casus_id), casus_ids),
+            among_ids(session.get_bind().dialect.name, col(Rol.casus_id), casus_ids),
             col(Rol.tot).is_(None),
             col(Rol.rol) == CasusRol.REGIEVOERDER,
         )

@@ -135,11 +135,12 @@ def list_mine(ctx: Context, *, pagina: int, per_pagina: int, zoek: Zoekvraag) ->
     for every read.
     """
     ids = membership.casus_ids_of(ctx.session, ctx.actor.account_id)  # see there: why by id
+    dialect = ctx.session.get_bind().dialect.name
     mine = (
         sa_select(*_LIJSTKOLOMMEN, col(Rol.rol))
         .join(Rol, col(Rol.casus_id) == col(Casus.id))
         .where(col(Rol.account_id) == ctx.actor.account_id, col(Rol.tot).is_(None))
-        .where(among_ids(ctx.session, col(Casus.id), ids), visible_clause(ctx))
+        .where(among_ids(dialect, col(Casus.id), ids), visible_clause(ctx))
     )
     if zoek.naam:
         mine = mine.where(col(Casus.zoek_naam) == name_index(ctx.keyring, zoek.naam))

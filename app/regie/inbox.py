@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import operator
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import reduce
-from typing import NamedTuple
+from functools import cache, reduce
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Select, and_, func, or_
+from sqlalchemy import BindParameter, Select, and_, bindparam, func, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import col
 
-from app.access.service import visible_clause
+from app.access.service import fade_moment, visible_since
 from app.audit.recorder import Uitkomst
 from app.casus.membership import casus_ids_of
 from app.casus.models import Casus, Rol
@@ -58,30 +59,28 @@ def count(ctx: Context) -> int:
     """Only the number, for the badge in the page header: it shows no casus, so it is not logged.
 
     It is on every page, so it is one statement after the account's casus ids (see
-    `casus_ids_of`), not one per kind of item: it counts the very queries `_items` lists, with
-    the same clauses, so the badge and the inbox cannot disagree.
+    `casus_ids_of`), not one per kind of item: it counts the very queries `_items` lists, so
+    the badge and the inbox cannot disagree.
     """
-    mine, toegevoegd, binnenkort = _mine(ctx)
-    delen = [
-        _handovers_query(ctx).with_only_columns(col(Overdracht.id)),
-        _questionnaires_query(ctx).with_only_columns(col(VragenlijstUitnodiging.id)),
-        mine.where(toegevoegd),
-        mine.where(binnenkort),
-    ]
-    aantallen = [
-        sa_select(func.count()).select_from(deel.order_by(None).subquery()).scalar_subquery()
-        for deel in delen
-    ]
-    return int(ctx.session.execute(sa_select(reduce(operator.add, aantallen))).scalar_one())
+    aantal = ctx.session.execute(_queries(_dialect(ctx)).aantal, _params(ctx)).scalar_one()
+    return int(aantal)
 
 
 def _items(ctx: Context) -> list[InboxItem]:
-    mine = _my_open_casussen(ctx)
-    return [*_handovers(ctx), *_questionnaires(ctx), *_added(mine), *_meetings(mine)]
+    queries, params = _queries(_dialect(ctx)), _params(ctx)
+    handovers = ctx.session.execute(queries.overdrachten, params).all()
+    questionnaires = ctx.session.execute(queries.vragenlijsten, params).all()
+    mine = [_Mijn(*row) for row in ctx.session.execute(queries.mijn, params).all()]
+    return [
+        *(_handover(o, c) for o, c in handovers),
+        *(_questionnaire(u, c) for u, c in questionnaires),
+        *_added(mine),
+        *_meetings(mine),
+    ]
 
 
 class _Mijn(NamedTuple):
-    """What the inbox needs of one of my open casussen and my role on it: no whole rows."""
+    """One of my open casussen with something to show, and its signals: no whole rows."""
 
     casus_id: uuid.UUID
     gemeente: str
@@ -91,64 +90,103 @@ class _Mijn(NamedTuple):
     binnenkort: bool
 
 
-_MijnQuery = Select[uuid.UUID, str, date | None, datetime]
+@dataclass(frozen=True)
+class _Queries:
+    overdrachten: Select[Overdracht, Casus]
+    vragenlijsten: Select[VragenlijstUitnodiging, Casus]
+    mijn: Select[uuid.UUID, str, date | None, datetime, bool, bool]
+    aantal: Select[int]
 
 
-def _mine(ctx: Context) -> tuple[_MijnQuery, ColumnElement[bool], ColumnElement[bool]]:
-    """My open casussen with the columns the inbox uses, and its two signals on them: someone
-    else added me recently, and the next MDO is near or overdue.
+def _dialect(ctx: Context) -> str:
+    return ctx.session.get_bind().dialect.name
 
-    By id (see `casus_ids_of`) and only the columns used: whole casus rows with their
-    projections cost more than the query.
+
+def _params(ctx: Context) -> dict[str, Any]:
+    """What `_queries` run with: who I am, my casus ids, and the moments their clauses use."""
+    nu = utcnow()
+    return {
+        "ik": ctx.actor.account_id,
+        "ids": casus_ids_of(ctx.session, ctx.actor.account_id),
+        "nu": nu,
+        "toegevoegd_sinds": nu - RECENT,
+        "mdo_tot": date.today() + SOON,
+        "zichtbaar_sinds": fade_moment(ctx),
+    }
+
+
+@cache
+def _queries(dialect: str) -> _Queries:
+    """The inbox's statements, built once per dialect (composing them cost more than running
+    them, and the badge runs on every page).
+
+    My open casussen come by id (see `casus_ids_of`) with only the columns used, and with the
+    inbox's two signals on them: someone else added me recently; the next MDO is near or past.
     """
-    ids = casus_ids_of(ctx.session, ctx.actor.account_id)
+    ik: BindParameter[uuid.UUID] = bindparam("ik")
     toegevoegd = and_(
-        col(Rol.sinds) >= utcnow() - RECENT,
-        col(Rol.toegevoegd_door_id).is_distinct_from(ctx.actor.account_id),
+        col(Rol.sinds) >= bindparam("toegevoegd_sinds"),
+        col(Rol.toegevoegd_door_id).is_distinct_from(ik),
     )
-    binnenkort = col(Casus.volgende_mdo) <= date.today() + SOON
-    query = (
+    binnenkort = col(Casus.volgende_mdo) <= bindparam("mdo_tot")
+    mine = (
         sa_select(col(Casus.id), col(Casus.gemeente), col(Casus.volgende_mdo), col(Rol.sinds))
         .join(Rol, col(Rol.casus_id) == col(Casus.id))
         .where(
-            among_ids(ctx.session, col(Casus.id), ids),
-            col(Rol.account_id) == ctx.actor.account_id,
+            among_ids(dialect, col(Casus.id)),
+            col(Rol.account_id) == ik,
             col(Rol.tot).is_(None),
             col(Casus.status) != CasusStatus.AFGESLOTEN,
         )
     )
-    return query, toegevoegd, binnenkort
-
-
-def _my_open_casussen(ctx: Context) -> list[_Mijn]:
-    """Those of my open casussen with something to show, each with its signals."""
-    query, toegevoegd, binnenkort = _mine(ctx)
-    signalen = query.add_columns(
-        toegevoegd.label("toegevoegd"), binnenkort.label("binnenkort")
-    ).where(or_(toegevoegd, binnenkort))
-    return [_Mijn(*row) for row in ctx.session.execute(signalen).all()]
-
-
-def _handovers_query(ctx: Context) -> Select[Overdracht, Casus]:
-    return (
+    overdrachten = (
         sa_select(Overdracht, Casus)
         .join(Casus, col(Casus.id) == col(Overdracht.casus_id))
         .join(Rol, col(Rol.casus_id) == col(Casus.id))
         .where(
-            col(Overdracht.opvolger_id) == ctx.actor.account_id,
+            col(Overdracht.opvolger_id) == ik,
             col(Overdracht.status) == OverdrachtStatus.VOORGESTELD,
-            col(Rol.account_id) == ctx.actor.account_id,
+            col(Rol.account_id) == ik,
             col(Rol.tot).is_(None),
         )
     )
-
-
-def _handovers(ctx: Context) -> list[InboxItem]:
-    rows = ctx.session.execute(_handovers_query(ctx)).all()
-    return [
-        InboxItem(soort="overdracht", casus_id=c.id, gemeente=c.gemeente, overdracht_id=o.id)
-        for o, c in rows
+    vragenlijsten = open_for_account_query(
+        ik, zichtbaar=visible_since(bindparam("zichtbaar_sinds")), nu=bindparam("nu")
+    )
+    delen = [
+        overdrachten.with_only_columns(col(Overdracht.id)),
+        vragenlijsten.with_only_columns(col(VragenlijstUitnodiging.id)).order_by(None),
+        mine.where(toegevoegd),
+        mine.where(binnenkort),
     ]
+    aantallen = [
+        sa_select(func.count()).select_from(deel.subquery()).scalar_subquery() for deel in delen
+    ]
+    return _Queries(
+        overdrachten=overdrachten,
+        vragenlijsten=vragenlijsten,
+        mijn=mine.add_columns(toegevoegd.label("toegevoegd"), binnenkort.label("binnenkort")).where(
+            or_(toegevoegd, binnenkort)
+        ),
+        aantal=sa_select(reduce(operator.add, aantallen)),
+    )
+
+
+def _handover(overdracht: Overdracht, casus: Casus) -> InboxItem:
+    return InboxItem(
+        soort="overdracht", casus_id=casus.id, gemeente=casus.gemeente, overdracht_id=overdracht.id
+    )
+
+
+def _questionnaire(uitnodiging: VragenlijstUitnodiging, casus: Casus) -> InboxItem:
+    """Questionnaires I was asked to fill in (also on a closed casus); `datum` is the last day."""
+    return InboxItem(
+        soort="vragenlijst",
+        casus_id=casus.id,
+        gemeente=casus.gemeente,
+        datum=uitnodiging.verloopt_op.astimezone(NL).date(),
+        uitnodiging_id=uitnodiging.id,
+    )
 
 
 def _added(mine: list[_Mijn]) -> list[InboxItem]:
@@ -172,21 +210,3 @@ def _meetings(mine: list[_Mijn]) -> list[InboxItem]:
             InboxItem(soort=soort, casus_id=m.casus_id, gemeente=m.gemeente, datum=m.volgende_mdo)
         )
     return items
-
-
-def _questionnaires_query(ctx: Context) -> Select[VragenlijstUitnodiging, Casus]:
-    return open_for_account_query(ctx.actor.account_id, zichtbaar=visible_clause(ctx))
-
-
-def _questionnaires(ctx: Context) -> list[InboxItem]:
-    """Questionnaires I was asked to fill in (also on a closed casus); `datum` is the last day."""
-    return [
-        InboxItem(
-            soort="vragenlijst",
-            casus_id=casus.id,
-            gemeente=casus.gemeente,
-            datum=uitnodiging.verloopt_op.astimezone(NL).date(),
-            uitnodiging_id=uitnodiging.id,
-        )
-        for uitnodiging, casus in ctx.session.execute(_questionnaires_query(ctx)).all()
-    ]

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, func
+from sqlalchemy import BindParameter, ColumnElement, Select, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -270,9 +270,13 @@ def open_for_account(
 
 
 def open_for_account_query(
-    account_id: uuid.UUID, *, zichtbaar: ColumnElement[bool] | None = None
+    account_id: uuid.UUID | BindParameter[uuid.UUID],
+    *,
+    zichtbaar: ColumnElement[bool] | None = None,
+    nu: datetime | BindParameter[datetime] | None = None,
 ) -> Select[VragenlijstUitnodiging, Casus]:
-    """The query of `open_for_account`, which the inbox's badge also counts.
+    """The query of `open_for_account`, which the inbox also runs, built once with parameters
+    for the account and the moment `nu` (default: now).
 
     `zichtbaar` is `visible_clause(ctx)` (app.access.service), to leave out a casus that has
     faded for this account, as `_mine` refuses it. Config keeps an invitation from outliving
@@ -280,7 +284,7 @@ def open_for_account_query(
     """
     mijn_rol = select(Rol.id).where(
         col(Rol.casus_id) == col(Casus.id),
-        Rol.account_id == account_id,
+        col(Rol.account_id) == account_id,
         col(Rol.tot).is_(None),
         *([] if zichtbaar is None else [zichtbaar]),
     )
@@ -292,7 +296,7 @@ def open_for_account_query(
             mijn_rol.exists(),
             col(VragenlijstUitnodiging.beantwoord_op).is_(None),
             col(VragenlijstUitnodiging.ingetrokken_op).is_(None),
-            col(VragenlijstUitnodiging.verloopt_op) > utcnow(),
+            col(VragenlijstUitnodiging.verloopt_op) > (utcnow() if nu is None else nu),
         )
         .order_by(col(VragenlijstUitnodiging.verloopt_op), col(VragenlijstUitnodiging.id))
     )
