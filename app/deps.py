@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+from anyio import CancelScope, CapacityLimiter, to_thread
 from fastapi import Depends, Query, Request
 from sqlmodel import Session
 
@@ -26,32 +27,63 @@ class UnitOfWork:
     audit: AuditRecorder
 
 
-def get_uow(request: Request) -> Iterator[UnitOfWork]:
+async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
     """One transaction per request, committed before the response leaves (scope="function").
 
     The request's audit events are appended just before commit, so a change and its event
     land together or not at all. When the request fails, the change is rolled back and the
     refused or failed attempt is written in a transaction of its own.
+
+    Async on purpose: opening a session is no I/O (it connects on first use), so that costs
+    no trip through the worker threads; the end (commit or rollback, then close) is I/O and
+    runs in one. It runs shielded from cancellation, so a client that goes away cannot leave
+    the transaction open, and on a limiter of its own, so a full threadpool cannot keep the
+    connection from going back to the pool (FastAPI ends sync dependencies the same way).
     """
-    engine = request.app.state.engine
-    client = request.client.host if request.client else None
-    audit = AuditRecorder(request_id=request.state.request_id, clientadres=client)
-    session = Session(engine, expire_on_commit=False)
+    uow = UnitOfWork(
+        Session(request.app.state.engine, expire_on_commit=False),
+        AuditRecorder(
+            request_id=request.state.request_id,
+            clientadres=request.client.host if request.client else None,
+        ),
+    )
     try:
-        yield UnitOfWork(session, audit)
-        audit.write(session)
-        session.commit()
+        yield uow
     except BaseException as exc:
-        session.rollback()
-        audit.written = []  # rolled back with the change
+        with CancelScope(shield=True):
+            await to_thread.run_sync(_abort, request, uow, exc, limiter=CapacityLimiter(1))
+        raise
+    with CancelScope(shield=True):
+        await to_thread.run_sync(_finish, request, uow, limiter=CapacityLimiter(1))
+
+
+def _finish(request: Request, uow: UnitOfWork) -> None:
+    """Append the audit events and commit; a commit that fails is handled as a failed request."""
+    try:
+        uow.audit.write(uow.session)
+        uow.session.commit()
+    except BaseException as exc:
+        _abort(request, uow, exc)
+        raise
+    _close(request, uow)
+
+
+def _abort(request: Request, uow: UnitOfWork, exc: BaseException) -> None:
+    """Roll back, and write the failed attempt in a transaction of its own."""
+    try:
+        uow.session.rollback()
+        uow.audit.written = []  # rolled back with the change
         try:
-            audit.write_failure(engine, exc, _attempt(request, exc))
+            uow.audit.write_failure(request.app.state.engine, exc, _attempt(request, exc))
         except Exception:
             log.exception("auditgebeurtenis van een mislukt verzoek kon niet geschreven worden")
-        raise
     finally:
-        session.close()
-        request.app.state.metingen.gebeurtenissen(audit.written)
+        _close(request, uow)
+
+
+def _close(request: Request, uow: UnitOfWork) -> None:
+    uow.session.close()
+    request.app.state.metingen.gebeurtenissen(uow.audit.written)
 
 
 def _attempt(request: Request, exc: BaseException) -> dict[str, Any]:

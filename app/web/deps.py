@@ -15,7 +15,7 @@ from app.regie.inbox import count as inbox_count
 from app.web.session import CSRF_FIELD, csrf_valid, session_cookie
 
 
-def get_web_actor(request: Request, uow: UowDep) -> Actor:
+def web_actor(request: Request, uow: UnitOfWork) -> Actor:
     """The account of this browser's live session (dev or OIDC alike), named in the audit."""
     geheim = session_cookie(request)
     if geheim is None:
@@ -26,9 +26,6 @@ def get_web_actor(request: Request, uow: UowDep) -> Actor:
     return actor
 
 
-WebActor = Annotated[Actor, Depends(get_web_actor)]
-
-
 def end_previous_session(request: Request, uow: UnitOfWork) -> None:
     """Signing in ends the session this browser still held (someone else's, on a shared PC),
     so that no copy of the old cookie stays valid until it expires."""
@@ -37,8 +34,9 @@ def end_previous_session(request: Request, uow: UnitOfWork) -> None:
         sessies.end(uow.session, geheim)
 
 
-def get_web_context(request: Request, uow: UowDep, actor: WebActor) -> Context:
-    ctx = make_context(request, uow, actor)
+def get_web_context(request: Request, uow: UowDep) -> Context:
+    """The actor and everything a page needs, in one trip through the worker threads."""
+    ctx = make_context(request, uow, web_actor(request, uow))
     request.state.inbox_aantal = inbox_count(ctx)
     return ctx
 
