@@ -46,10 +46,12 @@ def among_ids(
     Without `ids`, the statement is run with them as the parameter "ids" (a statement built
     once).
     """
+    # With a value, a parameter of its own, so two lists in one statement cannot clash.
+    unique = ids is not None
     if dialect == "postgresql":
         waarde = None if ids is None else list(ids)
-        return column == any_(bindparam("ids", waarde, type_=ARRAY(Uuid())))
-    return column.in_(bindparam("ids", ids, expanding=True))
+        return column == any_(bindparam("ids", waarde, type_=ARRAY(Uuid()), unique=unique))
+    return column.in_(bindparam("ids", ids, expanding=True, unique=unique))
 
 
 def utcnow() -> datetime:

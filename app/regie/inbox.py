@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
-from sqlalchemy import BindParameter, Select, and_, bindparam, func, or_
+from sqlalchemy import BindParameter, Select, Uuid, and_, bindparam, func, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import col
 
@@ -59,15 +59,15 @@ def count(ctx: Context) -> int:
     """Only the number, for the badge in the page header: it shows no casus, so it is not logged.
 
     It is on every page, so it is one statement after the account's casus ids (see
-    `casus_ids_of`), not one per kind of item: it counts the very queries `_items` lists, so
-    the badge and the inbox cannot disagree.
+    `casus_ids_of`), not one per kind of item: it counts the same statements `_items` runs.
     """
-    aantal = ctx.session.execute(_queries(_dialect(ctx)).aantal, _params(ctx)).scalar_one()
-    return int(aantal)
+    params = _params(ctx, date.today())
+    return int(ctx.session.execute(_queries(_dialect(ctx)).aantal, params).scalar_one())
 
 
 def _items(ctx: Context) -> list[InboxItem]:
-    queries, params = _queries(_dialect(ctx)), _params(ctx)
+    vandaag = date.today()
+    queries, params = _queries(_dialect(ctx)), _params(ctx, vandaag)
     handovers = ctx.session.execute(queries.overdrachten, params).all()
     questionnaires = ctx.session.execute(queries.vragenlijsten, params).all()
     mine = [_Mijn(*row) for row in ctx.session.execute(queries.mijn, params).all()]
@@ -75,7 +75,7 @@ def _items(ctx: Context) -> list[InboxItem]:
         *(_handover(o, c) for o, c in handovers),
         *(_questionnaire(u, c) for u, c in questionnaires),
         *_added(mine),
-        *_meetings(mine),
+        *_meetings(mine, vandaag),
     ]
 
 
@@ -102,7 +102,7 @@ def _dialect(ctx: Context) -> str:
     return ctx.session.get_bind().dialect.name
 
 
-def _params(ctx: Context) -> dict[str, Any]:
+def _params(ctx: Context, vandaag: date) -> dict[str, Any]:
     """What `_queries` run with: who I am, my casus ids, and the moments their clauses use."""
     nu = utcnow()
     return {
@@ -110,7 +110,7 @@ def _params(ctx: Context) -> dict[str, Any]:
         "ids": casus_ids_of(ctx.session, ctx.actor.account_id),
         "nu": nu,
         "toegevoegd_sinds": nu - RECENT,
-        "mdo_tot": date.today() + SOON,
+        "mdo_tot": vandaag + SOON,
         "zichtbaar_sinds": fade_moment(ctx),
     }
 
@@ -123,7 +123,7 @@ def _queries(dialect: str) -> _Queries:
     My open casussen come by id (see `casus_ids_of`) with only the columns used, and with the
     inbox's two signals on them: someone else added me recently; the next MDO is near or past.
     """
-    ik: BindParameter[uuid.UUID] = bindparam("ik")
+    ik: BindParameter[uuid.UUID] = bindparam("ik", type_=Uuid())
     toegevoegd = and_(
         col(Rol.sinds) >= bindparam("toegevoegd_sinds"),
         col(Rol.toegevoegd_door_id).is_distinct_from(ik),
@@ -199,13 +199,12 @@ def _added(mine: list[_Mijn]) -> list[InboxItem]:
     ]
 
 
-def _meetings(mine: list[_Mijn]) -> list[InboxItem]:
-    today = date.today()
+def _meetings(mine: list[_Mijn], vandaag: date) -> list[InboxItem]:
     items: list[InboxItem] = []
     for m in mine:
         if not m.binnenkort or m.volgende_mdo is None:
             continue
-        soort = "te_laat" if m.volgende_mdo < today else "mdo_voorbereiden"
+        soort = "te_laat" if m.volgende_mdo < vandaag else "mdo_voorbereiden"
         items.append(
             InboxItem(soort=soort, casus_id=m.casus_id, gemeente=m.gemeente, datum=m.volgende_mdo)
         )

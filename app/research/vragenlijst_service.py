@@ -275,12 +275,13 @@ def open_for_account_query(
     zichtbaar: ColumnElement[bool] | None = None,
     nu: datetime | BindParameter[datetime] | None = None,
 ) -> Select[VragenlijstUitnodiging, Casus]:
-    """The query of `open_for_account`, which the inbox also runs, built once with parameters
-    for the account and the moment `nu` (default: now).
+    """The query of `open_for_account`, at the moment `nu` (default: now). The inbox builds it
+    once, with bind parameters for the account, `nu` and `zichtbaar`'s moment.
 
-    `zichtbaar` is `visible_clause(ctx)` (app.access.service), to leave out a casus that has
-    faded for this account, as `_mine` refuses it. Config keeps an invitation from outliving
-    the visibility period (app.config), so it only matters when that period was shortened.
+    `zichtbaar` is `visible_clause(ctx)` or `visible_since(…)` (app.access.service), to leave
+    out a casus that has faded for this account, as `_mine` refuses it. Config keeps an
+    invitation from outliving the visibility period (app.config), so it only matters when that
+    period was shortened.
     """
     mijn_rol = select(Rol.id).where(
         col(Rol.casus_id) == col(Casus.id),

@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from app.casus.models import Casus
+from app.accounts.models import Account
+from app.casus.models import Casus, Rol
 from app.config import Settings
 from app.db import utcnow
 from tests.canary import CanaryDocument
@@ -173,10 +174,11 @@ def test_the_badge_counts_exactly_what_the_inbox_lists(
     day = date.today()
     mdo = {"soon": day + timedelta(days=14), "late": day - timedelta(days=1)}
     mdo["far"] = day + timedelta(days=15)
-    for when in mdo.values():
-        other = new_casus(client, anna)
-        save(client, anna, other["id"], {"borging": {"volgende_mdo": when.isoformat()}}, 1)
-        add_role(client, anna, other["id"], "bram", "volger")
+    ids = {}
+    for naam, when in mdo.items():
+        ids[naam] = new_casus(client, anna)["id"]
+        save(client, anna, ids[naam], {"borging": {"volgende_mdo": when.isoformat()}}, 1)
+        add_role(client, anna, ids[naam], "bram", "volger")
     own = new_casus(client, bram)
     save(client, bram, own["id"], {"borging": {"volgende_mdo": mdo["soon"].isoformat()}}, 1)
     closed = new_casus(client, anna)
@@ -185,14 +187,28 @@ def test_the_badge_counts_exactly_what_the_inbox_lists(
     client.post(f"/api/v1/casussen/{closed['id']}/afsluiten", json={"reden": "Klaar"}, headers=anna)
     body = {"opvolger": "bram", "toelichting": "Na het MDO.", "grondslag": GRONDSLAG}
     assert client.post(f"{casus['url']}/overdrachten", json=body, headers=anna).status_code == 201
+    with Session(app.state.engine) as session:
+        bram_id = session.exec(select(Account.id).where(Account.gebruikersnaam == "bram")).one()
+        actief = select(Rol).where(Rol.account_id == bram_id, col(Rol.tot).is_(None))
+        bram_op = {r.casus_id: r for r in session.exec(actief)}
+        # Added by no one known (older data): still someone else than bram.
+        bram_op[uuid.UUID(ids["far"])].toegevoegd_door_id = None
+        # Added longer ago than the inbox looks back.
+        bram_op[uuid.UUID(ids["soon"])].sinds = utcnow() - timedelta(days=15)
+        # Closed so long ago that it faded for bram (not for anna, its regievoerder).
+        faded = session.get(Casus, uuid.UUID(closed["id"]))
+        assert faded is not None
+        faded.afgesloten_op = utcnow() - timedelta(days=settings.afgesloten_zichtbaar_dagen + 1)
+        session.add_all([*bram_op.values(), faded])
+        session.commit()
     carla = auth(settings, make_account(app, "carla"))
     expected = {
-        # bram: the handover; the questionnaire of the closed casus; added to casus, to the
-        # three with an MDO and to the closed one (gone: closed); MDO soon and late; his own
-        # casus's MDO soon, but not that he added himself; not the MDO after two weeks.
+        # bram: the handover; added to casus, to the late casus and to the far one (whoever
+        # added him), not to the soon one (too long ago) nor the closed one; MDO soon and late;
+        # his own casus's MDO soon, but not that he added himself; not the MDO after two weeks;
+        # not the questionnaire of the closed casus, which faded for him.
         "bram": ["mdo_voorbereiden", "mdo_voorbereiden", "overdracht", "te_laat"]
-        + ["toegevoegd"] * 4
-        + ["vragenlijst"],
+        + ["toegevoegd"] * 3,
         # anna: the MDOs soon and late of the casussen she made; the questionnaire.
         "anna": ["mdo_voorbereiden", "te_laat", "vragenlijst"],
         "carla": [],

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.accounts.models import Account
 from app.audit.models import AuditGebeurtenis
@@ -341,7 +341,9 @@ def test_a_casus_page_is_one_logged_decision_and_no_page_for_outsiders(
     def logged() -> list[tuple[str, str, str]]:
         with Session(app.state.engine) as session:
             rows = session.exec(
-                select(AuditGebeurtenis).where(AuditGebeurtenis.casus_id == casus_id)
+                select(AuditGebeurtenis)
+                .where(AuditGebeurtenis.casus_id == casus_id)
+                .order_by(col(AuditGebeurtenis.volgnummer))
             ).all()
         return [(e.gebruikersnaam or "", e.actie, e.uitkomst) for e in rows]
 
