@@ -231,6 +231,8 @@ def main() -> None:
     args = parser.parse_args()
     gekozen = [s for s in SCENARIOS if not args.scenarios or _naam(s) in args.scenarios]
     eerder = _eerder(args.erbij) if args.erbij else []
+    # Made before measuring: a folder that cannot be made fails now, not after the whole run.
+    args.uit.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="regie-bench-") as workdir:
         resultaten = run(
             args.backends,
