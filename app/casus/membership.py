@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 
 from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
@@ -16,9 +15,9 @@ from app.accounts.models import Account, Organisatie
 from app.accounts.service import active_professional
 from app.casus import toestemming
 from app.casus.models import Rol
-from app.casus.schemas import BetrokkeneIn, PersoonOut, RolOut
+from app.casus.schemas import BetrokkeneIn, RolOut
 from app.context import Context
-from app.db import among_ids, utcnow
+from app.db import utcnow
 from app.enums import CasusRol
 from app.errors import Conflict, NietGevonden
 from app.regie.queries import successor_of_open_handover
@@ -83,26 +82,6 @@ def active_roles(session: Session, casus_id: uuid.UUID) -> list[RolOut]:
             organisatietype,
         ) in rows
     ]
-
-
-def regievoerders(session: Session, casus_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, PersoonOut]:
-    """The regievoerder of each casus, in one query (for lists)."""
-    if not casus_ids:
-        return {}
-    rows = session.exec(
-        select(Rol.casus_id, Account.gebruikersnaam, Account.naam, Organisatie.naam)
-        .join(Account, col(Account.id) == col(Rol.account_id))
-        .join(Organisatie, col(Organisatie.id) == col(Account.organisatie_id))
-        .where(
-            among_ids(session.get_bind().dialect.name, col(Rol.casus_id), casus_ids),
-            col(Rol.tot).is_(None),
-            col(Rol.rol) == CasusRol.REGIEVOERDER,
-        )
-    ).all()
-    return {
-        casus_id: PersoonOut(gebruikersnaam=gebruikersnaam, naam=naam, organisatie=organisatie)
-        for casus_id, gebruikersnaam, naam, organisatie in rows
-    }
 
 
 def list_roles(ctx: Context, casus_id: uuid.UUID) -> list[RolOut]:

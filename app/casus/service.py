@@ -4,18 +4,28 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any
+from functools import cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import func
+from sqlalchemy import Select, Uuid, and_, bindparam, func
 from sqlalchemy import select as sa_select
-from sqlmodel import col, select
+from sqlalchemy.orm import aliased
+from sqlmodel import col
 
 from app.access.policy import Actie
-from app.access.service import authorize, authorize_system, visible_clause
+from app.access.service import authorize, authorize_system, fade_moment, visible_since
+from app.accounts.models import Account, Organisatie
 from app.audit.recorder import Uitkomst
 from app.casus import membership
 from app.casus.models import NAAM_VELD, Casus, Rol, naam_in
-from app.casus.schemas import CasusCreate, CasusOut, CasusPagina, CasusSamenvatting, Zoekvraag
+from app.casus.schemas import (
+    CasusCreate,
+    CasusOut,
+    CasusPagina,
+    CasusSamenvatting,
+    PersoonOut,
+    Zoekvraag,
+)
 from app.context import Context
 from app.crypto.fields import birthdate_index, name_index
 from app.crypto.service import AFSLUITREDEN, TOELICHTING, search_keys
@@ -134,32 +144,28 @@ def list_mine(ctx: Context, *, pagina: int, per_pagina: int, zoek: Zoekvraag) ->
     strings, see app/logs.py). A closed casus past its visibility period is left out, as it is
     for every read.
     """
-    ids = membership.casus_ids_of(ctx.session, ctx.actor.account_id)  # see there: why by id
-    dialect = ctx.session.get_bind().dialect.name
-    mine = (
-        sa_select(*_LIJSTKOLOMMEN, col(Rol.rol))
-        .join(Rol, col(Rol.casus_id) == col(Casus.id))
-        .where(col(Rol.account_id) == ctx.actor.account_id, col(Rol.tot).is_(None))
-        .where(among_ids(dialect, col(Casus.id), ids), visible_clause(ctx))
+    lijst = _lijst(
+        ctx.session.get_bind().dialect.name, naam=bool(zoek.naam), geboren=bool(zoek.geboortedatum)
     )
+    params: dict[str, Any] = {
+        "ik": ctx.actor.account_id,
+        "ids": membership.casus_ids_of(ctx.session, ctx.actor.account_id),  # see there: why
+        "zichtbaar_sinds": fade_moment(ctx),
+    }
     if zoek.naam:
-        mine = mine.where(col(Casus.zoek_naam) == name_index(ctx.keyring, zoek.naam))
+        params["zoek_naam"] = name_index(ctx.keyring, zoek.naam)
     if zoek.geboortedatum:
         geboren = zoek.geboortedatum.isoformat()
-        mine = mine.where(col(Casus.zoek_geboortedatum) == birthdate_index(ctx.keyring, geboren))
+        params["zoek_geboortedatum"] = birthdate_index(ctx.keyring, geboren)
+    rows = ctx.session.execute(
+        lijst.pagina, {**params, "overslaan": (pagina - 1) * per_pagina, "aantal": per_pagina}
+    ).all()
     # The total rides along with the page (a window is counted before LIMIT and OFFSET): one
     # query fewer. Only a page past the end has no row to carry it; an empty first page means 0.
-    rows = ctx.session.execute(
-        mine.add_columns(func.count().over().label("totaal"))
-        .order_by(col(Casus.gewijzigd_op).desc(), col(Casus.id))
-        .offset((pagina - 1) * per_pagina)
-        .limit(per_pagina)
-    ).all()
     if rows or pagina == 1:
         totaal = rows[0].totaal if rows else 0
     else:
-        totaal = ctx.session.exec(select(func.count()).select_from(mine.subquery())).one()
-    leads = membership.regievoerders(ctx.session, [row.id for row in rows])
+        totaal = ctx.session.execute(lijst.totaal, params).scalar_one()
     koppen = _headlines(ctx, {row.id: (row.formulierversie, row.naam) for row in rows})
     ctx.audit.record(
         "casussen.lijst",
@@ -175,7 +181,7 @@ def list_mine(ctx: Context, *, pagina: int, per_pagina: int, zoek: Zoekvraag) ->
                 gemeente=row.gemeente,
                 status=row.status,
                 mijn_rol=row.rol,
-                regievoerder=leads[row.id],
+                regievoerder=_lead(row),
                 revisie=row.revisie,
                 gewijzigd_op=row.gewijzigd_op,
                 jeugdige_naam=koppen.get(row.id),
@@ -200,6 +206,71 @@ _LIJSTKOLOMMEN = (
     col(Casus.formulierversie),
     col(Casus.naam),
 )
+
+
+class _Lijst(NamedTuple):
+    pagina: Select[Any]
+    totaal: Select[int]
+
+
+@cache
+def _lijst(dialect: str, *, naam: bool, geboren: bool) -> _Lijst:
+    """ "Mijn casussen" as statements built once per dialect and kind of search, run with
+    parameters: composing the query anew cost more than the database took to answer it.
+
+    My casussen come by id (see `membership.casus_ids_of`), each with my role on it and its
+    regievoerder (exactly one per casus, a unique index holds it) in the same query.
+    """
+    leider = aliased(Rol, name="leider")
+    mine = (
+        sa_select(*_LIJSTKOLOMMEN)
+        .join(Rol, col(Rol.casus_id) == col(Casus.id))
+        .where(
+            among_ids(dialect, col(Casus.id)),
+            col(Rol.account_id) == bindparam("ik", type_=Uuid()),
+            col(Rol.tot).is_(None),
+            visible_since(bindparam("zichtbaar_sinds")),
+        )
+    )
+    if naam:
+        mine = mine.where(col(Casus.zoek_naam) == bindparam("zoek_naam"))
+    if geboren:
+        mine = mine.where(col(Casus.zoek_geboortedatum) == bindparam("zoek_geboortedatum"))
+    pagina = (
+        mine.add_columns(
+            col(Rol.rol),
+            col(Account.gebruikersnaam).label("leider_gebruikersnaam"),
+            col(Account.naam).label("leider_naam"),
+            col(Organisatie.naam).label("leider_organisatie"),
+            func.count().over().label("totaal"),
+        )
+        .outerjoin(
+            leider,
+            and_(
+                col(leider.casus_id) == col(Casus.id),
+                col(leider.rol) == CasusRol.REGIEVOERDER,
+                col(leider.tot).is_(None),
+            ),
+        )
+        .outerjoin(Account, col(Account.id) == col(leider.account_id))
+        .outerjoin(Organisatie, col(Organisatie.id) == col(Account.organisatie_id))
+        .order_by(col(Casus.gewijzigd_op).desc(), col(Casus.id))
+        .offset(bindparam("overslaan"))
+        .limit(bindparam("aantal"))
+    )
+    return _Lijst(pagina, sa_select(func.count()).select_from(mine.subquery()))
+
+
+def _lead(row: Any) -> PersoonOut:
+    """The regievoerder of a listed casus. Every casus has one at every moment; a row without
+    one means the data broke that rule, and a list must not paper over it."""
+    if row.leider_gebruikersnaam is None:
+        raise RuntimeError(f"casus {row.id} heeft geen regievoerder")
+    return PersoonOut(
+        gebruikersnaam=row.leider_gebruikersnaam,
+        naam=row.leider_naam,
+        organisatie=row.leider_organisatie,
+    )
 
 
 def _headlines(

@@ -6,10 +6,12 @@ import uuid
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlalchemy import update
+from sqlmodel import Session, col
 
-from app.casus.models import Casus
+from app.casus.models import Casus, Rol
 from app.config import Settings
+from app.db import utcnow
 from tests.factories import CASUS, add_role, auth, make_account, new_casus, save
 
 
@@ -54,6 +56,32 @@ def test_list_shows_only_casussen_with_an_active_role(
     bram_list = client.get("/api/v1/casussen", headers=bram).json()
     assert bram_list["totaal"] == 2
     assert {c["mijn_rol"] for c in bram_list["resultaten"]} == {"regievoerder", "volger"}
+    for listed in bram_list["resultaten"]:  # each with its own regievoerder, as the casus says
+        casus = client.get(f"/api/v1/casussen/{listed['id']}", headers=bram).json()
+        assert listed["regievoerder"] == casus["regievoerder"]
+    leads = {c["id"]: c["regievoerder"]["gebruikersnaam"] for c in bram_list["resultaten"]}
+    assert leads[eigen["id"]] == "anna" and set(leads.values()) == {"anna", "bram"}
+
+
+def test_a_casus_without_a_regievoerder_breaks_the_list_loudly(
+    client: TestClient, app: Any, settings: Settings
+) -> None:
+    """Every casus has exactly one regievoerder; should the data ever break that, the list
+    fails (a 500, logged) instead of showing the casus with nobody or somebody else in charge."""
+    anna = auth(settings, make_account(app, "anna"))
+    bram = auth(settings, make_account(app, "bram"))
+    casus = new_casus(client, anna)
+    add_role(client, anna, casus["id"], "bram", "betrokkene")
+    with Session(app.state.engine) as session:
+        session.execute(
+            update(Rol)
+            .where(col(Rol.casus_id) == uuid.UUID(casus["id"]), col(Rol.rol) == "regievoerder")
+            .values(tot=utcnow())
+        )
+        session.commit()
+    response = client.get("/api/v1/casussen", headers=bram)
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
 
 
 def test_the_list_names_the_jeugdige_of_the_current_revision_sealed_on_the_casus(
