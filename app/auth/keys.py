@@ -7,7 +7,7 @@ import logging
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -15,6 +15,8 @@ import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jose import jwk
+from jose.backends.base import Key
+from jose.exceptions import JOSEError
 
 from app.config import Settings
 
@@ -33,11 +35,27 @@ class KeySet:
     """Public RSA keys as JWKs, by key id; a token naming an unknown kid is refused."""
 
     keys: dict[str, dict[str, Any]]
+    # Each key as python-jose's RS256 verifier, made on first use: handed a JWK, jose builds
+    # that object anew for every token (60 µs), more than it then takes to check the signature.
+    # On first use, not up front: a malformed key in a provider's set fails only the tokens
+    # naming it, as an unknown key would, and never keeps Regie from starting.
+    _verifiers: dict[str, Key] = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    def for_kid(self, kid: str | None) -> dict[str, Any] | None:
+    def for_kid(self, kid: str | None) -> Key | None:
+        """The verifier for a token's kid; without one, the only key if there is just one."""
         if kid is None:
-            return next(iter(self.keys.values())) if len(self.keys) == 1 else None
-        return self.keys.get(kid)
+            kid = next(iter(self.keys)) if len(self.keys) == 1 else None
+        if kid is None or kid not in self.keys:
+            return None
+        verifier = self._verifiers.get(kid)
+        if verifier is None:  # two threads may both build it; either copy serves
+            try:
+                verifier = jwk.construct(self.keys[kid], ALGORITHM)
+            except (JOSEError, TypeError, ValueError):  # what jose raises for a broken JWK
+                log.warning("sleutel %s is geen bruikbare RSA-sleutel", kid)
+                return None
+            self._verifiers[kid] = verifier
+        return verifier
 
 
 def ensure_dev_key(settings: Settings) -> rsa.RSAPrivateKey:
@@ -94,7 +112,7 @@ def _from_jwks(document: Any, source: str) -> dict[str, dict[str, Any]]:
 class Sleutels(Protocol):
     """Where a bearer token's key is looked up by its kid."""
 
-    def for_kid(self, kid: str | None) -> dict[str, Any] | None: ...
+    def for_kid(self, kid: str | None) -> Key | None: ...
 
 
 class JwksSleutels:
@@ -112,7 +130,7 @@ class JwksSleutels:
         self._refreshed = time.monotonic()
         self._lock = threading.Lock()
 
-    def for_kid(self, kid: str | None) -> dict[str, Any] | None:
+    def for_kid(self, kid: str | None) -> Key | None:
         key = self.keyset.for_kid(kid)
         if key is None and kid is not None and self._refresh(kid):
             key = self.keyset.for_kid(kid)

@@ -32,6 +32,7 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from jose import jws, jwt
+from jose.backends.base import Key
 from jose.exceptions import JOSEError, JWSError
 
 from app import rate_limit
@@ -170,9 +171,7 @@ class OidcProvider:
             raise NietGeauthenticeerd("Het token hoort niet bij deze aanmelding.")
         return claims
 
-    def _decode(
-        self, token: str, key: dict[str, Any] | None, access_token: str | None
-    ) -> dict[str, Any]:
+    def _decode(self, token: str, key: Key | None, access_token: str | None) -> dict[str, Any]:
         if key is None:
             raise _SleutelOnbekend()
         jws.verify(token, key, algorithms=[ALGORITHM])  # JWSError: not signed by this key

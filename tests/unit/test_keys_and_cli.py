@@ -24,6 +24,7 @@ from app.casus.models import Casus
 from app.cli import cli
 from app.config import Settings, get_settings
 from app.db import make_engine, unit_of_work
+from app.errors import NietGeauthenticeerd
 from app.generator import aantal_gegenereerd
 from app.main import create_app
 
@@ -124,6 +125,38 @@ def test_jwks_keeps_only_rsa_signing_keys(tmp_path: Path, other_rsa: rsa.RSAPriv
     assert list(keyset.keys) == ["rsa-1"]
     assert keyset.keys["rsa-1"]["n"] == rsa_jwk["n"]
     assert keyset.for_kid("ec-1") is None
+
+
+def test_a_verifier_is_built_once_and_a_broken_key_only_refuses_its_tokens(
+    tmp_path: Path, other_rsa: rsa.RSAPrivateKey
+) -> None:
+    """Each key becomes jose's verifier on first use and is reused; a key in the provider's
+    set that is no usable RSA key refuses the tokens naming it (401) and nothing else."""
+    goed = {**jwk.construct(_public_pem(other_rsa).decode(), "RS256").to_dict(), "kid": "goed"}
+    zonder_n = {k: v for k, v in goed.items() if k != "n"} | {"kid": "zonder_n"}
+    te_klein = {**goed, "kid": "te_klein", "n": "AQAB"}
+    keyset = KeySet({"goed": goed, "zonder_n": zonder_n, "te_klein": te_klein})
+    verifier = keyset.for_kid("goed")
+    assert verifier is not None and keyset.for_kid("goed") is verifier
+    assert keyset.for_kid("zonder_n") is None and keyset.for_kid("te_klein") is None
+    assert keyset.for_kid("onbekend") is None
+    assert KeySet({"goed": goed}).for_kid(None) is not None  # the only key, for a token without kid
+    assert keyset.for_kid(None) is None  # two keys: a token must say which
+    settings = _production(tmp_path)
+    pem = other_rsa.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    claims = {
+        "sub": "a.jansen", "iss": settings.jwt_issuer, "aud": settings.jwt_audience,
+        "exp": int(time.time()) + 60,
+    }  # fmt: skip
+    for kid, geldig in (("goed", True), ("zonder_n", False), ("te_klein", False)):
+        token = jwt.encode(claims, pem, algorithm="RS256", headers={"kid": kid})
+        if geldig:
+            assert verify_claims(token, keyset, settings)["sub"] == "a.jansen"
+        else:
+            with pytest.raises(NietGeauthenticeerd):
+                verify_claims(token, keyset, settings)
 
 
 def test_jwks_with_only_an_ec_key_refuses(tmp_path: Path) -> None:
