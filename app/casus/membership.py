@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import bindparam
+from sqlalchemy import Uuid, bindparam
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -31,8 +31,14 @@ def casus_ids_of(session: Session, account_id: uuid.UUID) -> list[uuid.UUID]:
     where that is thousands it reads every casus (a hash join, or a walk in date order for a
     page), however few are this account's. By id, it looks up exactly these.
     """
-    query = select(Rol.casus_id).where(Rol.account_id == account_id, col(Rol.tot).is_(None))
-    return list(session.exec(query).all())
+    return list(session.execute(_MIJN_CASUS_IDS, {"account_id": account_id}).scalars())
+
+
+# Built once: on every page (the inbox badge) and every list, and composing it cost twice what
+# PostgreSQL took to answer it.
+_MIJN_CASUS_IDS = sa_select(col(Rol.casus_id)).where(
+    col(Rol.account_id) == bindparam("account_id", type_=Uuid()), col(Rol.tot).is_(None)
+)
 
 
 # Everyone with an active role on a casus, in the order they joined: on every casus page. Built
