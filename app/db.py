@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -34,24 +34,18 @@ SQLModel.metadata.naming_convention = {
 INT4_MAX = 2**31 - 1
 
 
-def among_ids(
-    dialect: str, column: Mapped[uuid.UUID], ids: Sequence[uuid.UUID] | None = None
-) -> ColumnElement[bool]:
-    """`column IN (ids)`, sent on PostgreSQL as `column = ANY(:ids)`: one parameter.
+def among_ids(dialect: str, column: Mapped[uuid.UUID]) -> ColumnElement[bool]:
+    """`column IN (:ids)` for a statement built once and run with the ids as parameter "ids";
+    sent on PostgreSQL as `column = ANY(:ids)`: one parameter.
 
     psycopg converts a statement to the server's placeholders anew on every call once it has
     more than 50 parameters, which took longer than PostgreSQL took to run the query (an
     account's casus ids on every page's inbox badge and "Mijn casussen"); as one array it is
     converted once. SQLite's driver does no such conversion, so there it stays a plain IN.
-    Without `ids`, the statement is run with them as the parameter "ids" (a statement built
-    once).
     """
-    # With a value, a parameter of its own, so two lists in one statement cannot clash.
-    unique = ids is not None
     if dialect == "postgresql":
-        waarde = None if ids is None else list(ids)
-        return column == any_(bindparam("ids", waarde, type_=ARRAY(Uuid()), unique=unique))
-    return column.in_(bindparam("ids", ids, expanding=True, unique=unique))
+        return column == any_(bindparam("ids", type_=ARRAY(Uuid())))
+    return column.in_(bindparam("ids", expanding=True))
 
 
 def utcnow() -> datetime:

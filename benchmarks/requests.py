@@ -486,9 +486,14 @@ def _geindexeerd(plannen: dict[str, str]) -> str:
     return "; ".join(fouten)
 
 
+# The names the listing queries give the tables: the floor's one-letter aliases, Regie's role
+# of the regievoerder (SQLite's plans name a table by its alias).
+_NAMEN = {"rol": ("rol", "r", "leider"), "casus": ("casus", "c")}
+
+
 def _scant(plan: str, tabel: str) -> bool:
-    """Whether a plan reads a whole table (under its name or its one-letter alias)."""
-    namen = f"(?:{tabel}|{tabel[0]})"
+    """Whether a plan reads a whole table (under its name or any alias the queries give it)."""
+    namen = f"(?:{'|'.join(_NAMEN[tabel])})"
     patroon = rf"Seq Scan on {namen}\b|^SCAN (?:TABLE )?{namen}\b"  # SQLite before 3.36: TABLE
     return re.search(patroon, plan, re.MULTILINE) is not None
 

@@ -83,6 +83,7 @@ def test_mijn_casussen_is_index_work_only_through_the_index_and_without_whole_ta
     assert requests._geindexeerd(zonder) == f"Regie gebruikt {index} niet"
     assert requests._scant("SEARCH r USING INDEX x\nSCAN TABLE casus", "casus")  # older SQLite
     assert not requests._scant("SCAN casussen_tmp\nSEARCH rol USING INDEX x", "casus")
+    assert requests._scant("SCAN leider\nSEARCH casus USING INDEX x", "rol")  # by its alias
     # The page carries its count in a window: it is the page, not a count.
     assert requests._soort("SELECT casus.id, count(*) OVER () AS totaal FROM casus LIMIT 20") == (
         "pagina"

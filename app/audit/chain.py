@@ -70,9 +70,10 @@ _TOEVOEGEN_EN_KOP = _KOP_ZETTEN.values(
 def append(session: Session, events: Sequence[Gebeurtenis]) -> None:
     """Number, link and insert the events; the head row lock serialises concurrent appends.
 
-    One multi-row INSERT for the lot: a request's events are written together or not at all.
+    One INSERT for the lot, in the request's transaction: its events are written together or
+    not at all (on PostgreSQL a lone event rides in the head's UPDATE, `_TOEVOEGEN_EN_KOP`).
     Plain table statements, not ORM objects: this runs on every request, inside the head lock,
-    and the unit of work's bookkeeping cost more than the three statements themselves. The
+    and the unit of work's bookkeeping cost more than the statements themselves. The
     request's own changes are flushed first, so the lock is held only for this.
     """
     if not events:

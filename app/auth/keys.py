@@ -16,7 +16,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jose import jwk
 from jose.backends.base import Key
-from jose.exceptions import JOSEError
 
 from app.config import Settings
 
@@ -38,24 +37,34 @@ class KeySet:
     # Each key as python-jose's RS256 verifier, made on first use: handed a JWK, jose builds
     # that object anew for every token (60 µs), more than it then takes to check the signature.
     # On first use, not up front: a malformed key in a provider's set fails only the tokens
-    # naming it, as an unknown key would, and never keeps Regie from starting.
-    _verifiers: dict[str, Key] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # naming it, as an unknown key would, and never keeps Regie from starting. Its failure is
+    # kept too (None), so tokens naming it cannot make Regie build and log it again and again.
+    _verifiers: dict[str, Key | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
-    def for_kid(self, kid: str | None) -> Key | None:
-        """The verifier for a token's kid; without one, the only key if there is just one."""
+    def for_kid(self, kid: object) -> Key | None:
+        """The verifier for a token's kid; without one, the only key if there is just one.
+
+        The kid comes from an unverified header: anything but a known key id (a number, a
+        list) is no key, never an error.
+        """
         if kid is None:
             kid = next(iter(self.keys)) if len(self.keys) == 1 else None
-        if kid is None or kid not in self.keys:
+        if not isinstance(kid, str) or kid not in self.keys:
             return None
-        verifier = self._verifiers.get(kid)
-        if verifier is None:  # two threads may both build it; either copy serves
-            try:
-                verifier = jwk.construct(self.keys[kid], ALGORITHM)
-            except (JOSEError, TypeError, ValueError):  # what jose raises for a broken JWK
-                log.warning("sleutel %s is geen bruikbare RSA-sleutel", kid)
-                return None
-            self._verifiers[kid] = verifier
-        return verifier
+        if kid not in self._verifiers:  # two threads may both build it; either copy serves
+            self._verifiers[kid] = self._verifier(kid)
+        return self._verifiers[kid]
+
+    def _verifier(self, kid: str) -> Key | None:
+        try:
+            return jwk.construct(self.keys[kid], ALGORITHM)
+        # jose raises many kinds for a broken JWK (JWKError, TypeError, ValueError, ...): any
+        # of them means this key verifies nothing.
+        except Exception as exc:  # noqa: BLE001
+            log.warning("sleutel %s is geen bruikbare RSA-sleutel (%s)", kid, type(exc).__name__)
+            return None
 
 
 def ensure_dev_key(settings: Settings) -> rsa.RSAPrivateKey:
@@ -112,7 +121,7 @@ def _from_jwks(document: Any, source: str) -> dict[str, dict[str, Any]]:
 class Sleutels(Protocol):
     """Where a bearer token's key is looked up by its kid."""
 
-    def for_kid(self, kid: str | None) -> Key | None: ...
+    def for_kid(self, kid: object) -> Key | None: ...
 
 
 class JwksSleutels:
@@ -130,9 +139,9 @@ class JwksSleutels:
         self._refreshed = time.monotonic()
         self._lock = threading.Lock()
 
-    def for_kid(self, kid: str | None) -> Key | None:
+    def for_kid(self, kid: object) -> Key | None:
         key = self.keyset.for_kid(kid)
-        if key is None and kid is not None and self._refresh(kid):
+        if key is None and isinstance(kid, str) and self._refresh(kid):
             key = self.keyset.for_kid(kid)
         return key
 

@@ -218,12 +218,13 @@ def _lijst(dialect: str, *, naam: bool, geboren: bool) -> _Lijst:
     """ "Mijn casussen" as statements built once per dialect and kind of search, run with
     parameters: composing the query anew cost more than the database took to answer it.
 
-    My casussen come by id (see `membership.casus_ids_of`), each with my role on it and its
-    regievoerder (exactly one per casus, a unique index holds it) in the same query.
+    My casussen come by id (see `membership.casus_ids_of`) with my role on each; the page is
+    cut first (the total counted over all of them on the way), and only its rows then get
+    their regievoerder in the same query: a unique index allows at most one per casus, the
+    rules of regie say exactly one (`_lead` holds the list to that).
     """
-    leider = aliased(Rol, name="leider")
     mine = (
-        sa_select(*_LIJSTKOLOMMEN)
+        sa_select(*_LIJSTKOLOMMEN, col(Rol.rol))
         .join(Rol, col(Rol.casus_id) == col(Casus.id))
         .where(
             among_ids(dialect, col(Casus.id)),
@@ -237,28 +238,33 @@ def _lijst(dialect: str, *, naam: bool, geboren: bool) -> _Lijst:
     if geboren:
         mine = mine.where(col(Casus.zoek_geboortedatum) == bindparam("zoek_geboortedatum"))
     pagina = (
-        mine.add_columns(
-            col(Rol.rol),
+        mine.add_columns(func.count().over().label("totaal"))
+        .order_by(col(Casus.gewijzigd_op).desc(), col(Casus.id))
+        .offset(bindparam("overslaan"))
+        .limit(bindparam("aantal"))
+        .subquery("pagina")
+    )
+    leider = aliased(Rol, name="leider")
+    met_leider = (
+        sa_select(
+            pagina,
             col(Account.gebruikersnaam).label("leider_gebruikersnaam"),
             col(Account.naam).label("leider_naam"),
             col(Organisatie.naam).label("leider_organisatie"),
-            func.count().over().label("totaal"),
         )
         .outerjoin(
             leider,
             and_(
-                col(leider.casus_id) == col(Casus.id),
+                col(leider.casus_id) == pagina.c.id,
                 col(leider.rol) == CasusRol.REGIEVOERDER,
                 col(leider.tot).is_(None),
             ),
         )
         .outerjoin(Account, col(Account.id) == col(leider.account_id))
         .outerjoin(Organisatie, col(Organisatie.id) == col(Account.organisatie_id))
-        .order_by(col(Casus.gewijzigd_op).desc(), col(Casus.id))
-        .offset(bindparam("overslaan"))
-        .limit(bindparam("aantal"))
+        .order_by(pagina.c.gewijzigd_op.desc(), pagina.c.id)  # a subquery's order is not kept
     )
-    return _Lijst(pagina, sa_select(func.count()).select_from(mine.subquery()))
+    return _Lijst(met_leider, sa_select(func.count()).select_from(mine.subquery()))
 
 
 def _lead(row: Any) -> PersoonOut:

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
 from app.audit import chain
-from app.audit.models import AuditGebeurtenis
+from app.audit.models import AuditGebeurtenis, AuditKeten
 from app.cli import cli
 from app.config import Settings, get_settings
 from tests.factories import add_role, auth, make_account, new_casus, save
@@ -371,3 +371,19 @@ def test_a_page_number_beyond_the_database_range_is_refused(
     assert [e["pad"] for e in response.json()["errors"]] == ["pagina"]
     last = client.get(f"{url}?pagina={2**31 - 1}&per_pagina=100", headers=casus["anna"])
     assert last.status_code == 200 and last.json()["resultaten"] == []
+
+
+def test_the_head_is_the_last_event_after_one_event_and_after_many(
+    client: TestClient, app: Any, casus: dict[str, Any]
+) -> None:
+    """A request's lone event goes in with the new head in one statement on PostgreSQL, a list's
+    many go in together: either way the head names the last event, and the chain holds."""
+    for pad, erbij in ((f"/api/v1/casussen/{casus['id']}/handreiking", 1), ("/api/v1/casussen", 2)):
+        voor = len(events(app))
+        assert client.get(pad, headers=casus["anna"]).status_code == 200
+        alle = events(app)
+        assert len(alle) == voor + erbij
+        with Session(app.state.engine) as session:
+            kop = session.get_one(AuditKeten, 1)
+            assert (kop.volgnummer, kop.hash) == (alle[-1].volgnummer, alle[-1].hash)
+        assert verify(app) is None

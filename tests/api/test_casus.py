@@ -56,9 +56,9 @@ def test_list_shows_only_casussen_with_an_active_role(
     bram_list = client.get("/api/v1/casussen", headers=bram).json()
     assert bram_list["totaal"] == 2
     assert {c["mijn_rol"] for c in bram_list["resultaten"]} == {"regievoerder", "volger"}
-    for listed in bram_list["resultaten"]:  # each with its own regievoerder, as the casus says
-        casus = client.get(f"/api/v1/casussen/{listed['id']}", headers=bram).json()
-        assert listed["regievoerder"] == casus["regievoerder"]
+    for rij in bram_list["resultaten"]:  # each with its own regievoerder, as the casus says
+        casus = client.get(f"/api/v1/casussen/{rij['id']}", headers=bram).json()
+        assert rij["regievoerder"] == casus["regievoerder"]
     leads = {c["id"]: c["regievoerder"]["gebruikersnaam"] for c in bram_list["resultaten"]}
     assert leads[eigen["id"]] == "anna" and set(leads.values()) == {"anna", "bram"}
 
@@ -115,6 +115,28 @@ def test_list_is_paginated(client: TestClient, app: Any, settings: Settings) -> 
     voorbij = client.get("/api/v1/casussen?pagina=4&per_pagina=2", headers=h).json()
     assert voorbij["resultaten"] == [] and voorbij["totaal"] == 5  # past the end: still counted
     assert client.get("/api/v1/casussen?per_pagina=1000", headers=h).status_code == 422
+
+
+def test_a_search_is_paginated_and_counted_past_its_end(
+    client: TestClient, app: Any, settings: Settings
+) -> None:
+    """The total of a search counts only what the search finds, also on a page past its end
+    (where no row carries the count and it is counted on its own)."""
+    h = auth(settings, make_account(app, "anna"))
+    sem = {"naam": "Sem de Vries", "geboortedatum": "2012-04-17"}
+    gezocht = {new_casus(client, h, jeugdige=sem)["id"] for _ in range(3)}
+    new_casus(client, h, jeugdige={"naam": "Lotte Kramer", "geboortedatum": "2012-04-17"})
+    for zoek in ({"naam": "sem de vries"}, {"naam": "Sem de Vries", "geboortedatum": "2012-04-17"}):
+        paginas = [
+            client.get("/api/v1/casussen", params={**zoek, "pagina": p, "per_pagina": 2}, headers=h)
+            for p in (1, 2, 3)
+        ]
+        assert [p.status_code for p in paginas] == [200, 200, 200]
+        gevonden = [c["id"] for p in paginas for c in p.json()["resultaten"]]
+        assert sorted(gevonden) == sorted(gezocht)
+        assert [p.json()["totaal"] for p in paginas] == [3, 3, 3]
+    datum = {"geboortedatum": "2012-04-17", "pagina": 9, "per_pagina": 2}
+    assert client.get("/api/v1/casussen", params=datum, headers=h).json()["totaal"] == 4
 
 
 def test_a_page_number_beyond_the_database_range_is_refused(

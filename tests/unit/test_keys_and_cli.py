@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from collections.abc import Iterator
@@ -128,7 +129,10 @@ def test_jwks_keeps_only_rsa_signing_keys(tmp_path: Path, other_rsa: rsa.RSAPriv
 
 
 def test_a_verifier_is_built_once_and_a_broken_key_only_refuses_its_tokens(
-    tmp_path: Path, other_rsa: rsa.RSAPrivateKey
+    tmp_path: Path,
+    other_rsa: rsa.RSAPrivateKey,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Each key becomes jose's verifier on first use and is reused; a key in the provider's
     set that is no usable RSA key refuses the tokens naming it (401) and nothing else."""
@@ -138,10 +142,17 @@ def test_a_verifier_is_built_once_and_a_broken_key_only_refuses_its_tokens(
     keyset = KeySet({"goed": goed, "zonder_n": zonder_n, "te_klein": te_klein})
     verifier = keyset.for_kid("goed")
     assert verifier is not None and keyset.for_kid("goed") is verifier
-    assert keyset.for_kid("zonder_n") is None and keyset.for_kid("te_klein") is None
+    monkeypatch.setattr(logging.getLogger("regie"), "propagate", True)  # JSON logging stops it
+    with caplog.at_level("WARNING", logger="regie"):
+        for _ in range(3):  # a broken key is tried, and logged, once
+            assert keyset.for_kid("zonder_n") is None and keyset.for_kid("te_klein") is None
+    gelogd = sorted(r.getMessage() for r in caplog.records if "RSA-sleutel" in r.getMessage())
+    assert len(gelogd) == 2 and "te_klein" in gelogd[0] and "zonder_n" in gelogd[1]
     assert keyset.for_kid("onbekend") is None
     assert KeySet({"goed": goed}).for_kid(None) is not None  # the only key, for a token without kid
     assert keyset.for_kid(None) is None  # two keys: a token must say which
+    for vreemd in (["goed"], {"goed": 1}, 7):  # an unverified header's kid can be anything
+        assert keyset.for_kid(vreemd) is None
     settings = _production(tmp_path)
     pem = other_rsa.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -150,7 +161,7 @@ def test_a_verifier_is_built_once_and_a_broken_key_only_refuses_its_tokens(
         "sub": "a.jansen", "iss": settings.jwt_issuer, "aud": settings.jwt_audience,
         "exp": int(time.time()) + 60,
     }  # fmt: skip
-    for kid, geldig in (("goed", True), ("zonder_n", False), ("te_klein", False)):
+    for kid, geldig in (("goed", True), ("zonder_n", False), ("te_klein", False), (["x"], False)):
         token = jwt.encode(claims, pem, algorithm="RS256", headers={"kid": kid})
         if geldig:
             assert verify_claims(token, keyset, settings)["sub"] == "a.jansen"

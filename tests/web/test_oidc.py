@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import threading
 import time
 import warnings
@@ -272,6 +273,38 @@ def test_a_rotated_provider_key_is_fetched_once(
     assert [u for u in fetches if u.endswith("/jwks")] == [f"{provider.issuer}/jwks"]
     browser.cookies.set(SESSION_COOKIE, old)  # a Regie session outlives the provider's key
     assert browser.get("/casussen").status_code == 200
+
+
+def test_a_broken_provider_key_refuses_the_sign_in_and_is_built_once(
+    browser: TestClient,
+    provider: Provider,
+    app: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A provider whose key set holds a key that is no usable RSA key (its modulus missing):
+    the ID token it signed is refused like one under an unknown key (after one refetch), the
+    sign-in fails as refused, not with a 500, and Regie tries to build that key only once."""
+    make_account(app, "k.de.vries")
+    provider.user("sub-1", preferred_username="k.de.vries")
+    real_get = httpx.get
+
+    def broken_jwks(url: str, **kwargs: Any) -> httpx.Response:
+        response = real_get(url, **kwargs)
+        if not url.endswith("/jwks"):
+            return response
+        keys = [{k: v for k, v in key.items() if k != "n"} for key in response.json()["keys"]]
+        return httpx.Response(200, json={"keys": keys}, request=response.request)
+
+    monkeypatch.setattr("app.web.oidc.httpx.get", broken_jwks)
+    monkeypatch.setattr(logging.getLogger("regie"), "propagate", True)  # JSON logging stops it
+    with caplog.at_level("WARNING", logger="regie"):
+        refused = sign_in(browser, provider, "sub-1")
+    assert refused.status_code == 400 and "Aanmelden is niet gelukt" in refused.text
+    assert SESSION_COOKIE not in browser.cookies
+    assert [e.uitkomst for e in events(app, "aanmelden")] == ["geweigerd"]
+    built = [r for r in caplog.records if "geen bruikbare RSA-sleutel" in r.getMessage()]
+    assert 1 <= len(built) <= 2  # once per key set: the cached one and, if refetched, the new
 
 
 def test_sign_out_ends_the_session(browser: TestClient, provider: Provider, app: Any) -> None:
