@@ -16,7 +16,11 @@ from tests.api.test_deelname import events
 from tests.factories import add_burger, auth, make_account, new_casus
 from tests.web.test_plan_pages import signed_in_guest
 
-VANDAAG = datetime.now(ZoneInfo("Europe/Amsterdam")).date().isoformat()
+
+def vandaag() -> str:
+    """Today as Regie stamps it (Dutch time), read when needed: a module-level constant goes
+    stale when a run crosses midnight in the Netherlands (23:00 UTC in winter)."""
+    return datetime.now(ZoneInfo("Europe/Amsterdam")).date().isoformat()
 
 
 @pytest.fixture
@@ -51,6 +55,7 @@ def test_an_ouder_gives_consent_on_their_plan_page_and_the_gate_opens(
     page = browser.get(f"/casussen/{casus['id']}/plan").text
     assert "Toestemming geven" in page and 'value="zorgaanbieder"' in page
     revisie, _ = toestemmingen(client, casus)
+    voor = vandaag()
     given = browser.post(
         f"/casussen/{casus['id']}/plan/toestemming",
         data={
@@ -67,9 +72,10 @@ def test_an_ouder_gives_consent_on_their_plan_page_and_the_gate_opens(
     assert "Uw toestemming staat in het plan" in browser.get(given.headers["location"]).text
     nu, [rij] = toestemmingen(client, casus)
     assert nu == revisie + 1
+    assert rij["datum"] in {voor, vandaag()}  # the day it was given, even across midnight
     assert rij == {
         "gegeven_door": "Ouder/verzorger",
-        "datum": VANDAAG,
+        "datum": rij["datum"],
         "organisatietypen": ["zorgaanbieder", "onderwijs"],
         "reikwijdte": "Hoe het op school gaat.",
     }
