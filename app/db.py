@@ -11,9 +11,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, DateTime, Engine, Uuid, any_, bindparam, event
+from sqlalchemy import Column, ColumnElement, DateTime, Engine, Select, any_, event, func
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import Mapped
 from sqlalchemy.types import TypeDecorator
@@ -34,18 +33,21 @@ SQLModel.metadata.naming_convention = {
 INT4_MAX = 2**31 - 1
 
 
-def among_ids(dialect: str, column: Mapped[uuid.UUID]) -> ColumnElement[bool]:
-    """`column IN (:ids)` for a statement built once and run with the ids as parameter "ids";
-    sent on PostgreSQL as `column = ANY(:ids)`: one parameter.
+def among_ids(
+    dialect: str, column: Mapped[uuid.UUID], ids: Select[uuid.UUID]
+) -> ColumnElement[bool]:
+    """`column IN (ids)`, where `ids` is a one-column subquery answered in the same statement;
+    on PostgreSQL sent as `column = ANY(ARRAY(ids))`.
 
-    psycopg converts a statement to the server's placeholders anew on every call once it has
-    more than 50 parameters, which took longer than PostgreSQL took to run the query (an
-    account's casus ids on every page's inbox badge and "Mijn casussen"); as one array it is
-    converted once. SQLite's driver does no such conversion, so there it stays a plain IN.
+    PostgreSQL runs `ARRAY(…)` once, before the rest (an InitPlan), and then looks the outer
+    rows up by the array's values. A plain `IN (subquery)` or a join would be planned from the
+    subquery's estimated size, the average over all its keys: for an account's casus ids that
+    is the average account's caseload, and where that is thousands it reads every casus however
+    few are this account's. SQLite drives the lookups from the subquery's rows either way.
     """
     if dialect == "postgresql":
-        return column == any_(bindparam("ids", type_=ARRAY(Uuid())))
-    return column.in_(bindparam("ids", expanding=True))
+        return column == any_(func.array(ids.scalar_subquery()))
+    return column.in_(ids)
 
 
 def utcnow() -> datetime:

@@ -22,22 +22,12 @@ from app.enums import CasusRol
 from app.errors import Conflict, NietGevonden
 from app.regie.queries import successor_of_open_handover
 
-
-def casus_ids_of(session: Session, account_id: uuid.UUID) -> list[uuid.UUID]:
-    """The casussen an account has an active role on, read through ix_rol_account_actief alone.
-
-    Lists of "my" casussen select casus rows by these ids instead of joining roles to casus: in
-    one join PostgreSQL judges this account's share of all roles by the average account's, and
-    where that is thousands it reads every casus (a hash join, or a walk in date order for a
-    page), however few are this account's. By id, it looks up exactly these.
-    """
-    return list(session.execute(_MIJN_CASUS_IDS, {"account_id": account_id}).scalars())
-
-
-# Built once: on every page (the inbox badge) and every list, and composing it cost twice what
-# PostgreSQL took to answer it.
-_MIJN_CASUS_IDS = sa_select(col(Rol.casus_id)).where(
-    col(Rol.account_id) == bindparam("account_id", type_=Uuid()), col(Rol.tot).is_(None)
+# The casussen an account (parameter "ik") has an active role on, read through
+# ix_rol_account_actief alone: the lists of "my" casussen (and the inbox badge on every page)
+# select casus rows among these ids (`app.db.among_ids`), not by joining roles to casus, which
+# PostgreSQL would plan from the average account's share of all roles.
+MIJN_CASUS_IDS = sa_select(col(Rol.casus_id)).where(
+    col(Rol.account_id) == bindparam("ik", type_=Uuid()), col(Rol.tot).is_(None)
 )
 
 

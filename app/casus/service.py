@@ -149,7 +149,6 @@ def list_mine(ctx: Context, *, pagina: int, per_pagina: int, zoek: Zoekvraag) ->
     )
     params: dict[str, Any] = {
         "ik": ctx.actor.account_id,
-        "ids": membership.casus_ids_of(ctx.session, ctx.actor.account_id),  # see there: why
         "zichtbaar_sinds": fade_moment(ctx),
     }
     if zoek.naam:
@@ -218,7 +217,7 @@ def _lijst(dialect: str, *, naam: bool, geboren: bool) -> _Lijst:
     """ "Mijn casussen" as statements built once per dialect and kind of search, run with
     parameters: composing the query anew cost more than the database took to answer it.
 
-    My casussen come by id (see `membership.casus_ids_of`) with my role on each; the page is
+    My casussen come by id (see `membership.MIJN_CASUS_IDS`) with my role on each; the page is
     cut first (the total counted over all of them on the way), and only its rows then get
     their regievoerder in the same query: a unique index allows at most one per casus, the
     rules of regie say exactly one (`_lead` holds the list to that).
@@ -227,7 +226,7 @@ def _lijst(dialect: str, *, naam: bool, geboren: bool) -> _Lijst:
         sa_select(*_LIJSTKOLOMMEN, col(Rol.rol))
         .join(Rol, col(Rol.casus_id) == col(Casus.id))
         .where(
-            among_ids(dialect, col(Casus.id)),
+            among_ids(dialect, col(Casus.id), membership.MIJN_CASUS_IDS),
             col(Rol.account_id) == bindparam("ik", type_=Uuid()),
             col(Rol.tot).is_(None),
             visible_since(bindparam("zichtbaar_sinds")),

@@ -21,7 +21,7 @@ from sqlmodel import col
 
 from app.access.service import fade_moment, visible_since
 from app.audit.recorder import Uitkomst
-from app.casus.membership import casus_ids_of
+from app.casus.membership import MIJN_CASUS_IDS
 from app.casus.models import Casus, Rol
 from app.context import Context
 from app.db import among_ids, utcnow
@@ -58,8 +58,8 @@ def inbox(ctx: Context) -> InboxOut:
 def count(ctx: Context) -> int:
     """Only the number, for the badge in the page header: it shows no casus, so it is not logged.
 
-    It is on every page, so it is one statement after the account's casus ids (see
-    `casus_ids_of`), not one per kind of item: it counts the same statements `_items` runs.
+    It is on every page, so it is one statement, not one per kind of item: it counts the same
+    statements `_items` runs.
     """
     params = _params(ctx, date.today())
     return int(ctx.session.execute(_queries(_dialect(ctx)).aantal, params).scalar_one())
@@ -103,11 +103,10 @@ def _dialect(ctx: Context) -> str:
 
 
 def _params(ctx: Context, vandaag: date) -> dict[str, Any]:
-    """What `_queries` run with: who I am, my casus ids, and the moments their clauses use."""
+    """What `_queries` run with: who I am, and the moments their clauses use."""
     nu = utcnow()
     return {
         "ik": ctx.actor.account_id,
-        "ids": casus_ids_of(ctx.session, ctx.actor.account_id),
         "nu": nu,
         "toegevoegd_sinds": nu - RECENT,
         "mdo_tot": vandaag + SOON,
@@ -120,7 +119,7 @@ def _queries(dialect: str) -> _Queries:
     """The inbox's statements, built once per dialect (composing them cost more than running
     them, and the badge runs on every page).
 
-    My open casussen come by id (see `casus_ids_of`) with only the columns used, and with the
+    My open casussen come by id (see `MIJN_CASUS_IDS`) with only the columns used, and with the
     inbox's two signals on them: someone else added me recently; the next MDO is near or past.
     """
     ik: BindParameter[uuid.UUID] = bindparam("ik", type_=Uuid())
@@ -133,7 +132,7 @@ def _queries(dialect: str) -> _Queries:
         sa_select(col(Casus.id), col(Casus.gemeente), col(Casus.volgende_mdo), col(Rol.sinds))
         .join(Rol, col(Rol.casus_id) == col(Casus.id))
         .where(
-            among_ids(dialect, col(Casus.id)),
+            among_ids(dialect, col(Casus.id), MIJN_CASUS_IDS),
             col(Rol.account_id) == ik,
             col(Rol.tot).is_(None),
             col(Casus.status) != CasusStatus.AFGESLOTEN,
