@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from pathlib import Path
 
@@ -39,6 +40,9 @@ def test_every_scenario_runs_and_reports(
         r for r in per_verzoek if r.maat in ("opslaan p50, 1 client", "handreiking lezen p50")
     ]
     assert len(opslaan) == 2 * 2 and all("haalbaar bij " in r.toelichting for r in opslaan)
+    # Where the time went, from the app's own request timer: a real mean, not a gap of zero.
+    in_de_app = [re.search(r"in de app ([\d.]+) ms", r.toelichting) for r in opslaan]
+    assert all(m and float(m.group(1)) > 0 for m in in_de_app), [r.toelichting for r in opslaan]
     # Judged again over figures that already hold judgements: still one per scenario.
     assert len(run.oordelen(resultaten)) == len(resultaten)
     run.report(resultaten, tmp_path)
@@ -102,9 +106,12 @@ def test_within_reach_is_the_framework_floor_plus_only_the_demanded_steps() -> N
         tekst="in-process 10.00 ms per verzoek, waarvan: …",
         plichten={"versleutelen": 1.5, "token controleren": 0.5},
     )
-    tekst = requests._met_opbouw(figuur, stappen, kader_ms=6.0).toelichting
+    klokken = requests.Klokken(client=[12.0, 14.0], server_ms=11.5)
+    tekst = requests._met_opbouw(figuur, stappen, 6.0, klokken).toelichting
     assert tekst.startswith("200 verzoeken\nin-process 10.00 ms")
-    assert "HTTP, FastAPI, middleware en afhankelijkheden: ± 2.00 ms" in tekst
+    assert "gemiddeld bij de client 13.00 ms, in de app 11.50 ms" in tekst
+    assert "(FastAPI, middleware, afhankelijkheden, threads): 1.50 ms" in tekst
+    assert "buiten de app (uvicorn, netwerk, client): 1.50 ms" in tekst
     assert tekst.endswith(
         "haalbaar bij deze kosten van de stappen: 8.00 ms = 2.0× vloer (dezelfde opslag achter "
         "FastAPI 6.00 ms + verplichte stappen 2.00 ms: token controleren 0.50, versleutelen 1.50)"
