@@ -11,6 +11,7 @@ from app.crypto.fields import (
     is_sensitive,
     name_index,
     normalise_name,
+    reseal_document,
 )
 from app.crypto.keyring import (
     CryptoFout,
@@ -50,4 +51,5 @@ __all__ = [
     "load_keyring",
     "name_index",
     "normalise_name",
+    "reseal_document",
 ]

@@ -41,17 +41,7 @@ def encrypt_document(
     formulier: Formulier, inhoud: Mapping[str, Any], *, keyring: KeyRing, casus_id: uuid.UUID
 ) -> dict[str, Any]:
     """A copy with every sensitive value sealed; the input is plaintext and stays untouched."""
-    binding = _binding(casus_id)
-
-    def seal(veld: Veld, path: str, value: Any) -> Any:
-        # A blank value holds nothing to protect; left as is, emptiness stays visible without
-        # a key (research counts filled-in steps without ever opening a document).
-        if not is_sensitive(veld) or (isinstance(value, str) and not value.strip()):
-            return _copy(value)
-        plaintext = json.dumps(value, ensure_ascii=False).encode("utf-8")
-        return keyring.encrypt(plaintext, binding + path.encode())
-
-    return _map_document(formulier, inhoud, seal)
+    return _map_document(formulier, inhoud, _sealer(keyring, _binding(casus_id)))
 
 
 def decrypt_document(
@@ -66,6 +56,49 @@ def decrypt_document(
         return _loads(keyring.decrypt(value, binding + path.encode()))
 
     return _map_document(formulier, inhoud, open_)
+
+
+def reseal_document(
+    formulier: Formulier, inhoud: Mapping[str, Any], *, keyring: KeyRing, casus_id: uuid.UUID
+) -> dict[str, Any]:
+    """`encrypt_document(decrypt_document(…))` under the current key, in one walk.
+
+    Key rotation does this to every revision. A sealed value that stays sealed gets its very
+    plaintext bytes sealed anew, with the same binding: those bytes are what sealing wrote, so
+    parsing them and writing them back as JSON would only cost time. Anything else ends as the
+    two steps would leave it: legacy plaintext sealed, a value the form no longer counts as
+    sensitive (or a blank one) opened.
+    """
+    binding = _binding(casus_id)
+    seal = _sealer(keyring, binding)
+
+    def reseal(veld: Veld, path: str, value: Any) -> Any:
+        if not is_envelope(value):
+            return seal(veld, path, value)
+        aad = binding + path.encode()
+        plaintext = keyring.decrypt(value, aad)
+        opened = _loads(plaintext)
+        if not is_sensitive(veld) or _blank(opened):
+            return opened
+        return keyring.encrypt(plaintext, aad)
+
+    return _map_document(formulier, inhoud, reseal)
+
+
+def _sealer(keyring: KeyRing, binding: bytes) -> Leaf:
+    def seal(veld: Veld, path: str, value: Any) -> Any:
+        # A blank value holds nothing to protect; left as is, emptiness stays visible without
+        # a key (research counts filled-in steps without ever opening a document).
+        if not is_sensitive(veld) or _blank(value):
+            return _copy(value)
+        plaintext = json.dumps(value, ensure_ascii=False).encode("utf-8")
+        return keyring.encrypt(plaintext, binding + path.encode())
+
+    return seal
+
+
+def _blank(value: Any) -> bool:
+    return isinstance(value, str) and not value.strip()
 
 
 def decrypt_value(value: Any, *, keyring: KeyRing, casus_id: uuid.UUID, path: str) -> Any:

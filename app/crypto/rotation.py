@@ -131,7 +131,7 @@ def _reseal_batch(
 
 def _reseal_revision(kluis: Kluis, revisie: Revisie) -> None:
     casus_id = revisie.casus_id
-    revisie.inhoud = kluis.seal(casus_id, kluis.open(casus_id, revisie.inhoud))
+    revisie.inhoud = kluis.reseal(casus_id, revisie.inhoud)
     toelichting = kluis.open_text(casus_id, TOELICHTING, revisie.toelichting)
     revisie.toelichting = kluis.seal_text(casus_id, TOELICHTING, toelichting)
     revisie.sleutel = kluis.keyring.current

@@ -16,6 +16,7 @@ from app.crypto.fields import (
     encrypt_document,
     encrypt_text,
     name_index,
+    reseal_document,
 )
 from app.crypto.keyring import DEV_KEY_FILE_NAME, KeyRing, load_keyring
 from app.form.definition import Formulier
@@ -61,6 +62,10 @@ class Kluis:
 
     def open(self, casus_id: uuid.UUID, inhoud: Mapping[str, Any]) -> dict[str, Any]:
         return decrypt_document(self.formulier, inhoud, keyring=self.keyring, casus_id=casus_id)
+
+    def reseal(self, casus_id: uuid.UUID, inhoud: Mapping[str, Any]) -> dict[str, Any]:
+        """`seal(open(…))` under the current key, in one walk (key rotation)."""
+        return reseal_document(self.formulier, inhoud, keyring=self.keyring, casus_id=casus_id)
 
     def open_field(self, casus_id: uuid.UUID, path: str, value: Any) -> Any:
         return decrypt_value(value, keyring=self.keyring, casus_id=casus_id, path=path)
