@@ -78,7 +78,7 @@ def reseal_document(
         aad = binding + path.encode()
         plaintext = keyring.decrypt(value, aad)
         opened = _loads(plaintext)
-        if not is_sensitive(veld) or _blank(opened):
+        if not is_sensitive(veld) or opened is None or _blank(opened):
             return opened
         return keyring.encrypt(plaintext, aad)
 

@@ -387,10 +387,20 @@ def test_resealing_in_one_walk_ends_as_opening_and_sealing_again(plain: dict[str
     new = KeyRing({**keys, "k2": _key()}, "k2", index)
     sealed = encrypt_document(FORM, plain, keyring=old, casus_id=CASUS)
     # What no save of today writes, but an older document may hold: a sensitive value in
-    # plaintext, a sealed blank, and a sealed value in a field that is no longer sensitive.
+    # plaintext, a sealed blank, a sealed null, and a sealed value in a field no longer sensitive.
     sealed["situatie"]["zorgen"] = "Oud: nog onversleuteld"
     sealed["situatie"]["krachten"] = old.encrypt(b'"   "', aad_for(CASUS, "situatie.krachten"))
     sealed["kop"]["gemeente"] = old.encrypt(b'"Enschede"', aad_for(CASUS, "kop.gemeente"))
+    pad = "situatie.hulpvraag_ouders"
+    sealed["situatie"]["hulpvraag_ouders"] = old.encrypt(b"null", aad_for(CASUS, pad))
+    # Bytes that take the slow way back (escapes), a key the form does not know, and a None.
+    ontsnapt = 'Zij zei: "thuis\\school"\nen ging'
+    sealed["situatie"]["veiligheid_toelichting"] = old.encrypt(
+        json.dumps(ontsnapt, ensure_ascii=False).encode(),
+        aad_for(CASUS, "situatie.veiligheid_toelichting"),
+    )
+    sealed["situatie"]["onbekend"] = "blijft zoals het is"
+    sealed["situatie"]["hulpvraag_jeugdige"] = None
     twee_stappen = encrypt_document(
         FORM, decrypt_document(FORM, sealed, keyring=new, casus_id=CASUS), keyring=new,
         casus_id=CASUS,
@@ -399,10 +409,14 @@ def test_resealing_in_one_walk_ends_as_opening_and_sealing_again(plain: dict[str
     rotated = reseal_document(FORM, sealed, keyring=new, casus_id=CASUS)
     assert _shape(rotated) == _shape(twee_stappen)
     assert rotated["situatie"]["krachten"] == "   " and rotated["kop"]["gemeente"] == "Enschede"
+    assert rotated["situatie"]["hulpvraag_ouders"] is None
+    assert rotated["situatie"]["hulpvraag_jeugdige"] is None
+    assert rotated["situatie"]["onbekend"] == "blijft zoals het is"
     assert _kids(rotated) == {"k2"}
     geopend = decrypt_document(FORM, rotated, keyring=new, casus_id=CASUS)
     assert geopend == decrypt_document(FORM, twee_stappen, keyring=new, casus_id=CASUS)
     assert geopend["situatie"]["zorgen"] == "Oud: nog onversleuteld"
+    assert geopend["situatie"]["veiligheid_toelichting"] == ontsnapt
     assert sealed["situatie"]["zorgen"] == "Oud: nog onversleuteld"  # the input is left as it was
 
 
