@@ -43,6 +43,9 @@ class Resultaat:
     gehaald: bool | None
     # What a figure alone cannot show, e.g. the query plan behind it (kept in report.json).
     toelichting: str = ""
+    # When the run that measured it wrote its report: figures kept from an earlier run
+    # (`--erbij`) say so in the report.
+    gemeten_op: str = ""
 
     @property
     def ratio(self) -> float | None:

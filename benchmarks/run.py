@@ -8,7 +8,7 @@ import json
 import platform
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
@@ -97,14 +97,16 @@ def _getal(waarde: float | None) -> str:
     return "" if waarde is None else f"{waarde:.3g}" if waarde < 10 else f"{waarde:.0f}"
 
 
-def report(resultaten: list[Resultaat], uit: Path) -> None:
-    """One table per scenario: every figure with its floor, ratio, target and verdict."""
-    gemeten = datetime.now(UTC).isoformat(timespec="seconds")
+def report(resultaten: list[Resultaat], uit: Path, gemeten: str | None = None) -> None:
+    """One table per scenario: every figure with its floor, ratio, target and verdict, and
+    when it was measured (`gemeten`: this run, the default now)."""
+    gemeten = gemeten or nu()
     regels = [
         "# Regie benchmarks",
         "",
-        f"Gemeten op {gemeten}, {platform.machine()}, Python {platform.python_version()}, "
-        "`make bench`. Elke vloer is in dezelfde run gemeten op dezelfde database.",
+        f"Rapport van {gemeten}, {platform.machine()}, Python {platform.python_version()}, "
+        "`make bench`. Elke vloer is in dezelfde run gemeten op dezelfde database; per "
+        "scenario staat welke run het mat (met `--erbij` blijven cijfers uit een eerdere run).",
         "",
     ]
     for scenario in SCENARIOS:
@@ -116,6 +118,8 @@ def report(resultaten: list[Resultaat], uit: Path) -> None:
             f"## {naam}",
             "",
             (scenario.__doc__ or "").split("\n\n", 1)[-1].replace("\n", " ").strip(),
+            "",
+            _runs(eigen, gemeten),
             "",
             "| maat | backend | casussen | Regie | vloer | verhouding | doel | gehaald |",
             "|---|---|---:|---:|---:|---:|---|---|",
@@ -145,6 +149,22 @@ def report(resultaten: list[Resultaat], uit: Path) -> None:
     (uit / "report.md").write_text("\n".join(regels), encoding="utf-8")
     data = {"gemeten_op": gemeten, "resultaten": [r.as_dict() for r in resultaten]}
     (uit / "report.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+def nu() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _runs(resultaten: list[Resultaat], gemeten: str) -> str:
+    """Which run measured a scenario's figures, per backend. A judgement across sizes (flat
+    memory) has no date of its own: it is made from the dated figures beside it."""
+    per_backend: dict[str, set[str]] = {}
+    for r in resultaten:
+        per_backend.setdefault(r.backend, set())
+        if r.gemeten_op:
+            per_backend[r.backend].add(r.gemeten_op)
+    delen = [f"{b} {', '.join(sorted(d or {gemeten}))}" for b, d in sorted(per_backend.items())]
+    return "Gemeten in de run van: " + "; ".join(delen) + "."
 
 
 # A per-request figure counts as flat when the largest size is within this factor of the
@@ -197,10 +217,12 @@ def _schaal(resultaten: list[Resultaat]) -> list[str]:
 
 
 def _eerder(pad: Path) -> list[Resultaat]:
-    """The figures of an earlier run's report.json (its ratio is derived, so dropped)."""
+    """The figures of an earlier run's report.json (its ratio is derived, so dropped), each
+    dated by its own run, or else by that report's."""
     data = json.loads(pad.read_text(encoding="utf-8"))
     velden = {f.name for f in fields(Resultaat)}
-    return [Resultaat(**{k: v for k, v in r.items() if k in velden}) for r in data["resultaten"]]
+    figuren = [Resultaat(**{k: v for k, v in r.items() if k in velden}) for r in data["resultaten"]]
+    return [f if f.gemeten_op else replace(f, gemeten_op=data["gemeten_op"]) for f in figuren]
 
 
 def _naam(scenario: ModuleType) -> str:
@@ -242,9 +264,11 @@ def main() -> None:
             scenarios=gekozen,
             belasting_s=args.belasting_seconden,
         )
+    gemeten = nu()
+    resultaten = [replace(r, gemeten_op=gemeten) for r in resultaten]
     nieuw = {(r.scenario, r.maat, r.backend, r.casussen) for r in resultaten}
     behouden = [r for r in eerder if (r.scenario, r.maat, r.backend, r.casussen) not in nieuw]
-    report(oordelen(behouden + resultaten), args.uit)
+    report(oordelen(behouden + resultaten), args.uit, gemeten)
     print((args.uit / "report.md").read_text(encoding="utf-8"))
 
 

@@ -130,3 +130,31 @@ def test_the_demanded_steps_leave_out_what_the_floor_does_too() -> None:
     )
     labels = {label for label, _, _ in opbouw.STAPPEN} | {"token controleren", "account laden"}
     assert opbouw.PLICHTEN - {"verzoek inlezen (JSON, schema)", "antwoord als JSON"} <= labels
+
+
+def test_the_report_says_which_run_measured_each_figure(tmp_path: Path) -> None:
+    def figuur(scenario: str, backend: str, gemeten_op: str = "") -> Resultaat:
+        return Resultaat(scenario, "m", backend, 10, 2.0, 1.0, "ms", "", True, "", gemeten_op)
+
+    # A report from before figures carried their own date: each gets the report's.
+    eerder = tmp_path / "eerder.json"
+    oud = figuur(belasting.SCENARIO, "postgresql").as_dict()
+    eerder.write_text(json.dumps({"gemeten_op": "2026-12-03T22:25:24+00:00", "resultaten": [oud]}))
+    [overgenomen] = run._eerder(eerder)
+    assert overgenomen.gemeten_op == "2026-12-03T22:25:24+00:00"
+    nieuw = [
+        figuur(requests.SCENARIO, "postgresql", "2026-12-04T04:59:00+00:00"),
+        figuur(requests.SCENARIO, "sqlite", "2026-12-04T05:03:00+00:00"),
+    ]
+    run.report([overgenomen, *nieuw], tmp_path, "2026-12-04T05:03:00+00:00")
+    markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
+    belasting_deel = markdown.split(f"## {belasting.SCENARIO}")[1].split("\n## ")[0]
+    assert "Gemeten in de run van: postgresql 2026-12-03T22:25:24+00:00." in belasting_deel
+    assert (
+        "Gemeten in de run van: postgresql 2026-12-04T04:59:00+00:00; "
+        "sqlite 2026-12-04T05:03:00+00:00." in markdown.split(f"## {requests.SCENARIO}")[1]
+    )
+    # Kept again by a later run, every figure keeps the date of the run that measured it.
+    assert {r.gemeten_op for r in run._eerder(tmp_path / "report.json")} == {
+        "2026-12-03T22:25:24+00:00", "2026-12-04T04:59:00+00:00", "2026-12-04T05:03:00+00:00",
+    }  # fmt: skip
