@@ -66,8 +66,8 @@ def reseal_document(
     Key rotation does this to every revision. A sealed value that stays sealed gets its very
     plaintext bytes sealed anew, with the same binding: those bytes are what sealing wrote, so
     parsing them and writing them back as JSON would only cost time. Anything else ends as the
-    two steps would leave it: legacy plaintext sealed, a value the form no longer counts as
-    sensitive (or a blank one) opened.
+    two steps would leave it: legacy plaintext sealed; opened, a value the form no longer counts
+    as sensitive, a blank one and a sealed null.
     """
     binding = _binding(casus_id)
     seal = _sealer(keyring, binding)
