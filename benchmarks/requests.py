@@ -659,16 +659,16 @@ class _Meter:
 
     def _klok(self, methode: str, route: str) -> tuple[float, float]:
         """The sum of seconds and the count of Regie's answered (200) requests on this route."""
+        naam = "regie_http_request_duration_seconds"
         gezocht = {"methode": methode, "route": route, "status": "200"}
         tekst = httpx.get(f"{self.url}/metrics", timeout=30).raise_for_status().text
         waarden = {
             sample.name: sample.value
             for familie in text_string_to_metric_families(tekst)
-            if familie.name == "regie_http_request_duration_seconds"
+            if familie.name == naam
             for sample in familie.samples
             if sample.labels == gezocht
         }
-        naam = "regie_http_request_duration_seconds"
         return waarden.get(f"{naam}_sum", 0.0), waarden.get(f"{naam}_count", 0.0)
 
 
