@@ -153,7 +153,11 @@ class Plan:
     def toegestaan(self, combinatie: Combinatie) -> Combinatie | None:
         """The generalised values, or None when the casus falls in a group smaller than k."""
         grof = self.generaliseer(combinatie)
-        return grof if self.klassen[grof] >= self.k else None
+        return grof if self.vrij(grof) else None
+
+    def vrij(self, grof: Combinatie) -> bool:
+        """Whether casussen with these generalised values are released: their group holds k."""
+        return self.klassen[grof] >= self.k
 
     def niveau(self, kolom: str) -> str:
         """The rung a column was generalised to, by name (e.g. "kwartaal")."""

@@ -3,8 +3,8 @@
 One pass over one database snapshot, then one over a private scratch directory. The first counts
 the quasi-identifier combinations and decides what to generalise and suppress (see
 `anonimiteit`), meanwhile putting each casus' row in a bucket on disk with everything but its
-quasi-identifiers already formatted: those stay in memory, the bucket gets only the number of
-their combination. The second reads the buckets back and writes the rows the plan allows,
+quasi-identifiers already formatted: those stay in memory, the bucket gets only a number per
+column for its value. The second reads the buckets back and writes the rows the plan allows,
 generalised, in pseudonym order. Rows are built from `CasusFeiten` only, so no name and no free
 text can reach the file: not by mistake, not encoded, not at all.
 """
@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import getitem
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
@@ -163,7 +164,8 @@ class Export:
         self.nu = nu
         self.opmaak: _Opmaak = _Csv(kolommen.namen()) if formaat is Formaat.CSV else _Jsonl()
         self._achter = kolommen.achter()
-        self._nummers: dict[Combinatie, int] = {}
+        # Per quasi-identifier, its values in the data, each numbered in the order first met.
+        self._codes = tuple(_Nummering() for _ in ladders)
         self._emmers: _Emmers | None = None
 
     def plan(
@@ -184,8 +186,7 @@ class Export:
             for feiten in _melden(bron, voortgang):
                 sleutel = combinatie(feiten)
                 basis[sleutel] += 1
-                nummer = self._nummers.setdefault(sleutel, len(self._nummers))
-                emmers.voeg_toe(self._kladregel(feiten, nummer))
+                emmers.voeg_toe(self._kladregel(feiten, sleutel))
         except BaseException:
             emmers.opruimen()
             raise
@@ -194,15 +195,19 @@ class Export:
             emmers.sluit()
         return maak_plan(self.ladders, basis, k=k, max_aandeel=max_aandeel, minimum=minimum)
 
-    def _kladregel(self, feiten: CasusFeiten, nummer: int) -> str:
-        """A casus in a bucket: its pseudonym first (the sort key), the number of its combination,
-        its exact duration and whether it is closed (rounded once the plan is known), then its
-        counts and the columns after the duration, formatted."""
+    def _kladregel(self, feiten: CasusFeiten, sleutel: Combinatie) -> str:
+        """A casus in a bucket: its pseudonym first (the sort key), the numbers of its
+        quasi-identifiers' values, its exact duration and whether it is closed (rounded once the
+        plan is known), then its counts and the columns after the duration, formatted.
+
+        A number per column rather than one per combination: a column has a few hundred values
+        at most, while a region has nearly as many combinations as casussen, and a map of those
+        would be the largest thing the export holds while it plans."""
         tellingen = (feiten.mdos, feiten.mdos_afgerond, feiten.revisies, feiten.overdrachten)
         return "\t".join(
             (
                 self.pseudoniem(feiten.casus_id),
-                str(nummer),
+                ",".join(map(getitem, self._codes, sleutel)),
                 str(feiten.duur_weken),
                 "1" if feiten.status == "afgesloten" else "",
                 self.opmaak.velden(TELLINGEN, tellingen),
@@ -221,8 +226,13 @@ class Export:
         """
         if self._emmers is None:
             raise RuntimeError("eerst het plan, dan de rijen")
-        # Per combination number: its generalised values, formatted, or None when suppressed.
-        kwasi = [self._kwasi(plan.toegestaan(c)) for c in self._nummers]
+        # Per column, from a value's number: the value at the plan's rung.
+        grof = [
+            {nummer: ladder.op(waarde, niveau) for waarde, nummer in codes.items()}
+            for ladder, niveau, codes in zip(self.ladders, plan.niveaus, self._codes, strict=True)
+        ]
+        # Per generalised combination: its values formatted, or None when suppressed.
+        kwasi: dict[Combinatie, str | None] = {}
         afronding = Afronding.voor(plan.niveau("startmaand"))
         opmaak = self.opmaak
         if kop := opmaak.kop():
@@ -230,18 +240,22 @@ class Export:
         for regels in self._emmers.gesorteerd():
             uit = []
             for regel in regels:
-                pseudoniem, nummer, weken, afgesloten, tellingen, achter = regel.split("\t")
-                grof = kwasi[int(nummer)]
-                if grof is not None:
+                pseudoniem, nummers, weken, afgesloten, tellingen, achter = regel.split("\t")
+                waarden = tuple(map(getitem, grof, nummers.split(",")))
+                if waarden not in kwasi:
+                    kwasi[waarden] = self._kwasi(waarden, plan)
+                if (velden := kwasi[waarden]) is not None:
                     duur = afronding(int(weken), afgesloten=bool(afgesloten))
-                    uit.append(opmaak.regel(pseudoniem, grof, tellingen, duur, achter))
+                    uit.append(opmaak.regel(pseudoniem, velden, tellingen, duur, achter))
             if voortgang is not None:
                 voortgang(len(regels))
             if uit:
                 yield "".join(uit).encode("utf-8")
 
-    def _kwasi(self, grof: Combinatie | None) -> str | None:
-        if grof is None:
+    def _kwasi(self, grof: Combinatie, plan: Plan) -> str | None:
+        """Generalised values formatted in the file's order, or None when their group is
+        smaller than k (the casus is suppressed)."""
+        if not plan.vrij(grof):
             return None
         startmaand, indicaties, organisatietypen, gemeente, status, versie, betrokkenen = grof
         waarden = (versie, status, gemeente, indicaties, startmaand, organisatietypen, betrokkenen)
@@ -262,6 +276,15 @@ def _melden(
         if gelezen % RIJEN_PER_BLOK == 0:
             voortgang(RIJEN_PER_BLOK)
     voortgang(gelezen % RIJEN_PER_BLOK)
+
+
+class _Nummering(dict[str, str]):
+    """A column's values to numbers (as text, as the bucket holds them), each new value getting
+    the next."""
+
+    def __missing__(self, waarde: str) -> str:
+        self[waarde] = nummer = str(len(self))
+        return nummer
 
 
 class _Emmers:
