@@ -146,12 +146,18 @@ class Plan:
     klassen: Counter[Combinatie]
     totaal: int
 
+    @property
+    def kaarten(self) -> list[Kaart]:
+        """Per column, exact values to their value at the plan's rung: what `generaliseer` does
+        to a combination, for a caller that works column by column (the export)."""
+        return [ladder.kaart(n) for ladder, n in zip(self.ladders, self.niveaus, strict=True)]
+
     def generaliseer(self, combinatie: Combinatie) -> Combinatie:
-        kaarten = [ladder.kaart(n) for ladder, n in zip(self.ladders, self.niveaus, strict=True)]
-        return tuple(map(getitem, kaarten, combinatie))
+        return tuple(map(getitem, self.kaarten, combinatie))
 
     def toegestaan(self, combinatie: Combinatie) -> Combinatie | None:
-        """The generalised values, or None when the casus falls in a group smaller than k."""
+        """The generalised values, or None when the casus falls in a group smaller than k: per
+        casus what the export does (`kaarten`, then `vrij`)."""
         grof = self.generaliseer(combinatie)
         return grof if self.vrij(grof) else None
 

@@ -164,8 +164,8 @@ class Export:
         self.nu = nu
         self.opmaak: _Opmaak = _Csv(kolommen.namen()) if formaat is Formaat.CSV else _Jsonl()
         self._achter = kolommen.achter()
-        # Per quasi-identifier, its values in the data, each numbered in the order first met.
-        self._codes = tuple(_Nummering() for _ in ladders)
+        # Per quasi-identifier, the numbers its values get in the buckets (see `_kladregel`).
+        self._codes: tuple[_Nummering, ...] = tuple(_Nummering() for _ in ladders)
         self._emmers: _Emmers | None = None
 
     def plan(
@@ -202,7 +202,8 @@ class Export:
 
         A number per column rather than one per combination: a column has a few hundred values
         at most, while a region has nearly as many combinations as casussen, and a map of those
-        would be the largest thing the export holds while it plans."""
+        would be the largest thing the export holds while it plans. The numbers mean nothing
+        outside this run: which value each stands for is only in its memory."""
         tellingen = (feiten.mdos, feiten.mdos_afgerond, feiten.revisies, feiten.overdrachten)
         return "\t".join(
             (
@@ -227,11 +228,12 @@ class Export:
         if self._emmers is None:
             raise RuntimeError("eerst het plan, dan de rijen")
         # Per column, from a value's number: the value at the plan's rung.
-        grof = [
-            {nummer: ladder.op(waarde, niveau) for waarde, nummer in codes.items()}
-            for ladder, niveau, codes in zip(self.ladders, plan.niveaus, self._codes, strict=True)
+        op_trede = [
+            {nummer: kaart[waarde] for waarde, nummer in codes.items()}
+            for kaart, codes in zip(plan.kaarten, self._codes, strict=True)
         ]
-        # Per generalised combination: its values formatted, or None when suppressed.
+        # Per generalised combination: its values formatted, or None when suppressed. Formatting
+        # is the costly part of a row, and there are far fewer such combinations than casussen.
         kwasi: dict[Combinatie, str | None] = {}
         afronding = Afronding.voor(plan.niveau("startmaand"))
         opmaak = self.opmaak
@@ -241,10 +243,10 @@ class Export:
             uit = []
             for regel in regels:
                 pseudoniem, nummers, weken, afgesloten, tellingen, achter = regel.split("\t")
-                waarden = tuple(map(getitem, grof, nummers.split(",")))
-                if waarden not in kwasi:
-                    kwasi[waarden] = self._kwasi(waarden, plan)
-                if (velden := kwasi[waarden]) is not None:
+                grof = tuple(map(getitem, op_trede, nummers.split(",")))
+                if grof not in kwasi:
+                    kwasi[grof] = self._kwasi(grof, plan)
+                if (velden := kwasi[grof]) is not None:
                     duur = afronding(int(weken), afgesloten=bool(afgesloten))
                     uit.append(opmaak.regel(pseudoniem, velden, tellingen, duur, achter))
             if voortgang is not None:

@@ -1,4 +1,6 @@
-"""The export's scratch buckets: private, never holding a quasi-identifier, and always removed."""
+"""The export's scratch buckets: private, never holding a quasi-identifier's value, and always
+removed. A bucket line has numbers for those values, meaningful only in the export's memory, and
+the exact duration and whether the casus is closed, which rounding needs once the plan is known."""
 
 from __future__ import annotations
 
@@ -68,6 +70,9 @@ def test_buckets_are_private_hold_no_quasi_identifier_and_go_once_read(
         tekst = "".join(p.read_text(encoding="utf-8") for p in map_.iterdir())
         assert tekst and not any(g in tekst for g in gemeenten)
         assert not re.search(r"\b20\d\d-\d\d\b", tekst)  # no start month either
+        # The quasi-identifiers as seven numbers, nothing else: no indicatie, form version or
+        # kind of organisation either.
+        assert all(re.fullmatch(r"\d+(,\d+){6}", r.split("\t")[1]) for r in tekst.splitlines())
         rows = list(csv.DictReader(io.StringIO(b"".join(bestand.stream()).decode("utf-8"))))
     finally:
         snapshot.close()
