@@ -33,6 +33,7 @@ from app.handreiking.schemas import HandreikingIn, HandreikingOut
 STAPPEN: tuple[tuple[str, Any, str], ...] = (
     ("toegang (rollen, casus, beleid)", service, "authorize"),
     ("toegang (rollen, casus, beleid)", service, "authorize_edit"),
+    ("toegang met revisie (rollen, casus, beleid, huidige revisie)", service, "authorize_plan"),
     ("invoer controleren", service, "validate"),
     ("revisie laden", service, "_revision"),
     ("basis laden (revisie, open MDO)", service, "_base"),
@@ -51,9 +52,11 @@ WARM = 3
 # what the audit and the own-words rule judge), and the research projection the export reads
 # instead of any document. The floor writes and reads the same rows, commits and appends the
 # same audit row, so those steps are left out, as are Regie's own extras (progress per step)
-# and the glue between the steps.
+# and the glue between the steps. A read's access decision brings the current revision along in
+# the same statement; counted whole as demanded, so what is within reach errs on the high side.
 PLICHTEN = frozenset({
     "token controleren", "account laden", "toegang (rollen, casus, beleid)",
+    "toegang met revisie (rollen, casus, beleid, huidige revisie)",
     "verzoek inlezen (JSON, schema)", "invoer controleren", "basis laden (revisie, open MDO)",
     "ontsleutelen", "verschil met vorige", "versleutelen", "onderzoeksprojectie",
     "antwoord als JSON",

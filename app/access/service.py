@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BindParameter, bindparam
+from sqlalchemy import BindParameter, Row, Select, and_, bindparam
 from sqlmodel import col, or_, select
-from sqlmodel.sql.expression import Select
 
 from app.access.policy import Actie
 from app.audit.recorder import Uitkomst
@@ -20,6 +19,7 @@ from app.db import utcnow
 from app.enums import CasusRol, CasusStatus
 from app.errors import CasusAfgesloten, CasusNietGevonden, Geweigerd, RegieFout
 from app.form.definition import Formulier
+from app.handreiking.models import Revisie
 
 # The casus with each active role the actor holds on it (no rows: not a member). Built once
 # and run with parameters: it runs on every request about a casus, and composing it anew cost
@@ -37,13 +37,19 @@ _MIJN_ROLLEN = (
 # its row held until commit, so closing cannot slip in between.
 _BESLISSEN = _MIJN_ROLLEN.execution_options(populate_existing=True)
 _BESLISSEN_VAST = _BESLISSEN.with_for_update(of=Casus)
+# The same decision with the casus' current revision alongside, still sealed: reading the plan
+# needs it right after, and it was a round trip of its own. A non-member gets no row at all (the
+# role is an inner join), and the revision is opened only once the decision allows it.
+_BESLISSEN_MET_HUIDIGE = _BESLISSEN.add_columns(Revisie).outerjoin(
+    Revisie, and_(col(Revisie.casus_id) == col(Casus.id), col(Revisie.nummer) == col(Casus.revisie))
+)
 
 
 def _my_roles(
-    ctx: Context, casus_id: uuid.UUID, query: Select[Casus, str] = _MIJN_ROLLEN
-) -> Sequence[tuple[Casus, str]]:
-    return ctx.session.exec(
-        query, params={"casus_id": casus_id, "account_id": ctx.actor.account_id}
+    ctx: Context, casus_id: uuid.UUID, query: Select[*tuple[Any, ...]] = _MIJN_ROLLEN
+) -> Sequence[Row[*tuple[Any, ...]]]:
+    return ctx.session.execute(
+        query, {"casus_id": casus_id, "account_id": ctx.actor.account_id}
     ).all()
 
 
@@ -54,17 +60,34 @@ def authorize(ctx: Context, actie: Actie, casus_id: uuid.UUID, *, handeling: str
     whatever their system roles; only members learn that they lack a right (403).
     `handeling` names what is done (e.g. "handreiking.lezen") for the toegangslog.
     """
-    casus, _, _ = _decide(ctx, actie, casus_id, handeling, own_words=False)
+    rij, _, _ = _decide(ctx, actie, casus_id, handeling, own_words=False)
+    casus: Casus = rij[0]
     return casus
 
 
-def authorize_with_rights(
-    ctx: Context, actie: Actie, casus_id: uuid.UUID, *, handeling: str
-) -> tuple[Casus, frozenset[Actie]]:
-    """`authorize`, and what else the actor may do on the casus (see `casus_rights`), from the
-    same decision: a casus page needs both, and each was a query of its own."""
-    casus, _, rollen = _decide(ctx, actie, casus_id, handeling, own_words=False)
-    return casus, _rights(ctx, rollen, closed=casus.status is CasusStatus.AFGESLOTEN)
+@dataclass(frozen=True)
+class Inzage:
+    """A casus loaded for reading its plan, from one decision."""
+
+    casus: Casus
+    # Its current revision as stored (sealed); None only if the data lost it.
+    revisie: Revisie | None
+    # What else the actor may do on it (see `casus_rights`), for a page's controls.
+    rechten: frozenset[Actie]
+
+
+def authorize_plan(ctx: Context, actie: Actie, casus_id: uuid.UUID, *, handeling: str) -> Inzage:
+    """`authorize`, with the current revision and the actor's other rights from the same
+    statement: reading the plan and a casus page need them, and each was a query of its own.
+    Only for an action that does not lock the casus (reading)."""
+    if actie in ctx.policy.alleen_open_casus:
+        raise ValueError(f"{actie} vergrendelt de casus; gebruik authorize")
+    rij, _, rollen = _decide(
+        ctx, actie, casus_id, handeling, own_words=False, query=_BESLISSEN_MET_HUIDIGE
+    )
+    casus: Casus = rij[0]
+    rechten = _rights(ctx, rollen, closed=casus.status is CasusStatus.AFGESLOTEN)
+    return Inzage(casus, rij[2], rechten)
 
 
 @dataclass(frozen=True)
@@ -81,8 +104,8 @@ def authorize_edit(ctx: Context, casus_id: uuid.UUID, *, handeling: str) -> Bewe
     """Load the casus for saving the plan: whole (handreiking.bewerken) or only the actor's
     own words (veldrechten), or refuse as `authorize` does. Which fields a save changes is
     judged afterwards, once it is known, by `check_own_words`."""
-    casus, eigen, _ = _decide(ctx, Actie.HANDREIKING_BEWERKEN, casus_id, handeling, own_words=True)
-    return Bewerkrecht(casus, eigen)
+    rij, eigen, _ = _decide(ctx, Actie.HANDREIKING_BEWERKEN, casus_id, handeling, own_words=True)
+    return Bewerkrecht(rij[0], eigen)
 
 
 def check_own_words(
@@ -112,14 +135,21 @@ def _within(pad: str, veld: str) -> bool:
 
 
 def _decide(
-    ctx: Context, actie: Actie, casus_id: uuid.UUID, handeling: str, *, own_words: bool
-) -> tuple[Casus, frozenset[str] | None, set[CasusRol]]:
-    """The one decision: load, judge by the policy, audit, refuse or return the casus (and,
-    with `own_words`, the marks the actor is limited to when the action is not theirs), with
-    the actor's roles on it."""
-    vast = actie in ctx.policy.alleen_open_casus
-    rows = _my_roles(ctx, casus_id, _BESLISSEN_VAST if vast else _BESLISSEN)
-    rollen = {CasusRol(rol) for _, rol in rows}
+    ctx: Context,
+    actie: Actie,
+    casus_id: uuid.UUID,
+    handeling: str,
+    *,
+    own_words: bool,
+    query: Select[*tuple[Any, ...]] | None = None,
+) -> tuple[Sequence[Any], frozenset[str] | None, set[CasusRol]]:
+    """The one decision: load, judge by the policy, audit, refuse or return the casus' row (the
+    casus first, then the role and whatever `query` adds; and, with `own_words`, the marks the
+    actor is limited to when the action is not theirs), with the actor's roles on it."""
+    if query is None:
+        query = _BESLISSEN_VAST if actie in ctx.policy.alleen_open_casus else _BESLISSEN
+    rows = _my_roles(ctx, casus_id, query)
+    rollen = {CasusRol(rij[1]) for rij in rows}  # the role is second, whatever else follows
     eigen = None
     if own_words and not ctx.policy.casus_allows(rollen, actie):
         eigen = ctx.policy.own_words(rollen) or None
@@ -132,7 +162,7 @@ def _decide(
     )
     if refusal:
         raise refusal
-    return rows[0][0], eigen, rollen
+    return rows[0], eigen, rollen
 
 
 def _refusal(

@@ -12,7 +12,7 @@ from sqlalchemy import CursorResult, bindparam, insert, update
 from sqlmodel import SQLModel, col, select
 
 from app.access.policy import Actie
-from app.access.service import authorize, authorize_edit, check_own_words
+from app.access.service import authorize, authorize_edit, authorize_plan, check_own_words
 from app.accounts.service import persons
 from app.casus.models import Casus, naam_in
 from app.casus.schemas import PersoonOut
@@ -42,8 +42,8 @@ from app.research.kenmerken import kenmerken
 
 
 def read(ctx: Context, casus_id: uuid.UUID) -> HandreikingOut:
-    casus = authorize(ctx, Actie.CASUS_LEZEN, casus_id, handeling="handreiking.lezen")
-    return current(ctx, casus)
+    inzage = authorize_plan(ctx, Actie.CASUS_LEZEN, casus_id, handeling="handreiking.lezen")
+    return current(ctx, inzage.casus, inzage.revisie)
 
 
 def print_view(ctx: Context, casus_id: uuid.UUID) -> HandreikingOut:
@@ -52,14 +52,17 @@ def print_view(ctx: Context, casus_id: uuid.UUID) -> HandreikingOut:
     A printed copy leaves the system's control, so the toegangslog must show who printed which
     revision, not just that someone looked.
     """
-    casus = authorize(ctx, Actie.CASUS_LEZEN, casus_id, handeling="handreiking.afdrukken")
-    ctx.audit.annotate(revisie=casus.revisie)
-    return current(ctx, casus)
+    inzage = authorize_plan(ctx, Actie.CASUS_LEZEN, casus_id, handeling="handreiking.afdrukken")
+    ctx.audit.annotate(revisie=inzage.casus.revisie)
+    return current(ctx, inzage.casus, inzage.revisie)
 
 
-def current(ctx: Context, casus: Casus) -> HandreikingOut:
-    """The current revision of an authorized casus, decrypted, with its progress per section."""
-    inhoud = ctx.kluis(casus.formulierversie).open(casus.id, _revision(ctx, casus).inhoud)
+def current(ctx: Context, casus: Casus, revisie: Revisie | None) -> HandreikingOut:
+    """The current revision of an authorized casus (as `authorize_plan` loads it), decrypted,
+    with its progress per section."""
+    if revisie is None:
+        raise NietGevonden(f"Revisie {casus.revisie} bestaat niet.")
+    inhoud = ctx.kluis(casus.formulierversie).open(casus.id, revisie.inhoud)
     formulier = ctx.formulieren[casus.formulierversie]
     return HandreikingOut(
         formulierversie=casus.formulierversie,

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from app.access.policy import Actie
-from app.access.service import authorize_with_rights
+from app.access.service import authorize_plan
 from app.casus import service as casus_service
 from app.context import Context
 from app.db import utcnow
@@ -37,17 +37,16 @@ def casus_page(ctx: Context, casus_id: uuid.UUID) -> dict[str, Any]:
 
     One decision for all of it, logged as reading the plan: the page shows the plan.
     """
-    casus, rechten = authorize_with_rights(
-        ctx, Actie.CASUS_LEZEN, casus_id, handeling="handreiking.lezen"
-    )
-    handreiking = handreiking_service.current(ctx, casus)
+    inzage = authorize_plan(ctx, Actie.CASUS_LEZEN, casus_id, handeling="handreiking.lezen")
+    casus = inzage.casus
+    handreiking = handreiking_service.current(ctx, casus, inzage.revisie)
     formulier = ctx.formulieren[casus.formulierversie]
     return {
         "actor": ctx.actor,
         "casus": casus_service.casus_out(ctx, casus),
         "handreiking": handreiking,
         "formulier": formulier,
-        "rechten": {a.value for a in rechten},
+        "rechten": {a.value for a in inzage.rechten},
         "stappen": _task_list(formulier, handreiking.inhoud, handreiking.voortgang),
     }
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError
 
 from app.config import Settings
@@ -251,3 +251,29 @@ def test_form_definition_is_served(client: TestClient, app: Any, settings: Setti
     assert steps[4]["titel"] == "Wie heeft waarover de regie?"
     assert client.get("/api/v1/formulieren/bestaat-niet", headers=h).status_code == 404
     assert client.get("/api/v1/formulieren/twente-2020.1").status_code == 401
+
+
+def test_reading_the_plan_decides_and_loads_it_in_one_statement(
+    client: TestClient, app: Any, settings: Settings
+) -> None:
+    """The access decision brings the current revision along (one round trip, not two); an
+    outsider's statement finds no row, so nothing of the plan is even read for them."""
+    h, casus_id = _setup(client, app, settings)
+    save(client, h, casus_id, SITUATIE, 1)
+    buiten = auth(settings, make_account(app, "olaf"))
+    gezien: list[str] = []
+
+    def noteer(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        gezien.append(" ".join(statement.split()).lower())
+
+    event.listen(app.state.engine, "before_cursor_execute", noteer)
+    try:
+        response = client.get(_url(casus_id), headers=h)
+        assert response.status_code == 200 and response.json()["revisie"] == 2
+        plan = [s for s in gezien if "revisie.inhoud" in s]
+        assert len(plan) == 1 and "join rol on" in plan[0], gezien
+        gezien.clear()
+        assert client.get(_url(casus_id), headers=buiten).status_code == 404
+    finally:
+        event.remove(app.state.engine, "before_cursor_execute", noteer)
+    assert [s for s in gezien if "revisie.inhoud" in s and "join rol on" not in s] == []
