@@ -53,10 +53,10 @@ WARM = 3
 # instead of any document. The floor writes and reads the same rows, commits and appends the
 # same audit row, so those steps are left out, as are Regie's own extras (progress per step)
 # and the glue between the steps. A read's access decision brings the current revision along in
-# the same statement; counted whole as demanded, so what is within reach errs on the high side.
+# the same statement: the floor reads those bytes too, so that step is left out whole, and what
+# is within reach for a read errs low (by the access check's own share), never high.
 PLICHTEN = frozenset({
     "token controleren", "account laden", "toegang (rollen, casus, beleid)",
-    "toegang met revisie (rollen, casus, beleid, huidige revisie)",
     "verzoek inlezen (JSON, schema)", "invoer controleren", "basis laden (revisie, open MDO)",
     "ontsleutelen", "verschil met vorige", "versleutelen", "onderzoeksprojectie",
     "antwoord als JSON",

@@ -21,7 +21,9 @@ read and a save, the notes give Regie's own steps timed in-process and what is w
 their present cost: that FastAPI figure plus only the steps the issue demands on top of the
 floor's storage work (benchmarks/opbouw.py `PLICHTEN`: token, account, access, reading and
 validating the body, the base revision decrypted and diffed, encryption, the research
-projection, the JSON answer). It is no hard bound, since those steps may get cheaper.
+projection, the JSON answer; a read's access check comes in one statement with the revision the
+floor reads too, and is left out, so a read's figure errs low). It is no hard bound, since
+those steps may get cheaper.
 """
 
 from __future__ import annotations

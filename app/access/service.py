@@ -37,20 +37,31 @@ _MIJN_ROLLEN = (
 # its row held until commit, so closing cannot slip in between.
 _BESLISSEN = _MIJN_ROLLEN.execution_options(populate_existing=True)
 _BESLISSEN_VAST = _BESLISSEN.with_for_update(of=Casus)
-# The same decision with the casus' current revision alongside, still sealed: reading the plan
-# needs it right after, and it was a round trip of its own. A non-member gets no row at all (the
-# role is an inner join), and the revision is opened only once the decision allows it.
-_BESLISSEN_MET_HUIDIGE = _BESLISSEN.add_columns(Revisie).outerjoin(
-    Revisie, and_(col(Revisie.casus_id) == col(Casus.id), col(Revisie.nummer) == col(Casus.revisie))
+# The same decision with the casus' current revision alongside, still sealed (access knows the
+# plan's model for this alone): reading the plan needs it right after, and it was a round trip
+# of its own. A non-member gets no row at all (the role is an inner join). A member the decision
+# refuses (a faded casus) does get the sealed revision fetched with it, never opened: it is
+# opened only once the decision allows it.
+_MET_HUIDIGE = and_(
+    col(Revisie.casus_id) == col(Casus.id), col(Revisie.nummer) == col(Casus.revisie)
 )
+_BESLISSEN_MET_HUIDIGE = _BESLISSEN.add_columns(Revisie).outerjoin(Revisie, _MET_HUIDIGE)
+_BESLISSEN_VAST_MET_HUIDIGE = _BESLISSEN_MET_HUIDIGE.with_for_update(of=Casus)
+# The decision's statement by (with the plan, locking the casus row).
+_BESLUIT: dict[tuple[bool, bool], Select[*tuple[Any, ...]]] = {
+    (False, False): _BESLISSEN,
+    (False, True): _BESLISSEN_VAST,
+    (True, False): _BESLISSEN_MET_HUIDIGE,
+    (True, True): _BESLISSEN_VAST_MET_HUIDIGE,
+}
 
 
-def _my_roles(
-    ctx: Context, casus_id: uuid.UUID, query: Select[*tuple[Any, ...]] = _MIJN_ROLLEN
-) -> Sequence[Row[*tuple[Any, ...]]]:
-    return ctx.session.execute(
-        query, {"casus_id": casus_id, "account_id": ctx.actor.account_id}
-    ).all()
+def _my_roles(ctx: Context, casus_id: uuid.UUID) -> Sequence[tuple[Casus, str]]:
+    return ctx.session.exec(_MIJN_ROLLEN, params=_params(ctx, casus_id)).all()
+
+
+def _params(ctx: Context, casus_id: uuid.UUID) -> dict[str, Any]:
+    return {"casus_id": casus_id, "account_id": ctx.actor.account_id}
 
 
 def authorize(ctx: Context, actie: Actie, casus_id: uuid.UUID, *, handeling: str) -> Casus:
@@ -60,8 +71,8 @@ def authorize(ctx: Context, actie: Actie, casus_id: uuid.UUID, *, handeling: str
     whatever their system roles; only members learn that they lack a right (403).
     `handeling` names what is done (e.g. "handreiking.lezen") for the toegangslog.
     """
-    rij, _, _ = _decide(ctx, actie, casus_id, handeling, own_words=False)
-    casus: Casus = rij[0]
+    row, _, _ = _decide(ctx, actie, casus_id, handeling, own_words=False)
+    casus: Casus = row[0]
     return casus
 
 
@@ -76,18 +87,15 @@ class Inzage:
     rechten: frozenset[Actie]
 
 
-def authorize_plan(ctx: Context, actie: Actie, casus_id: uuid.UUID, *, handeling: str) -> Inzage:
-    """`authorize`, with the current revision and the actor's other rights from the same
-    statement: reading the plan and a casus page need them, and each was a query of its own.
-    Only for an action that does not lock the casus (reading)."""
-    if actie in ctx.policy.alleen_open_casus:
-        raise ValueError(f"{actie} vergrendelt de casus; gebruik authorize")
-    rij, _, rollen = _decide(
-        ctx, actie, casus_id, handeling, own_words=False, query=_BESLISSEN_MET_HUIDIGE
-    )
-    casus: Casus = rij[0]
+def authorize_plan(ctx: Context, casus_id: uuid.UUID, *, handeling: str) -> Inzage:
+    """`authorize` for reading the plan (casus.lezen), with the current revision and the actor's
+    other rights from the same statement: reading the plan and a casus page need them, and each
+    was a query of its own."""
+    actie = Actie.CASUS_LEZEN
+    row, _, rollen = _decide(ctx, actie, casus_id, handeling, own_words=False, met_plan=True)
+    casus: Casus = row[0]
     rechten = _rights(ctx, rollen, closed=casus.status is CasusStatus.AFGESLOTEN)
-    return Inzage(casus, rij[2], rechten)
+    return Inzage(casus, row[2], rechten)
 
 
 @dataclass(frozen=True)
@@ -104,8 +112,8 @@ def authorize_edit(ctx: Context, casus_id: uuid.UUID, *, handeling: str) -> Bewe
     """Load the casus for saving the plan: whole (handreiking.bewerken) or only the actor's
     own words (veldrechten), or refuse as `authorize` does. Which fields a save changes is
     judged afterwards, once it is known, by `check_own_words`."""
-    rij, eigen, _ = _decide(ctx, Actie.HANDREIKING_BEWERKEN, casus_id, handeling, own_words=True)
-    return Bewerkrecht(rij[0], eigen)
+    row, eigen, _ = _decide(ctx, Actie.HANDREIKING_BEWERKEN, casus_id, handeling, own_words=True)
+    return Bewerkrecht(row[0], eigen)
 
 
 def check_own_words(
@@ -141,15 +149,15 @@ def _decide(
     handeling: str,
     *,
     own_words: bool,
-    query: Select[*tuple[Any, ...]] | None = None,
-) -> tuple[Sequence[Any], frozenset[str] | None, set[CasusRol]]:
+    met_plan: bool = False,
+) -> tuple[Row[*tuple[Any, ...]], frozenset[str] | None, set[CasusRol]]:
     """The one decision: load, judge by the policy, audit, refuse or return the casus' row (the
-    casus first, then the role and whatever `query` adds; and, with `own_words`, the marks the
-    actor is limited to when the action is not theirs), with the actor's roles on it."""
-    if query is None:
-        query = _BESLISSEN_VAST if actie in ctx.policy.alleen_open_casus else _BESLISSEN
-    rows = _my_roles(ctx, casus_id, query)
-    rollen = {CasusRol(rij[1]) for rij in rows}  # the role is second, whatever else follows
+    casus, the role, and with `met_plan` its current revision; and, with `own_words`, the marks
+    the actor is limited to when the action is not theirs), with the actor's roles on it."""
+    rows = ctx.session.execute(
+        _BESLUIT[met_plan, actie in ctx.policy.alleen_open_casus], _params(ctx, casus_id)
+    ).all()
+    rollen = {CasusRol(row[1]) for row in rows}
     eigen = None
     if own_words and not ctx.policy.casus_allows(rollen, actie):
         eigen = ctx.policy.own_words(rollen) or None

@@ -42,7 +42,7 @@ from app.research.kenmerken import kenmerken
 
 
 def read(ctx: Context, casus_id: uuid.UUID) -> HandreikingOut:
-    inzage = authorize_plan(ctx, Actie.CASUS_LEZEN, casus_id, handeling="handreiking.lezen")
+    inzage = authorize_plan(ctx, casus_id, handeling="handreiking.lezen")
     return current(ctx, inzage.casus, inzage.revisie)
 
 
@@ -52,7 +52,7 @@ def print_view(ctx: Context, casus_id: uuid.UUID) -> HandreikingOut:
     A printed copy leaves the system's control, so the toegangslog must show who printed which
     revision, not just that someone looked.
     """
-    inzage = authorize_plan(ctx, Actie.CASUS_LEZEN, casus_id, handeling="handreiking.afdrukken")
+    inzage = authorize_plan(ctx, casus_id, handeling="handreiking.afdrukken")
     ctx.audit.annotate(revisie=inzage.casus.revisie)
     return current(ctx, inzage.casus, inzage.revisie)
 
@@ -60,7 +60,7 @@ def print_view(ctx: Context, casus_id: uuid.UUID) -> HandreikingOut:
 def current(ctx: Context, casus: Casus, revisie: Revisie | None) -> HandreikingOut:
     """The current revision of an authorized casus (as `authorize_plan` loads it), decrypted,
     with its progress per section."""
-    if revisie is None:
+    if revisie is None or (revisie.casus_id, revisie.nummer) != (casus.id, casus.revisie):
         raise NietGevonden(f"Revisie {casus.revisie} bestaat niet.")
     inhoud = ctx.kluis(casus.formulierversie).open(casus.id, revisie.inhoud)
     formulier = ctx.formulieren[casus.formulierversie]

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from app.access.policy import Actie
 from app.access.service import authorize_plan
 from app.casus import service as casus_service
 from app.context import Context
@@ -37,7 +36,7 @@ def casus_page(ctx: Context, casus_id: uuid.UUID) -> dict[str, Any]:
 
     One decision for all of it, logged as reading the plan: the page shows the plan.
     """
-    inzage = authorize_plan(ctx, Actie.CASUS_LEZEN, casus_id, handeling="handreiking.lezen")
+    inzage = authorize_plan(ctx, casus_id, handeling="handreiking.lezen")
     casus = inzage.casus
     handreiking = handreiking_service.current(ctx, casus, inzage.revisie)
     formulier = ctx.formulieren[casus.formulierversie]

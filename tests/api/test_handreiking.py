@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -10,11 +12,16 @@ import yaml
 from fastapi.testclient import TestClient
 from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session, col, select
 
+from app.audit.models import AuditGebeurtenis
+from app.casus.models import Casus
 from app.config import Settings
+from app.crypto.service import Kluis
+from app.db import utcnow
 from app.form.definition import DEFINITIONS_DIR
 from app.main import create_app
-from tests.factories import auth, make_account, new_casus, save
+from tests.factories import add_role, auth, make_account, new_casus, save
 
 SITUATIE = {"situatie": {"hulpvraag_professionals": "Schoolverzuim", "veiligheidsrisico": False}}
 
@@ -254,13 +261,25 @@ def test_form_definition_is_served(client: TestClient, app: Any, settings: Setti
 
 
 def test_reading_the_plan_decides_and_loads_it_in_one_statement(
-    client: TestClient, app: Any, settings: Settings
+    client: TestClient, app: Any, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The access decision brings the current revision along (one round trip, not two); an
-    outsider's statement finds no row, so nothing of the plan is even read for them."""
+    """The access decision brings the current revision along (one round trip, not two), and the
+    plan is opened only for whom the decision allows: not an outsider, not a member of a casus
+    that has faded for them."""
     h, casus_id = _setup(client, app, settings)
-    save(client, h, casus_id, SITUATIE, 1)
+    assert save(client, h, casus_id, SITUATIE, 1).status_code == 200
+    make_account(app, "bram")
+    add_role(client, h, casus_id, "bram", "betrokkene")
+    bram = auth(settings, "bram")
     buiten = auth(settings, make_account(app, "olaf"))
+    geopend: list[uuid.UUID] = []
+    opener = Kluis.open
+
+    def open_(self: Kluis, casus: uuid.UUID, inhoud: Any) -> dict[str, Any]:
+        geopend.append(casus)
+        return opener(self, casus, inhoud)
+
+    monkeypatch.setattr(Kluis, "open", open_)
     gezien: list[str] = []
 
     def noteer(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
@@ -270,10 +289,32 @@ def test_reading_the_plan_decides_and_loads_it_in_one_statement(
     try:
         response = client.get(_url(casus_id), headers=h)
         assert response.status_code == 200 and response.json()["revisie"] == 2
+        assert response.json()["inhoud"]["situatie"] == SITUATIE["situatie"]
         plan = [s for s in gezien if "revisie.inhoud" in s]
         assert len(plan) == 1 and "join rol on" in plan[0], gezien
-        gezien.clear()
-        assert client.get(_url(casus_id), headers=buiten).status_code == 404
     finally:
         event.remove(app.state.engine, "before_cursor_execute", noteer)
-    assert [s for s in gezien if "revisie.inhoud" in s and "join rol on" not in s] == []
+    assert geopend == [uuid.UUID(casus_id)]
+    geopend.clear()
+    assert client.get(_url(casus_id), headers=buiten).status_code == 404
+    gesloten = client.post(
+        f"/api/v1/casussen/{casus_id}/afsluiten", json={"reden": "Klaar"}, headers=h
+    )
+    assert gesloten.status_code == 200, gesloten.text
+    with Session(app.state.engine) as session:
+        casus = session.get(Casus, uuid.UUID(casus_id))
+        assert casus is not None
+        dagen = app.state.settings.afgesloten_zichtbaar_dagen + 1
+        casus.afgesloten_op = utcnow() - timedelta(days=dagen)
+        session.add(casus)
+        session.commit()
+    assert client.get(_url(casus_id), headers=bram).status_code == 404
+    assert geopend == []
+    with Session(app.state.engine) as session:
+        laatste = session.exec(
+            select(AuditGebeurtenis).order_by(col(AuditGebeurtenis.volgnummer).desc())
+        ).first()
+    assert laatste is not None and (laatste.gebruikersnaam, laatste.uitkomst) == (
+        "bram",
+        "geweigerd",
+    )
