@@ -35,7 +35,6 @@ STAPPEN: tuple[tuple[str, Any, str], ...] = (
     ("toegang (rollen, casus, beleid)", service, "authorize_edit"),
     ("toegang met revisie (rollen, casus, beleid, huidige revisie)", service, "authorize_plan"),
     ("invoer controleren", service, "validate"),
-    ("revisie laden", service, "_revision"),
     ("basis laden (revisie, open MDO)", service, "_base"),
     ("ontsleutelen", Kluis, "open"),
     ("verschil met vorige", service, "verschil"),
