@@ -358,3 +358,26 @@ def test_existing_casussen_get_the_sealed_name_of_their_current_revision(
     with Session(engine) as session:
         namen = {c.id: c.naam for c in session.exec(select(Casus))}
     assert namen == {met: "enc:v1:k:naam2", zonder: None}
+
+
+def _opslag(engine: Engine) -> str:
+    with engine.connect() as connection:
+        opslag: str = connection.execute(
+            text(
+                "SELECT attstorage FROM pg_attribute "
+                "WHERE attrelid = 'revisie'::regclass AND attname = 'inhoud'"
+            )
+        ).scalar_one()
+    return opslag
+
+
+@pytest.mark.parametrize("empty_url", ["postgresql"], indirect=True)
+def test_sealed_plans_are_stored_without_a_compression_attempt(
+    engine: Engine, empty_url: str
+) -> None:
+    """0014: ciphertext does not compress, so PostgreSQL must not try on every save (EXTERNAL,
+    'e'); downgrading gives the default (EXTENDED, 'x') back. SQLite has no such setting."""
+    assert _opslag(engine) == "e"
+    engine.dispose()
+    command.downgrade(alembic_config(empty_url), "0013")
+    assert _opslag(engine) == "x"
