@@ -29,13 +29,14 @@ from app.crypto.service import Kluis
 from app.handreiking import service
 from app.handreiking.schemas import HandreikingIn, HandreikingOut
 
+# A save's access decision brings the revision it builds on along in the same statement.
+BEWERKEN = "toegang met basis (rollen, casus, beleid, basisrevisie)"
 # (label, object, attribute): the steps of a read and a save, wrapped where they are looked up.
 STAPPEN: tuple[tuple[str, Any, str], ...] = (
     ("toegang (rollen, casus, beleid)", service, "authorize"),
-    ("toegang (rollen, casus, beleid)", service, "authorize_edit"),
+    (BEWERKEN, service, "authorize_edit"),
     ("toegang met revisie (rollen, casus, beleid, huidige revisie)", service, "authorize_plan"),
     ("invoer controleren", service, "validate"),
-    ("basis laden (revisie, open MDO)", service, "_base"),
     ("ontsleutelen", Kluis, "open"),
     ("verschil met vorige", service, "verschil"),
     ("versleutelen", Kluis, "seal"),
@@ -51,14 +52,14 @@ WARM = 3
 # what the audit and the own-words rule judge), and the research projection the export reads
 # instead of any document. The floor writes and reads the same rows, commits and appends the
 # same audit row, so those steps are left out, as are Regie's own extras (progress per step)
-# and the glue between the steps. A read's access decision brings the current revision along in
-# the same statement: the floor reads those bytes too, so that step is left out whole, and what
-# is within reach for a read errs low (by the access check's own share), never high.
+# and the glue between the steps. A save's access decision brings its base revision along: the
+# floor reads neither, so that step is demanded whole. A read's brings the current revision
+# along: the floor reads those bytes too, so that step is left out whole, and what is within
+# reach for a read errs low (by the access check's own share), never high.
 PLICHTEN = frozenset({
-    "token controleren", "account laden", "toegang (rollen, casus, beleid)",
-    "verzoek inlezen (JSON, schema)", "invoer controleren", "basis laden (revisie, open MDO)",
-    "ontsleutelen", "verschil met vorige", "versleutelen", "onderzoeksprojectie",
-    "antwoord als JSON",
+    "token controleren", "account laden", "toegang (rollen, casus, beleid)", BEWERKEN,
+    "verzoek inlezen (JSON, schema)", "invoer controleren", "ontsleutelen", "verschil met vorige",
+    "versleutelen", "onderzoeksprojectie", "antwoord als JSON",
 })  # fmt: skip
 
 

@@ -65,6 +65,7 @@ from app.enums import CasusRol, CasusStatus, Systeemrol
 from app.form.definition import load_formulieren
 from app.handreiking.models import Revisie
 from app.main import create_app
+from app.metrics import DUUR
 from app.regie.inbox import count as inbox_count
 from app.web.handreiking import casus_page
 from app.web.session import CSRF_COOKIE
@@ -661,7 +662,7 @@ class _Meter:
 
     def _klok(self, methode: str, route: str) -> tuple[float, float]:
         """The sum of seconds and the count of Regie's answered (200) requests on this route."""
-        naam = "regie_http_request_duration_seconds"
+        naam = DUUR
         gezocht = {"methode": methode, "route": route, "status": "200"}
         tekst = httpx.get(f"{self.url}/metrics", timeout=30).raise_for_status().text
         waarden = {

@@ -131,6 +131,8 @@ def test_the_demanded_steps_leave_out_what_the_floor_does_too() -> None:
     assert {"commit", "audit aan keten", "revisie laden", samen, opbouw.VERBINDING}.isdisjoint(
         opbouw.PLICHTEN
     )
+    # A save's decision brings its base revision along, which the floor never reads: demanded.
+    assert opbouw.BEWERKEN in opbouw.PLICHTEN
     labels = {label for label, _, _ in opbouw.STAPPEN} | {"token controleren", "account laden"}
     assert opbouw.PLICHTEN - {"verzoek inlezen (JSON, schema)", "antwoord als JSON"} <= labels
 

@@ -106,14 +106,21 @@ class Bewerkrecht:
     # None: every field (handreiking.bewerken). Else only the fields the form marks as the
     # words of one of these (policies/access.yaml, veldrechten).
     alleen_van: frozenset[str] | None
+    # The casus' current revision as stored (sealed). None if the data lost it, or when a save
+    # that held the row first moved the casus on: PostgreSQL then hands this one the casus as
+    # it is now, without the revision it had joined, and the casus is past the basis (stale).
+    revisie: Revisie | None
 
 
 def authorize_edit(ctx: Context, casus_id: uuid.UUID, *, handeling: str) -> Bewerkrecht:
     """Load the casus for saving the plan: whole (handreiking.bewerken) or only the actor's
     own words (veldrechten), or refuse as `authorize` does. Which fields a save changes is
-    judged afterwards, once it is known, by `check_own_words`."""
-    row, eigen, _ = _decide(ctx, Actie.HANDREIKING_BEWERKEN, casus_id, handeling, own_words=True)
-    return Bewerkrecht(row[0], eigen)
+    judged afterwards, once it is known, by `check_own_words`. The revision the save builds on
+    comes from the same statement: every save decrypts and compares it, and it was a round trip
+    of its own."""
+    actie = Actie.HANDREIKING_BEWERKEN
+    row, eigen, _ = _decide(ctx, actie, casus_id, handeling, own_words=True, met_plan=True)
+    return Bewerkrecht(row[0], eigen, row[2])
 
 
 def check_own_words(

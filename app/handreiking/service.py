@@ -119,12 +119,12 @@ def save(
     fouten = validate(formulier, data.inhoud)
     if fouten:
         raise Validatiefout([f.as_dict() for f in fouten])
-    kluis = ctx.kluis(casus.formulierversie)
-    opgeslagen, mdo_id = _base(ctx, casus)
-    vorige = kluis.open(casus_id, opgeslagen)
+    if recht.revisie is None:
+        raise NietGevonden(f"Revisie {casus.revisie} bestaat niet.")
+    vorige = ctx.kluis(casus.formulierversie).open(casus_id, recht.revisie.inhoud)
     paden = [w["pad"] for w in verschil(vorige, data.inhoud)]
     check_own_words(ctx, formulier, recht, paden)
-    return _write(ctx, casus, basis, data, paden, mdo_id, sleutel)
+    return _write(ctx, casus, basis, data, paden, sleutel)
 
 
 def add_consent(
@@ -151,8 +151,7 @@ def add_consent(
         if _already_given(ctx, casus, basis, rij):
             return Opgeslagen(basis + 1, herhaald=True)
         raise _stale(ctx, casus_id)
-    opgeslagen, mdo_id = _base(ctx, casus)
-    inhoud = ctx.kluis(casus.formulierversie).open(casus_id, opgeslagen)
+    inhoud = ctx.kluis(casus.formulierversie).open(casus_id, _revision(ctx, casus).inhoud)
     nieuw = {**inhoud, TOESTEMMING_SECTIE: {**(inhoud.get(TOESTEMMING_SECTIE) or {})}}
     nieuw[TOESTEMMING_SECTIE][TOESTEMMING_LIJST] = [*_consents(inhoud), rij]
     fouten = validate(ctx.formulieren[casus.formulierversie], nieuw)
@@ -160,7 +159,7 @@ def add_consent(
         raise Validatiefout([f.as_dict() for f in fouten])
     paden = [w["pad"] for w in verschil(inhoud, nieuw)]
     data = HandreikingIn(inhoud=nieuw, toelichting="Toestemming gegeven door " + ctx.actor.naam)
-    return _write(ctx, casus, basis, data, paden, mdo_id, None)
+    return _write(ctx, casus, basis, data, paden, None)
 
 
 def _check_consent(rij: dict[str, Any]) -> None:
@@ -198,11 +197,11 @@ def _write(
     basis: int,
     data: HandreikingIn,
     paden: list[str],
-    mdo_id: uuid.UUID | None,
     sleutel: str | None,
 ) -> Opgeslagen:
     """Write revision basis+1 of a casus whose row the caller holds; a conditional UPDATE, so
-    a save after `basis` (or a closing) makes this one stale instead."""
+    a save after `basis` (or a closing) makes this one stale instead. The INSERT itself links
+    the revision to the casus' open MDO, if any (`_NIEUWE_REVISIE`)."""
     casus_id = casus.id
     kluis = ctx.kluis(casus.formulierversie)
     nummer = basis + 1
@@ -224,7 +223,7 @@ def _write(
             "tijdstip": utcnow(),
             "toelichting": kluis.seal_text(casus_id, TOELICHTING, data.toelichting),
             "sleutel": ctx.keyring.current,
-            "mdo_id": mdo_id,
+            "mdo_van": casus_id,
             "idempotentie_sleutel": sleutel,
         },
     )
@@ -242,17 +241,18 @@ _REVISIE = SQLModel.metadata.tables["revisie"]
 
 # The statements every save and read runs, built once and run with parameters: composing one
 # anew costs about as much as the database takes to answer it.
-_OPEN_MDO = (
-    select(Mdo.id)
-    .where(Mdo.casus_id == bindparam("casus_id"), col(Mdo.afgerond_op).is_(None))
-    .scalar_subquery()
-)
 _EEN_REVISIE = (col(Revisie.casus_id) == bindparam("casus_id")) & (
     col(Revisie.nummer) == bindparam("nummer")
 )
-_BASIS = select(Revisie.inhoud, _OPEN_MDO).where(_EEN_REVISIE)
 _REVISIE_OP_NUMMER = select(Revisie).where(_EEN_REVISIE)
-_NIEUWE_REVISIE = insert(_REVISIE)
+# A new revision belongs to the casus' open MDO, if one is open: the INSERT looks it up itself,
+# a round trip less. The casus row is held, so no MDO opens or closes in between.
+_OPEN_MDO = (
+    select(Mdo.id)
+    .where(Mdo.casus_id == bindparam("mdo_van"), col(Mdo.afgerond_op).is_(None))
+    .scalar_subquery()
+)
+_NIEUWE_REVISIE = insert(_REVISIE).values(mdo_id=_OPEN_MDO)
 # The casus follows its new revision, unless someone saved after the basis or closed it; the
 # columns it sets are the parameters it is run with (bound names apart from the columns').
 _VOLGENDE_REVISIE = update(_CASUS).where(
@@ -260,15 +260,6 @@ _VOLGENDE_REVISIE = update(_CASUS).where(
     _CASUS.c.revisie == bindparam("w_basis"),
     _CASUS.c.status != CasusStatus.AFGESLOTEN,
 )
-
-
-def _base(ctx: Context, casus: Casus) -> tuple[Mapping[str, Any], uuid.UUID | None]:
-    """The sealed content of the revision a save builds on, and the open MDO the new one
-    belongs to, in one query."""
-    rij = ctx.session.exec(_BASIS, params={"casus_id": casus.id, "nummer": casus.revisie}).first()
-    if rij is None:
-        raise NietGevonden(f"Revisie {casus.revisie} bestaat niet.")
-    return rij[0], rij[1]
 
 
 def _earlier_try(

@@ -260,6 +260,36 @@ def test_form_definition_is_served(client: TestClient, app: Any, settings: Setti
     assert client.get("/api/v1/formulieren/twente-2020.1").status_code == 401
 
 
+def test_a_save_decides_and_loads_its_base_in_one_statement_and_links_the_open_mdo(
+    client: TestClient, app: Any, settings: Settings
+) -> None:
+    """The access decision brings the revision a save builds on along (holding the casus row),
+    and the INSERT itself finds the open MDO: no round trip of their own for either."""
+    h, casus_id = _setup(client, app, settings)
+    assert save(client, h, casus_id, SITUATIE, 1).status_code == 200  # no MDO open yet
+    mdo = client.post(_url(casus_id, "/mdos"), json={"datum": "2026-12-01"}, headers=h)
+    assert mdo.status_code == 201, mdo.text
+    gezien: list[str] = []
+
+    def noteer(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        gezien.append(" ".join(statement.split()).lower())
+
+    event.listen(app.state.engine, "before_cursor_execute", noteer)
+    try:
+        inhoud = {"situatie": {**SITUATIE["situatie"], "krachten": "Sportief"}}
+        assert save(client, h, casus_id, inhoud, 2).status_code == 200
+    finally:
+        event.remove(app.state.engine, "before_cursor_execute", noteer)
+    basis = [s for s in gezien if s.startswith("select") and "revisie.inhoud" in s]
+    assert len(basis) == 1 and "join rol on" in basis[0], gezien
+    if app.state.engine.dialect.name == "postgresql":
+        assert basis[0].endswith("for update of casus"), basis[0]
+    assert not [s for s in gezien if s.startswith("select") and "from mdo" in s], gezien
+    revisies = client.get(_url(casus_id, "/revisies"), headers=h).json()
+    assert {r["nummer"]: r["mdo"] for r in revisies} == {1: None, 2: None, 3: mdo.json()["id"]}
+    assert client.get(_url(casus_id), headers=h).json()["inhoud"]["situatie"] == inhoud["situatie"]
+
+
 def test_reading_the_plan_decides_and_loads_it_in_one_statement(
     client: TestClient, app: Any, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
