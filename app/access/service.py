@@ -38,10 +38,11 @@ _MIJN_ROLLEN = (
 _BESLISSEN = _MIJN_ROLLEN.execution_options(populate_existing=True)
 _BESLISSEN_VAST = _BESLISSEN.with_for_update(of=Casus)
 # The same decision with the casus' current revision alongside, still sealed (access knows the
-# plan's model for this alone): reading the plan needs it right after, and it was a round trip
-# of its own. A non-member gets no row at all (the role is an inner join). A member the decision
-# refuses (a faded casus) does get the sealed revision fetched with it, never opened: it is
-# opened only once the decision allows it.
+# plan's model for this alone): reading the plan, or saving the next revision on it, needs it
+# right after, and it was a round trip of its own. A non-member gets no row at all (the role is
+# an inner join). A member the decision refuses (a faded or closed casus, a right their role
+# lacks) does get the sealed revision fetched with it, never opened: it is opened only once the
+# decision allows it.
 _MET_HUIDIGE = and_(
     col(Revisie.casus_id) == col(Casus.id), col(Revisie.nummer) == col(Casus.revisie)
 )

@@ -93,8 +93,8 @@ def save(
     Someone who may change only their own words (an ouder, the jeugdige) saves the same way;
     a save that changes any other field is refused whole (403), before anything is written.
 
-    `authorize` holds the casus row until commit (PostgreSQL: FOR UPDATE; SQLite: the write
-    lock), so the conditional UPDATE is the optimistic check: when it moves no row, someone
+    `authorize_edit` holds the casus row until commit (PostgreSQL: FOR UPDATE; SQLite: the
+    write lock), so the conditional UPDATE is the optimistic check: when it moves no row, someone
     saved after `basis` and nothing has been written, so a caller may catch the conflict and
     go on in the same transaction (the web merge does). The unique (casus_id, nummer)
     constraint is the last line of defence: should the revisions ever run ahead of their
@@ -119,7 +119,7 @@ def save(
     fouten = validate(formulier, data.inhoud)
     if fouten:
         raise Validatiefout([f.as_dict() for f in fouten])
-    if recht.revisie is None:
+    if recht.revisie is None or recht.revisie.nummer != casus.revisie:
         raise NietGevonden(f"Revisie {casus.revisie} bestaat niet.")
     vorige = ctx.kluis(casus.formulierversie).open(casus_id, recht.revisie.inhoud)
     paden = [w["pad"] for w in verschil(vorige, data.inhoud)]

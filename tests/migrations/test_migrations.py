@@ -381,3 +381,5 @@ def test_sealed_plans_are_stored_without_a_compression_attempt(
     engine.dispose()
     command.downgrade(alembic_config(empty_url), "0013")
     assert _opslag(engine) == "x"
+    command.upgrade(alembic_config(empty_url), "head")
+    assert _opslag(engine) == "e"
