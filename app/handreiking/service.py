@@ -60,9 +60,7 @@ def print_view(ctx: Context, casus_id: uuid.UUID) -> HandreikingOut:
 def current(ctx: Context, casus: Casus, revisie: Revisie | None) -> HandreikingOut:
     """The current revision of an authorized casus (as `authorize_plan` loads it), decrypted,
     with its progress per section."""
-    if revisie is None or (revisie.casus_id, revisie.nummer) != (casus.id, casus.revisie):
-        raise NietGevonden(f"Revisie {casus.revisie} bestaat niet.")
-    inhoud = ctx.kluis(casus.formulierversie).open(casus.id, revisie.inhoud)
+    inhoud = ctx.kluis(casus.formulierversie).open(casus.id, _own_current(casus, revisie).inhoud)
     formulier = ctx.formulieren[casus.formulierversie]
     return HandreikingOut(
         formulierversie=casus.formulierversie,
@@ -119,9 +117,8 @@ def save(
     fouten = validate(formulier, data.inhoud)
     if fouten:
         raise Validatiefout([f.as_dict() for f in fouten])
-    if recht.revisie is None or recht.revisie.nummer != casus.revisie:
-        raise NietGevonden(f"Revisie {casus.revisie} bestaat niet.")
-    vorige = ctx.kluis(casus.formulierversie).open(casus_id, recht.revisie.inhoud)
+    basisrevisie = _own_current(casus, recht.revisie)
+    vorige = ctx.kluis(casus.formulierversie).open(casus_id, basisrevisie.inhoud)
     paden = [w["pad"] for w in verschil(vorige, data.inhoud)]
     check_own_words(ctx, formulier, recht, paden)
     return _write(ctx, casus, basis, data, paden, sleutel)
@@ -315,6 +312,14 @@ def _stale(ctx: Context, casus_id: uuid.UUID) -> Versieconflict:
         "Haal de nieuwe versie op en voeg uw wijzigingen samen.",
         revisie=current,
     )
+
+
+def _own_current(casus: Casus, revisie: Revisie | None) -> Revisie:
+    """The revision an access decision brought along, only if it is this casus' current one:
+    nothing else is ever opened as the plan."""
+    if revisie is None or (revisie.casus_id, revisie.nummer) != (casus.id, casus.revisie):
+        raise NietGevonden(f"Revisie {casus.revisie} bestaat niet.")
+    return revisie
 
 
 def _revision(ctx: Context, casus: Casus, nummer: int | None = None) -> Revisie:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,21 @@ def _setup(client: TestClient, app: Any, settings: Settings) -> tuple[dict[str, 
 
 def _url(casus_id: str, suffix: str = "/handreiking") -> str:
     return f"/api/v1/casussen/{casus_id}{suffix}"
+
+
+@contextmanager
+def _statements(app: Any) -> Iterator[list[str]]:
+    """Every SQL statement the app runs inside the block, whitespace folded, in lower case."""
+    gezien: list[str] = []
+
+    def noteer(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        gezien.append(" ".join(statement.split()).lower())
+
+    event.listen(app.state.engine, "before_cursor_execute", noteer)
+    try:
+        yield gezien
+    finally:
+        event.remove(app.state.engine, "before_cursor_execute", noteer)
 
 
 def test_each_save_is_the_next_numbered_revision(
@@ -269,17 +286,9 @@ def test_a_save_decides_and_loads_its_base_in_one_statement_and_links_the_open_m
     assert save(client, h, casus_id, SITUATIE, 1).status_code == 200  # no MDO open yet
     mdo = client.post(_url(casus_id, "/mdos"), json={"datum": "2026-12-01"}, headers=h)
     assert mdo.status_code == 201, mdo.text
-    gezien: list[str] = []
-
-    def noteer(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        gezien.append(" ".join(statement.split()).lower())
-
-    event.listen(app.state.engine, "before_cursor_execute", noteer)
-    try:
-        inhoud = {"situatie": {**SITUATIE["situatie"], "krachten": "Sportief"}}
+    inhoud = {"situatie": {**SITUATIE["situatie"], "krachten": "Sportief"}}
+    with _statements(app) as gezien:
         assert save(client, h, casus_id, inhoud, 2).status_code == 200
-    finally:
-        event.remove(app.state.engine, "before_cursor_execute", noteer)
     basis = [s for s in gezien if s.startswith("select") and "revisie.inhoud" in s]
     assert len(basis) == 1 and "join rol on" in basis[0], gezien
     if app.state.engine.dialect.name == "postgresql":
@@ -310,20 +319,12 @@ def test_reading_the_plan_decides_and_loads_it_in_one_statement(
         return opener(self, casus, inhoud)
 
     monkeypatch.setattr(Kluis, "open", open_)
-    gezien: list[str] = []
-
-    def noteer(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        gezien.append(" ".join(statement.split()).lower())
-
-    event.listen(app.state.engine, "before_cursor_execute", noteer)
-    try:
+    with _statements(app) as gezien:
         response = client.get(_url(casus_id), headers=h)
-        assert response.status_code == 200 and response.json()["revisie"] == 2
-        assert response.json()["inhoud"]["situatie"] == SITUATIE["situatie"]
-        plan = [s for s in gezien if "revisie.inhoud" in s]
-        assert len(plan) == 1 and "join rol on" in plan[0], gezien
-    finally:
-        event.remove(app.state.engine, "before_cursor_execute", noteer)
+    assert response.status_code == 200 and response.json()["revisie"] == 2
+    assert response.json()["inhoud"]["situatie"] == SITUATIE["situatie"]
+    plan = [s for s in gezien if "revisie.inhoud" in s]
+    assert len(plan) == 1 and "join rol on" in plan[0], gezien
     assert geopend == [uuid.UUID(casus_id)]
     geopend.clear()
     assert client.get(_url(casus_id), headers=buiten).status_code == 404
