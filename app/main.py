@@ -18,11 +18,11 @@ from app.config import Settings, get_settings
 from app.crypto.service import keyring_for
 from app.db import make_engine
 from app.deelname import routes as deelname_routes
-from app.errors import install_handlers, unexpected
 from app.form import routes as form_routes
 from app.form.definition import load_formulieren
 from app.handreiking import routes as handreiking_routes
 from app.middleware import API_PREFIX, BodyLimit, Meting, RequestContext, Toelating
+from app.problems import install_handlers, unexpected
 from app.regie import inbox_routes
 from app.regie import routes as regie_routes
 from app.research import routes as research_routes

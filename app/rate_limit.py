@@ -6,15 +6,15 @@ the same statement's neighbour, a delete of what is older than an hour, so the t
 
 The address is the peer uvicorn sees. Behind a reverse proxy that is the proxy for everyone,
 unless REGIE_PROXY_ADRESSEN names it, so that its X-Forwarded-For is believed (`regie serve`).
+The pages' dependency that applies a limit is `app.web.deps.limit`: this module holds the table
+and the count, so the command line (which maps every table) loads without the web framework.
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from typing import Any
 
-from fastapi import Depends, Request
 from sqlalchemy import BigInteger, Column, Engine, Index, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, SQLModel
@@ -23,7 +23,6 @@ from app.errors import RegieFout
 
 VENSTER_S = 60
 BEWAAR_S = 3600
-log = logging.getLogger("regie")
 
 
 class Aanvraagteller(SQLModel, table=True):
@@ -69,23 +68,3 @@ def count(engine: Engine, sleutel: str, nu: float | None = None) -> tuple[int, i
                 delete(Aanvraagteller).where(Aanvraagteller.venster < oud)  # type: ignore[arg-type]
             )
     return aantal, VENSTER_S - int(moment % VENSTER_S)
-
-
-def limit(naam: str) -> Any:
-    """A dependency refusing a client's attempts past the configured number per minute."""
-
-    def check(request: Request) -> None:
-        settings = request.app.state.settings
-        adres = request.client.host if request.client else "onbekend"
-        aantal, over = count(request.app.state.engine, f"{naam}:{adres}")
-        if aantal > settings.aanmelden_per_minuut:
-            log.warning("te veel pogingen: %s", naam)
-            raise TeVeelPogingen(over)
-
-    return Depends(check)
-
-
-# Sign-in (the dev form and the provider's callback) and the ouders' personal links, whose
-# token is a password: guessing either must be slow.
-AANMELDEN = limit("aanmelden")
-LINK = limit("link")

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, status
 from app.accounts import beheer
 from app.accounts.schemas import AccountIn, AccountOut, ActiefIn, OrganisatieIn, OrganisatieOut
 from app.deps import Ctx
-from app.errors import fouten
+from app.problems import fouten
 
 router = APIRouter(prefix="/beheer", tags=["beheer"])
 

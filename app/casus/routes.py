@@ -18,7 +18,7 @@ from app.casus.schemas import (
     Zoekvraag,
 )
 from app.deps import Ctx, Pagina
-from app.errors import fouten
+from app.problems import fouten
 
 router = APIRouter(prefix="/casussen", tags=["casussen"])
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, status
 from app.deelname import service
 from app.deelname.schemas import NieuweUitnodigingOut, UitnodigingIn, UitnodigingOut
 from app.deps import Ctx
-from app.errors import fouten
+from app.problems import fouten
 
 router = APIRouter(prefix="/casussen/{casus_id}/uitnodigingen", tags=["deelname"])
 

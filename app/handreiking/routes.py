@@ -11,7 +11,7 @@ from fastapi import APIRouter, Header, Path, Query, Response
 from app.casus.routes import etag
 from app.db import INT4_MAX
 from app.deps import Ctx
-from app.errors import VersieVereist, fouten
+from app.errors import VersieVereist
 from app.handreiking import mdo, service
 from app.handreiking.schemas import (
     AfrondenIn,
@@ -25,6 +25,7 @@ from app.handreiking.schemas import (
     ToestemmingIn,
     VerschilOut,
 )
+from app.problems import fouten
 
 router = APIRouter(prefix="/casussen/{casus_id}", tags=["handreiking"])
 _ETAG = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')

@@ -7,7 +7,7 @@ import uuid
 from fastapi import APIRouter, Response, status
 
 from app.deps import Ctx
-from app.errors import fouten
+from app.problems import fouten
 from app.regie import service
 from app.regie.schemas import AfwijzenIn, OverdrachtIn, OverdrachtOut
 

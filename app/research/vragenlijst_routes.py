@@ -10,7 +10,7 @@ import uuid
 from fastapi import APIRouter, Request, status
 
 from app.deps import Ctx
-from app.errors import fouten
+from app.problems import fouten
 from app.research import vragenlijst_service as service
 from app.research.vragenlijst_schemas import (
     AntwoordIn,

@@ -20,10 +20,9 @@ from fastapi.responses import Response
 from app.deelname import burger
 from app.deps import UnitOfWork, UowDep
 from app.errors import Geweigerd, NietGevonden
-from app.rate_limit import AANMELDEN
 from app.web import oidc
 from app.web.deelname_pages import BURGER_FLOW, BURGER_PAD, link_request, sign_in_invitee
-from app.web.deps import PostedForm
+from app.web.deps import AANMELDEN, PostedForm
 from app.web.session import CSRF_FIELD, csrf_seed, csrf_valid
 from app.web.templating import render
 

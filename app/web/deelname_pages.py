@@ -23,9 +23,8 @@ from app.deelname import service
 from app.deelname.schemas import UitnodigingIn
 from app.deps import UnitOfWork, UowDep
 from app.errors import Conflict, NietGevonden, NietIngericht, RegieFout, Verlopen
-from app.rate_limit import LINK
 from app.web import oidc
-from app.web.deps import Csrf, PostedForm, WebCtx, end_previous_session
+from app.web.deps import LINK, Csrf, PostedForm, WebCtx, end_previous_session
 from app.web.session import CSRF_FIELD, csrf_valid, remember_invitee, start_session
 from app.web.templating import render
 

@@ -1,8 +1,10 @@
-"""Web dependencies: the actor from the session cookie, and the CSRF check on every form."""
+"""Web dependencies: the actor from the session cookie, the CSRF check on every form, and the
+rate limits on signing in and on personal links."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import logging
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from starlette.datastructures import FormData
@@ -11,8 +13,11 @@ from app.auth import sessies
 from app.context import Actor, Context
 from app.deps import UnitOfWork, UowDep, make_context
 from app.errors import Geweigerd, NietGeauthenticeerd
+from app.rate_limit import TeVeelPogingen, count
 from app.regie.inbox import count as inbox_count
 from app.web.session import CSRF_FIELD, csrf_valid, session_cookie
+
+log = logging.getLogger("regie")
 
 
 def web_actor(request: Request, uow: UnitOfWork) -> Actor:
@@ -73,3 +78,23 @@ async def form_data(request: Request) -> FormData:
 
 
 PostedForm = Annotated[FormData, Depends(form_data)]
+
+
+def limit(naam: str) -> Any:
+    """A dependency refusing a client's attempts past the configured number per minute."""
+
+    def check(request: Request) -> None:
+        settings = request.app.state.settings
+        adres = request.client.host if request.client else "onbekend"
+        aantal, over = count(request.app.state.engine, f"{naam}:{adres}")
+        if aantal > settings.aanmelden_per_minuut:
+            log.warning("te veel pogingen: %s", naam)
+            raise TeVeelPogingen(over)
+
+    return Depends(check)
+
+
+# Sign-in (the dev form and the provider's callback) and the ouders' personal links, whose
+# token is a password: guessing either must be slow.
+AANMELDEN = limit("aanmelden")
+LINK = limit("link")

@@ -7,7 +7,7 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from app.errors import Probleem
+from app.problems import Probleem
 from app.web.forms import COUNT_SUFFIX
 from app.web.handreiking import SAVE_KEY_FIELD
 from app.web.session import CSRF_FIELD, DEELNEMER_COOKIE

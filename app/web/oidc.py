@@ -43,8 +43,7 @@ from app.auth.tokens import MAX_TOKEN_BYTES, load_actor
 from app.config import Settings
 from app.deps import UnitOfWork, UowDep
 from app.errors import Geweigerd, NietGeauthenticeerd, RegieFout
-from app.rate_limit import AANMELDEN
-from app.web.deps import end_previous_session
+from app.web.deps import AANMELDEN, end_previous_session
 from app.web.session import forget_invitee, start_session
 
 FLOW_COOKIE = "regie_oidc"

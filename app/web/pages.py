@@ -19,11 +19,10 @@ from app.context import Actor
 from app.db import INT4_MAX
 from app.deps import UnitOfWork, UowDep
 from app.errors import NietGeauthenticeerd, NietGevonden, Validatiefout
-from app.rate_limit import AANMELDEN
 from app.web import oidc
 from app.web.burger_pages import KEUZE_COOKIE
 from app.web.deelname_pages import BURGER_PAD
-from app.web.deps import Csrf, PostedForm, WebCtx, end_previous_session
+from app.web.deps import AANMELDEN, Csrf, PostedForm, WebCtx, end_previous_session
 from app.web.session import end_session, forget_invitee, session_cookie, start_session
 from app.web.templating import render
 

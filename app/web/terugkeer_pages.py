@@ -24,9 +24,8 @@ from app.deelname.postbus import postbus_voor
 from app.deelname.service import Linkverzoek
 from app.deps import UowDep
 from app.errors import NietGevonden, Verlopen
-from app.rate_limit import LINK
 from app.web.deelname_pages import code_page, enter_with_code, gone, link_request
-from app.web.deps import PostedForm
+from app.web.deps import LINK, PostedForm
 from app.web.oidc import citizens
 from app.web.session import CSRF_FIELD, csrf_valid
 from app.web.templating import render

@@ -30,12 +30,11 @@ from app.context import Context
 from app.deps import UnitOfWork, UowDep
 from app.enums import CasusStatus
 from app.errors import Conflict, NietGevonden, RegieFout, Validatiefout, Verlopen
-from app.rate_limit import LINK
 from app.research import vragenlijst_service as service
 from app.research.models import Moment
 from app.research.vragenlijst import Vragenlijst
 from app.research.vragenlijst_schemas import AntwoordIn
-from app.web.deps import Csrf, PostedForm, WebCtx
+from app.web.deps import LINK, Csrf, PostedForm, WebCtx
 from app.web.forms import field_errors
 from app.web.session import CSRF_FIELD, csrf_valid
 from app.web.templating import render
