@@ -108,6 +108,7 @@ def report(resultaten: list[Resultaat], uit: Path, gemeten: str | None = None) -
         "`make bench`. Elke vloer is in dezelfde run gemeten op dezelfde database; per "
         "scenario staat welke run het mat (met `--erbij` blijven cijfers uit een eerdere run).",
         "",
+        *_doelen(resultaten),
     ]
     for scenario in SCENARIOS:
         naam = getattr(scenario, "SCENARIO", scenario.__name__)
@@ -149,6 +150,47 @@ def report(resultaten: list[Resultaat], uit: Path, gemeten: str | None = None) -
     (uit / "report.md").write_text("\n".join(regels), encoding="utf-8")
     data = {"gemeten_op": gemeten, "resultaten": [r.as_dict() for r in resultaten]}
     (uit / "report.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+def _doelen(resultaten: list[Resultaat]) -> list[str]:
+    """Every target at a glance, before the scenarios' own tables: how many of its measurements
+    met it, and each one's ratio (or figure), so a miss is seen without reading every table."""
+    per_doel: dict[tuple[str, str], list[Resultaat]] = {}
+    for r in resultaten:
+        if r.gehaald is not None:
+            per_doel.setdefault((r.scenario, r.maat), []).append(r)
+    if not per_doel:
+        return []
+    regels = [
+        "## Doelen",
+        "",
+        "Elk doel met een oordeel, over de backends en omvangen van dit rapport: hoe vaak het is "
+        "gehaald, en per meting de verhouding tot de vloer (of het cijfer zelf). Waarom een doel "
+        "niet is gehaald: waar de tijd heen gaat, staat per scenario in zijn toelichting.",
+        "",
+        "| scenario | maat | doel | gehaald | per meting |",
+        "|---|---|---|---|---|",
+    ]
+    for (scenario, maat), reeks in per_doel.items():
+        gehaald = sum(1 for r in reeks if r.gehaald)
+        metingen = " · ".join(
+            f"{r.backend} {r.casussen}: {_meting(r)}{'' if r.gehaald else ' **nee**'}"
+            for r in reeks
+        )
+        # The target's words, without what a figure appends (Mijn casussen: the query plans).
+        doel = reeks[0].doel.split(";", 1)[0]
+        regels.append(f"| {scenario} | {maat} | {doel} | {gehaald} van {len(reeks)} | {metingen} |")
+    return [*regels, ""]
+
+
+def _meting(r: Resultaat) -> str:
+    """What a target judges: the ratio to the floor, a growth, or else the figure itself."""
+    ratio = r.ratio
+    if ratio is not None and "vloer" in r.doel:
+        return f"{ratio:.1f}×"
+    if ratio is not None and "%" in r.doel:
+        return f"{(ratio - 1) * 100:+.0f}%"
+    return f"{_getal(r.regie)} {r.eenheid}"
 
 
 def nu() -> str:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from benchmarks import belasting, opbouw, requests, run
+from benchmarks import belasting, export, opbouw, requests, run
 from benchmarks.common import Resultaat, geheugengroei
 
 
@@ -45,9 +46,21 @@ def test_every_scenario_runs_and_reports(
     assert all(m and float(m.group(1)) > 0 for m in in_de_app), [r.toelichting for r in opslaan]
     # Judged again over figures that already hold judgements: still one per scenario.
     assert len(run.oordelen(resultaten)) == len(resultaten)
+    # Where the export's time goes, measured beside it: start-up, the one pass, the rows alone.
+    [export_wandtijd] = [
+        r
+        for r in gemeten
+        if r.scenario == export.SCENARIO and r.maat == "wandtijd" and r.casussen == 30
+    ]
+    assert re.search(
+        r"waarvan [\d.]+ s opstarten.*kost al [\d.]+ s = [\d.]+× vloer",
+        export_wandtijd.toelichting,
+        re.S,
+    )
     run.report(resultaten, tmp_path)
     markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
     assert f"| {backend} | 30 |" in markdown and "vloer" in markdown
+    assert markdown.index("## Doelen") < markdown.index(f"## {export.SCENARIO}")
     data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert len(data["resultaten"]) == len(resultaten)
 
@@ -163,3 +176,30 @@ def test_the_report_says_which_run_measured_each_figure(tmp_path: Path) -> None:
     assert {r.gemeten_op for r in run._eerder(tmp_path / "report.json")} == {
         "2026-12-03T22:25:24+00:00", "2026-12-04T04:59:00+00:00", "2026-12-04T05:03:00+00:00",
     }  # fmt: skip
+
+
+def test_the_summary_counts_each_target_and_names_every_miss() -> None:
+    def figuur(maat: str, casussen: int, regie: float, vloer: float | None, doel: str) -> Resultaat:
+        gehaald = regie <= 2 * vloer if vloer and "vloer" in doel else regie < 50
+        return Resultaat("s", maat, "postgresql", casussen, regie, vloer, "ms", doel, gehaald)
+
+    regels = run._doelen(
+        [
+            figuur("opslaan p50", 1000, 3.0, 2.0, "≤ 2× vloer"),
+            figuur("opslaan p50", 10_000, 5.0, 2.0, "≤ 2× vloer"),
+            figuur("lijst p50", 1000, 3.0, 2.0, "≤ 2× vloer; via ix_rol_account_actief"),
+            figuur("pagina p95", 1000, 25.0, None, "< 50 ms"),
+            replace(figuur("geheugengroei", 10_000, 110.0, 100.0, "≤ +20%"), gehaald=True),
+            # No target, no verdict: not a line of the summary.
+            Resultaat("s", "doorvoer", "postgresql", 1000, 9.0, None, "/s", "", None),
+        ]
+    )
+    tabel = [r for r in regels if r.startswith("| s |")]
+    assert tabel == [
+        "| s | opslaan p50 | ≤ 2× vloer | 1 van 2 "
+        "| postgresql 1000: 1.5× · postgresql 10000: 2.5× **nee** |",
+        "| s | lijst p50 | ≤ 2× vloer | 1 van 1 | postgresql 1000: 1.5× |",
+        "| s | pagina p95 | < 50 ms | 1 van 1 | postgresql 1000: 25 ms |",
+        "| s | geheugengroei | ≤ +20% | 1 van 1 | postgresql 10000: +10% |",
+    ]
+    assert run._doelen([]) == []
