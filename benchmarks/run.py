@@ -165,22 +165,33 @@ def _doelen(resultaten: list[Resultaat]) -> list[str]:
         "## Doelen",
         "",
         "Elk doel met een oordeel, over de backends en omvangen van dit rapport: hoe vaak het is "
-        "gehaald, en per meting de verhouding tot de vloer (of het cijfer zelf). Waarom een doel "
-        "niet is gehaald: waar de tijd heen gaat, staat per scenario in zijn toelichting.",
+        "gehaald, en per meting de verhouding tot de vloer (of het cijfer zelf). Wat een meting "
+        "bij haar doel zegt (zoals of een lijst de index gebruikt), staat erachter. Waar de tijd "
+        "heen gaat, staat bij de scenario's hieronder in hun toelichting.",
         "",
         "| scenario | maat | doel | gehaald | per meting |",
         "|---|---|---|---|---|",
     ]
     for (scenario, maat), reeks in per_doel.items():
-        gehaald = sum(1 for r in reeks if r.gehaald)
+        doelen = [_zonder_plannen(r.doel) for r in reeks]
+        # The target as every measurement states it, or else only what they share.
+        gedeeld = doelen[0] if len(set(doelen)) == 1 else doelen[0].partition("; ")[0]
         metingen = " · ".join(
             f"{r.backend} {r.casussen}: {_meting(r)}{'' if r.gehaald else ' **nee**'}"
-            for r in reeks
+            + ("" if doel == gedeeld else f" ({doel.partition('; ')[2]})")
+            for r, doel in zip(reeks, doelen, strict=True)
         )
-        # The target's words, without what a figure appends (Mijn casussen: the query plans).
-        doel = reeks[0].doel.split(";", 1)[0]
-        regels.append(f"| {scenario} | {maat} | {doel} | {gehaald} van {len(reeks)} | {metingen} |")
+        gehaald = sum(1 for r in reeks if r.gehaald)
+        regels.append(
+            f"| {scenario} | {maat} | {gedeeld} | {gehaald} van {len(reeks)} | {metingen} |"
+        )
     return [*regels, ""]
+
+
+def _zonder_plannen(doel: str) -> str:
+    """A target without the query plans a figure appends to its verdict ("…; via x: plans")."""
+    hoofd, _, oordeel = doel.partition("; ")
+    return f"{hoofd}; {oordeel.split(': ', 1)[0]}" if oordeel else hoofd
 
 
 def _meting(r: Resultaat) -> str:
