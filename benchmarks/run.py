@@ -172,7 +172,12 @@ def _doelen(resultaten: list[Resultaat]) -> list[str]:
         "| scenario | maat | doel | gehaald | per meting |",
         "|---|---|---|---|---|",
     ]
-    for (scenario, maat), reeks in per_doel.items():
+    volgorde = [getattr(s, "SCENARIO", "") for s in SCENARIOS]
+    # In the scenarios' order, whatever order an earlier run's figures were kept in.
+    geordend = sorted(
+        per_doel.items(), key=lambda d: volgorde.index(d[0][0]) if d[0][0] in volgorde else 99
+    )
+    for (scenario, maat), reeks in geordend:
         doelen = [_zonder_plannen(r.doel) for r in reeks]
         # The target as every measurement states it, or else only what they share.
         gedeeld = doelen[0] if len(set(doelen)) == 1 else doelen[0].partition("; ")[0]
