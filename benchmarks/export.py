@@ -111,13 +111,15 @@ def meet(omgeving: Omgeving) -> list[Resultaat]:
     )
     uit.unlink(missing_ok=True)
     url = make_url(omgeving.settings.database_url)
+    lezen: list[str] | None = None
     if omgeving.backend == "postgresql":
         dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
         floor = [sys.executable, "-c", FLOOR_PG, dsn]
+        lezen = [sys.executable, "-c", LEZEN_PG, dsn]
     else:
         floor = [sys.executable, "-c", FLOOR_SQLITE, str(url.database)]
     vloer_s, vloer_mb = run_measured(floor, omgeving.env(), omgeving.workdir)
-    toelichting = _opbouw(omgeving, regie_s, vloer_s, floor[-1])
+    toelichting = _opbouw(omgeving, regie_s, vloer_s, lezen)
     b, n = omgeving.backend, omgeving.casussen
     return [
         Resultaat(SCENARIO, "wandtijd", b, n, regie_s, vloer_s, "s",
@@ -127,11 +129,11 @@ def meet(omgeving: Omgeving) -> list[Resultaat]:
     ]  # fmt: skip
 
 
-def _opbouw(omgeving: Omgeving, regie_s: float, vloer_s: float, bron: str) -> str:
+def _opbouw(omgeving: Omgeving, regie_s: float, vloer_s: float, lezen: list[str] | None) -> str:
     """Where the export's wall time goes, each part measured in a process of its own as the
     export and the floor are: start-up, the pass over every casus, and the rest (by difference,
-    so noise may even make it negative); beside it, what only reading the floor's rows into
-    Python costs on PostgreSQL, where the floor lets the server write them out with COPY."""
+    so noise may even make it negative); beside it, with `lezen` (PostgreSQL, where the floor
+    lets the server write the rows out with COPY), what only reading them into Python costs."""
     tijden = omgeving.workdir / "export-tijden"
     kind_s, _ = run_measured(
         [sys.executable, "-c", FEITEN, str(tijden)], omgeving.env(), omgeving.workdir
@@ -145,10 +147,8 @@ def _opbouw(omgeving: Omgeving, regie_s: float, vloer_s: float, bron: str) -> st
         "en eerder vrijgegeven niveaus, het anonimiseringsplan, de kladbestanden teruglezen en "
         "het bestand schrijven, de audit)"
     ]
-    if omgeving.backend == "postgresql":
-        lezen_s, _ = run_measured(
-            [sys.executable, "-c", LEZEN_PG, bron], omgeving.env(), omgeving.workdir
-        )
+    if lezen is not None:
+        lezen_s, _ = run_measured(lezen, omgeving.env(), omgeving.workdir)
         regels.append(
             f"alleen de rijen van de vloer in Python lezen (een eigen proces als de vloer, "
             f"server-side cursors in blokken van {BLOK}, ids en JSON als tekst zoals de export "

@@ -172,11 +172,10 @@ def _doelen(resultaten: list[Resultaat]) -> list[str]:
         "| scenario | maat | doel | gehaald | per meting |",
         "|---|---|---|---|---|",
     ]
-    volgorde = [getattr(s, "SCENARIO", "") for s in SCENARIOS]
-    # In the scenarios' order, whatever order an earlier run's figures were kept in.
-    geordend = sorted(
-        per_doel.items(), key=lambda d: volgorde.index(d[0][0]) if d[0][0] in volgorde else 99
-    )
+    # In the scenarios' order (named as their sections are), whatever order an earlier run's
+    # figures were kept in.
+    volgorde = {getattr(s, "SCENARIO", s.__name__): i for i, s in enumerate(SCENARIOS)}
+    geordend = sorted(per_doel.items(), key=lambda d: volgorde.get(d[0][0], len(volgorde)))
     for (scenario, maat), reeks in geordend:
         doelen = [_zonder_plannen(r.doel) for r in reeks]
         # The target as every measurement states it, or else only what they share.
