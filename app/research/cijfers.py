@@ -455,8 +455,8 @@ class Teller:
         self.basis[(feiten.startmaand, feiten.gemeente)] += 1
         self.betrokkenen[feiten.betrokkenen] += 1
         self.overdrachten[feiten.overdrachten] += 1
-        if feiten.mdo_intervallen_dagen:
-            self.mdo_dagen[round(fmean(feiten.mdo_intervallen_dagen))] += 1
+        if feiten.mdo_interval_dagen is not None:
+            self.mdo_dagen[round(feiten.mdo_interval_dagen)] += 1
         for onderdeel, aantal in feiten.afspraken.items():
             if aantal:
                 self.afspraken_casussen[onderdeel] += 1

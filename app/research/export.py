@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from operator import getitem
 from pathlib import Path
 from typing import Any, Protocol, TextIO
@@ -122,20 +123,36 @@ class Kolommen:
 
     def waarden(self, feiten: CasusFeiten) -> list[Any]:
         """A casus' values for `achter`: step statuses, agreements per onderdeel, and per
-        questionnaire the number of answers and the mean of each scale question."""
-        waarden: list[Any] = list(feiten.stappen)
-        waarden += [feiten.afspraken.get(o, 0) for o in self.onderdelen]
+        questionnaire the number of answers and the mean of each scale question.
+
+        Most casussen have no agreement of some onderdeel and no answers to some questionnaire:
+        for those the values are the same for every casus, made once (`_geen`)."""
+        afspraken = feiten.afspraken
+        waarden: list[Any] = [*feiten.stappen]
+        if afspraken:
+            waarden += [afspraken.get(o, 0) for o in self.onderdelen]
+        else:
+            waarden += self._geen[None]
         for doelgroep, vragen in self.schaalvragen.items():
-            antwoorden = feiten.antwoorden.get(doelgroep, [])
-            waarden.append(len(antwoorden))
-            if not antwoorden:  # most casussen, most of the time: no means to take
-                waarden += [None] * len(vragen)
+            antwoorden = feiten.antwoorden.get(doelgroep)
+            if not antwoorden:
+                waarden += self._geen[doelgroep]
                 continue
-            for vraag in vragen:
-                scores = [a[vraag] for a in antwoorden if isinstance(a.get(vraag), int)]
+            waarden.append(len(antwoorden))
+            # Per question its scores; a respondent who skipped it (or an odd value) adds none.
+            for scores in zip(*[[a.get(v) for v in vragen] for a in antwoorden], strict=True):
+                telt = [s for s in scores if isinstance(s, int)]
                 # Integers: their sum is exact, so this is fmean's answer without its overhead.
-                waarden.append(round(sum(scores) / len(scores), 2) if scores else None)
+                waarden.append(round(sum(telt) / len(telt), 2) if telt else None)
         return waarden
+
+    @cached_property
+    def _geen(self) -> dict[Doelgroep | None, tuple[Any, ...]]:
+        """The values of no agreements (under None), and of a questionnaire nobody answered."""
+        geen: dict[Doelgroep | None, tuple[Any, ...]] = {None: (0,) * len(self.onderdelen)}
+        for doelgroep, vragen in self.schaalvragen.items():
+            geen[doelgroep] = (0, *(None,) * len(vragen))
+        return geen
 
 
 def _afspraakkolom(onderdeel: str) -> str:

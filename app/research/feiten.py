@@ -5,33 +5,34 @@ a sealed value, and from a revision it keeps only what the form's privacy classe
 categorical values, counts, dates reduced to a month, and whether a step holds anything at all.
 Everything downstream (export, figures) sees only `CasusFeiten`.
 
-It runs once per casus for every casus, so it reads plain rows (no ORM objects to build and
-track), each table in one ordered pass merged by casus id (see `iter_feiten`).
+It runs once per casus for every casus, so it reads one plain row per casus (no ORM objects to
+build and track), its related rows already counted by the database (see `iter_feiten`).
 """
 
 from __future__ import annotations
 
-import itertools
 import json
-import operator
 import uuid
-from collections.abc import Generator, Iterable, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any, NamedTuple, Protocol
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
-    CursorResult,
-    Row,
+    Connection,
+    FromClause,
+    Select,
     String,
-    and_,
+    case,
     cast,
     distinct,
     func,
     or_,
     select,
+    true,
 )
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col
 
 from app.accounts.models import Account, Organisatie
@@ -45,11 +46,8 @@ from app.research.models import VragenlijstAntwoord
 from app.research.vragenlijst import Doelgroep
 
 GELDIGE_STATUSSEN = frozenset({StapStatus.LEEG, StapStatus.DEELS, StapStatus.VOLLEDIG})
-# Stored values to their enum's, by lookup: calling the enum class costs more than the row.
-# A string enum's members hash as their values, so the driver's strings and members both fit;
-# anything else raises, as calling the class would.
+# The kinds of organisation, checked by lookup: a stored value outside the closed list raises.
 _SOORTEN = {soort.value: soort.value for soort in OrganisatieType}
-_DOELGROEPEN = {doelgroep.value: doelgroep for doelgroep in Doelgroep}
 
 
 class CasusFeiten(NamedTuple):
@@ -69,7 +67,7 @@ class CasusFeiten(NamedTuple):
     betrokkenen: int
     mdos: int
     mdos_afgerond: int
-    mdo_intervallen_dagen: tuple[int, ...]
+    mdo_interval_dagen: float | None  # the mean time between consecutive MDOs
     revisies: int
     overdrachten: int
     duur_weken: int
@@ -78,25 +76,12 @@ class CasusFeiten(NamedTuple):
     antwoorden: dict[Doelgroep, list[dict[str, int]]]
 
 
-class _MetGemeente(Protocol):
-    @property
-    def gemeente(self) -> str: ...
-
-
-def gemeente(formulier: Formulier, casus: _MetGemeente) -> str:
-    """The casus' gemeente if it is one of the form's; anything else reads "onbekend"."""
-    return (
-        casus.gemeente
-        if casus.gemeente in formulier.vocabulaires.get("gemeente", ())
-        else "onbekend"
-    )
-
-
 @dataclass(frozen=True)
 class _Woorden:
     """One form version's vocabularies as sets: made once per version, not once per casus."""
 
     formulier: Formulier
+    gemeenten: frozenset[str]
     indicaties: frozenset[str]
     onderdelen: frozenset[str]
 
@@ -105,9 +90,14 @@ class _Woorden:
         vocabulaires = formulier.vocabulaires
         return cls(
             formulier,
+            frozenset(vocabulaires.get("gemeente", ())),
             frozenset(vocabulaires.get("indicatie", ())),
             frozenset(vocabulaires.get("onderdeel", ())),
         )
+
+    def gemeente(self, waarde: str) -> str:
+        """The casus' gemeente if it is one of the form's; anything else reads "onbekend"."""
+        return waarde if waarde in self.gemeenten else "onbekend"
 
 
 def iter_feiten(
@@ -117,177 +107,231 @@ def iter_feiten(
     nu: datetime,
     per_blok: int = 5000,
 ) -> Generator[CasusFeiten, None, None]:
-    """Every casus in id order, streamed: memory stays flat however many there are.
+    """Every casus, streamed in no particular order: memory stays flat however many there are.
 
-    One query per kind of row, each ordered by casus id and streamed in blocks (server-side
-    cursors on PostgreSQL) in the session's transaction, so one snapshot; merged here as a merge
-    join. The database scans each table once, not once per batch of casussen, and only plain
-    rows reach Python: the ORM's per-row bookkeeping would cost more than the rest of a row.
+    One query, in the session's transaction (so one snapshot), answers a row per casus with its
+    related rows already counted and joined by the database (see `_FEITEN`): the database does
+    that in C, where a row costs a fraction of what it costs in Python. Plain rows only: the
+    ORM's per-row bookkeeping would cost more than the rest of a row.
     """
-    verbinding = session.connection()
-    # Per statement: on the connection they would stay for the rest of the caller's transaction.
-    # `yield_per` streams (server-side cursors) and fetches that many rows at a time.
-    opties = {"yield_per": per_blok}
     woorden: dict[str, _Woorden] = {}
-    resultaten: list[CursorResult[*tuple[Any, ...]]] = []
+    verbinding = session.connection()
+    postgresql = verbinding.dialect.name == "postgresql"
+    if postgresql:
+        # Planned as costly (a query per casus), so PostgreSQL would compile it to machine code
+        # first: that takes longer than it saves, and the first casus would wait for it.
+        verbinding.exec_driver_sql("SET LOCAL jit = off")
+    rijen = _stream(verbinding, _FEITEN[postgresql], per_blok)
     try:
-        for query in _GERELATEERD:
-            resultaten.append(verbinding.execute(query, execution_options=opties))
-        rollen, mdos, overdrachten, antwoorden, oud = (_Volger(r) for r in resultaten)
-        casussen = verbinding.execute(_CASUS, execution_options=opties)
-        resultaten.append(casussen)
-        for casus in casussen:
-            sleutel = casus.sleutel
-            versie = woorden.get(casus.formulierversie)
+        for rij in rijen:
+            versie = woorden.get(rij[1])
             if versie is None:
-                versie = woorden[casus.formulierversie] = _Woorden.van(
-                    formulieren[casus.formulierversie]
-                )
-            # Casussen saved before the projection was stored on the casus: derive it from the
-            # current revision (the projection needs no key, so this reads nothing it may not).
-            vroeger = oud.bij(sleutel)
-            projectie = _LEES(casus.kenmerken or "null") or kenmerken(
-                versie.formulier, dict(vroeger[0][1]) if vroeger else {}
-            )
-            yield _feiten(
-                casus,
-                versie,
-                projectie,
-                _people(rollen.bij(sleutel)),
-                sorted((d, bool(a)) for _, d, a in mdos.bij(sleutel)),
-                sum(n for _, n in overdrachten.bij(sleutel)),
-                _answers(antwoorden.bij(sleutel)),
-                nu,
-            )
+                versie = woorden[rij[1]] = _Woorden.van(formulieren[rij[1]])
+            yield _feiten(rij, versie, nu)
     finally:
-        for resultaat in resultaten:
-            resultaat.close()
+        rijen.close()
+
+
+def _stream(
+    verbinding: Connection, query: Select[*tuple[Any, ...]], per_blok: int
+) -> Generator[Sequence[Any], None, None]:
+    """The query's rows as plain tuples, `per_blok` at a time.
+
+    On PostgreSQL through the driver's streaming (psycopg's chunked rows): the server sends rows
+    as it makes them, so it works on the next ones while Python handles these. Through a
+    server-side cursor the two would take turns, the server idle until the next FETCH. The
+    statement has no parameters (its constants are rendered in), so the driver gets it as is.
+    Elsewhere SQLAlchemy's own streaming.
+    """
+    if verbinding.dialect.name != "postgresql":  # SQLite, in this process anyway
+        with verbinding.execute(query, execution_options={"yield_per": per_blok}) as result:
+            yield from result
+        return
+    sql = str(query.compile(dialect=verbinding.dialect, compile_kwargs={"literal_binds": True}))
+    driver = verbinding.connection.driver_connection
+    assert driver is not None  # an open connection of this session
+    with driver.cursor() as cursor:
+        yield from cursor.stream(sql, size=per_blok)
 
 
 def _tekst(kolom: Any) -> ColumnElement[str]:
-    """A column as the database's text. For casus ids, to match rows on: as UUID objects, the
-    ten or so related rows of a casus would cost more to convert, hash and compare (all in
-    Python) than to read. For JSON columns, parsed here by `_LEES`: the driver's own JSON
+    """A JSON column as the database's text, parsed here by `_LEES`: the driver's own JSON
     loading (bytes, an encoding to detect) costs a third more, for some 270,000 documents."""
     return cast(kolom, String)
 
 
 _LEES = json.JSONDecoder().decode
 
-# Only what research may see of a casus: no search indexes, no closing reason.
-_CASUS = select(
-    col(Casus.id),
-    _tekst(col(Casus.id)).label("sleutel"),
-    col(Casus.formulierversie),
-    col(Casus.gemeente),
-    col(Casus.status),
-    col(Casus.revisie),
-    col(Casus.aangemaakt_op),
-    col(Casus.afgesloten_op),
-    _tekst(col(Casus.kenmerken)).label("kenmerken"),
-).order_by(col(Casus.id))
-
-# Everyone who ever held a role, counted per kind of organisation in the database: an account
-# belongs to one organisation, so the people per kind add up to the people on the casus.
+# What research may count of a casus' related rows, each as aggregates over one casus' rows
+# (made a query per casus, or per table, by `_per_casus`).
+# Everyone who ever held a role (an account belongs to one organisation, so its kind is the
+# person's), and the kinds of organisation they came from, once per role (made distinct here).
 _ROLLEN = (
+    col(Rol.casus_id),
     select(
-        _tekst(col(Rol.casus_id)),
-        col(Organisatie.type),
-        func.count(distinct(col(Rol.account_id))),
+        func.count(distinct(col(Rol.account_id))).label("mensen"),
+        func.aggregate_strings(cast(col(Organisatie.type), String), ",").label("soorten"),
     )
+    .select_from(Rol)
     .join(Account, col(Account.id) == col(Rol.account_id))
-    .join(Organisatie, col(Organisatie.id) == col(Account.organisatie_id))
-    .group_by(col(Rol.casus_id), col(Organisatie.type))
-    .order_by(col(Rol.casus_id))
+    .join(Organisatie, col(Organisatie.id) == col(Account.organisatie_id)),
 )
-# Whether an MDO was concluded, not when; in date order per casus, sorted in Python.
-_MDOS = select(
-    _tekst(col(Mdo.casus_id)), col(Mdo.datum), col(Mdo.afgerond_op).is_not(None)
-).order_by(col(Mdo.casus_id))
+# How many MDOs, how many concluded (not when), and the first and last date: the mean time
+# between consecutive MDOs is the time from the first to the last over one fewer.
+_MDOS = (
+    col(Mdo.casus_id),
+    select(
+        func.count().label("aantal"),
+        func.count(col(Mdo.afgerond_op)).label("afgerond"),
+        func.min(col(Mdo.datum)).label("eerste"),
+        func.max(col(Mdo.datum)).label("laatste"),
+    ),
+)
 _OVERDRACHTEN = (
-    select(_tekst(col(Overdracht.casus_id)), func.count())
-    .where(col(Overdracht.status) == OverdrachtStatus.GEACCEPTEERD)
-    .group_by(col(Overdracht.casus_id))
-    .order_by(col(Overdracht.casus_id))
+    col(Overdracht.casus_id),
+    select(func.count().label("aantal")).where(
+        col(Overdracht.status) == OverdrachtStatus.GEACCEPTEERD
+    ),
 )
-# Scale answers only: the sealed open answers are not even selected.
-_ANTWOORDEN = select(
-    _tekst(col(VragenlijstAntwoord.casus_id)),
-    col(VragenlijstAntwoord.doelgroep),
-    _tekst(col(VragenlijstAntwoord.schaal)),
-).order_by(col(VragenlijstAntwoord.casus_id))
-# The current revision of the casussen without a stored projection (see `iter_feiten`).
-_ZONDER_KENMERKEN = (
-    select(_tekst(col(Revisie.casus_id)), col(Revisie.inhoud))
-    .join(
-        Casus,
-        and_(col(Casus.id) == col(Revisie.casus_id), col(Casus.revisie) == col(Revisie.nummer)),
+# Scale answers only (the sealed open answers are not even selected): per doelgroep the JSON
+# documents joined by commas, a JSON array once bracketed.
+_ANTWOORDEN = (
+    col(VragenlijstAntwoord.casus_id),
+    select(
+        *(
+            func.aggregate_strings(
+                case(
+                    (
+                        col(VragenlijstAntwoord.doelgroep) == doelgroep,
+                        _tekst(col(VragenlijstAntwoord.schaal)),
+                    )
+                ),
+                ",",
+            ).label(doelgroep.value)
+            for doelgroep in Doelgroep
+        )
+    ),
+)
+# The current revision of a casus saved before the projection was stored on the casus, to
+# derive it from (the projection needs no key, so this reads nothing it may not). SQL NULL, or
+# the JSON null an ORM write of None stores; only those casussen look their revision up.
+_OUD = case(
+    (
+        or_(col(Casus.kenmerken).is_(None), _tekst(col(Casus.kenmerken)) == "null"),
+        select(_tekst(col(Revisie.inhoud)))
+        .where(col(Revisie.casus_id) == col(Casus.id), col(Revisie.nummer) == col(Casus.revisie))
+        .scalar_subquery(),
     )
-    # SQL NULL, or the JSON null an ORM write of None stores.
-    .where(or_(col(Casus.kenmerken).is_(None), _tekst(col(Casus.kenmerken)) == "null"))
-    .order_by(col(Revisie.casus_id))
 )
-# In the order `iter_feiten` unpacks them.
-_GERELATEERD = (_ROLLEN, _MDOS, _OVERDRACHTEN, _ANTWOORDEN, _ZONDER_KENMERKEN)
 
 
-class _Volger:
-    """One related query's rows, grouped by casus id and taken in step with the casussen.
+def _per_casus(
+    deel: tuple[Mapped[uuid.UUID], Select[*tuple[Any, ...]]], *, lateraal: bool
+) -> tuple[FromClause, ColumnElement[bool]]:
+    """Aggregates over one casus' related rows, and how to join them to the casus.
 
-    Both come in casus-id order, so each group is either the current casus' or a later one's.
-    A group for an id that sorts before the current casus cannot exist (every such row has a
-    foreign key to a casus of the same snapshot); if one did, `bij` raises.
+    Lateral (PostgreSQL): a query per casus through the index on its casus id, so the first
+    casus is answered at once and the database keeps working while Python handles the rows.
+    Grouped per table otherwise (SQLite has no LATERAL): PostgreSQL would then build every
+    table's groups before it answers the first casus, and Python would wait for that.
     """
-
-    def __init__(self, rijen: Iterable[Sequence[Any]]) -> None:
-        self._groepen = itertools.groupby(rijen, key=operator.itemgetter(0))
-        self._volgende = next(self._groepen, None)
-
-    def bij(self, sleutel: str) -> list[Sequence[Any]]:
-        """The rows of this casus (none when it has none); call with ascending ids."""
-        if self._volgende is not None and self._volgende[0] < sleutel:
-            # Rows of no casus of this snapshot, or two orders that disagree: either way the
-            # figures would silently be wrong, so stop.
-            raise RuntimeError(f"rijen van casus {self._volgende[0]} vallen buiten de volgorde")
-        if self._volgende is None or self._volgende[0] != sleutel:
-            return []
-        rijen = list(self._volgende[1])
-        self._volgende = next(self._groepen, None)
-        return rijen
+    casus_id, aggregaten = deel
+    if lateraal:
+        return aggregaten.where(casus_id == col(Casus.id)).lateral(), true()
+    groepen = aggregaten.add_columns(casus_id.label("casus_id")).group_by(casus_id).subquery()
+    return groepen, groepen.c.casus_id == col(Casus.id)
 
 
-def _feiten(
-    casus: Row[*tuple[Any, ...]],
-    versie: _Woorden,
-    projectie: dict[str, Any],
-    mensen: tuple[int, tuple[str, ...]],
-    datums: list[tuple[date, bool]],
-    overdrachten: int,
-    antwoorden: dict[Doelgroep, list[dict[str, int]]],
-    nu: datetime,
-) -> CasusFeiten:
-    begin = casus.aangemaakt_op
-    einde = casus.afgesloten_op or nu
-    accounts, typen = mensen
-    return CasusFeiten(
-        casus.id,
-        casus.formulierversie,
-        casus.status.value,
-        gemeente(versie.formulier, casus),
-        _vocabulary(projectie.get("indicaties"), versie.indicaties),
-        f"{begin.year:04d}-{begin.month:02d}",  # the month, never the day
-        typen,
-        accounts,
-        len(datums),
-        sum(1 for _, afgerond in datums if afgerond),
-        _intervals([d for d, _ in datums]),
-        casus.revisie,
+def _query(*, lateraal: bool) -> Select[*tuple[Any, ...]]:
+    """Only what research may see of a casus (no search indexes, no closing reason), a row per
+    casus, in the order `_feiten` unpacks it."""
+    rollen, mdos, overdrachten, antwoorden = delen = [
+        _per_casus(deel, lateraal=lateraal) for deel in (_ROLLEN, _MDOS, _OVERDRACHTEN, _ANTWOORDEN)
+    ]
+    query = select(
+        col(Casus.id),
+        col(Casus.formulierversie),
+        col(Casus.gemeente),
+        cast(col(Casus.status), String),
+        col(Casus.revisie),
+        col(Casus.aangemaakt_op),
+        col(Casus.afgesloten_op),
+        _tekst(col(Casus.kenmerken)),
+        _OUD,
+        rollen[0].c.mensen,
+        rollen[0].c.soorten,
+        mdos[0].c.aantal,
+        mdos[0].c.afgerond,
+        mdos[0].c.eerste,
+        mdos[0].c.laatste,
+        overdrachten[0].c.aantal,
+        *(antwoorden[0].c[doelgroep.value] for doelgroep in Doelgroep),
+    ).select_from(Casus)
+    for deel, op in delen:
+        query = query.outerjoin(deel, op)
+    return query
+
+
+_FEITEN = {lateraal: _query(lateraal=lateraal) for lateraal in (False, True)}
+
+
+def _feiten(rij: Sequence[Any], versie: _Woorden, nu: datetime) -> CasusFeiten:
+    (
+        casus_id,
+        formulierversie,
+        gemeente,
+        status,
+        revisie,
+        begin,
+        einde,
+        projectie,
+        oud,
+        mensen,
+        soorten,
+        mdos,
+        afgerond,
+        eerste,
+        laatste,
         overdrachten,
+        *antwoorden,
+    ) = rij
+    begin = _utc(begin)
+    einde = _utc(einde) if einde is not None else nu
+    # A casus without a stored projection: derived from its current revision.
+    kenmerk = _LEES(projectie or "null") or kenmerken(versie.formulier, _LEES(oud or "{}"))
+    return CasusFeiten(
+        casus_id,
+        formulierversie,
+        status,
+        versie.gemeente(gemeente),
+        _vocabulary(kenmerk.get("indicaties"), versie.indicaties),
+        f"{begin.year:04d}-{begin.month:02d}",  # the month, never the day
+        _soorten(soorten),
+        mensen or 0,
+        mdos or 0,
+        afgerond or 0,
+        (laatste - eerste).days / (mdos - 1) if mdos and mdos > 1 else None,
+        revisie,
+        overdrachten or 0,
         max(0, (einde - begin).days // 7),
-        _statuses(projectie.get("stappen")),
-        _counts(projectie.get("afspraken"), versie.onderdelen),
-        antwoorden,
+        _statuses(kenmerk.get("stappen")),
+        _counts(kenmerk.get("afspraken"), versie.onderdelen),
+        {
+            doelgroep: _LEES(f"[{documenten}]")
+            for doelgroep, documenten in zip(Doelgroep, antwoorden, strict=True)
+            if documenten
+        },
     )
+
+
+def _utc(moment: datetime) -> datetime:
+    """In UTC: the driver gives the database session's time zone, or none (SQLite)."""
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _soorten(soorten: str | None) -> tuple[str, ...]:
+    """The kinds of organisation, each once, checked against the closed list."""
+    return tuple(sorted({_SOORTEN[soort] for soort in soorten.split(",")})) if soorten else ()
 
 
 def _vocabulary(waarden: Any, woorden: frozenset[str]) -> tuple[str, ...]:
@@ -306,19 +350,3 @@ def _statuses(waarden: Any) -> tuple[str, ...]:
 def _counts(tellingen: Any, onderdelen: frozenset[str]) -> dict[str, int]:
     items = tellingen.items() if isinstance(tellingen, dict) else ()
     return {o: n for o, n in items if o in onderdelen and isinstance(n, int) and n > 0}
-
-
-def _people(rijen: list[Sequence[Any]]) -> tuple[int, tuple[str, ...]]:
-    """How many people ever held a role, and which kinds of organisation they came from."""
-    return sum(n for _, _, n in rijen), tuple(sorted({_SOORTEN[soort] for _, soort, _ in rijen}))
-
-
-def _intervals(datums: list[date]) -> tuple[int, ...]:
-    return tuple((b - a).days for a, b in itertools.pairwise(datums))
-
-
-def _answers(rijen: list[Sequence[Any]]) -> dict[Doelgroep, list[dict[str, int]]]:
-    out: dict[Doelgroep, list[dict[str, int]]] = {}
-    for _, doelgroep, schaal in rijen:
-        out.setdefault(_DOELGROEPEN[doelgroep], []).append(dict(_LEES(schaal)))
-    return out

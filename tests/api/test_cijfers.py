@@ -105,7 +105,8 @@ def bevolking(client: httpx.Client | TestClient, app: Any, settings: Settings) -
         eerste = date(2026, 1, 5)
         for sleutel in ("E1", "E2", "E3", "E4", "E5"):
             casus_id = uuid.UUID(ids[sleutel])
-            for datum in (eerste, eerste + timedelta(days=14)):
+            # Six days, then thirty: a mean of 18 days between MDOs, neither gap on its own.
+            for datum in (eerste, eerste + timedelta(days=36), eerste + timedelta(days=6)):
                 session.add(
                     Mdo(
                         casus_id=casus_id,
@@ -242,7 +243,7 @@ def test_figures_on_a_known_population(maak_client: Any, settings: Settings) -> 
     mdos = uit["tijd_tussen_mdos"]
     assert per_sleutel(mdos["categorieen"]) == {"<4w": 5, "4-8w": 0, "8-13w": 0, "13w+": 0}
     assert mdos["totaal"]["aantal"] == 5
-    assert mdos["gemiddelde"] == 14.0 and mdos["mediaan"] == 14.0
+    assert mdos["gemiddelde"] == 18.0 and mdos["mediaan"] == 18.0
 
     professionals = uit["ervaringen_professionals"]
     assert professionals["onderzoeksvraag"] == 3

@@ -5,14 +5,10 @@ from __future__ import annotations
 import secrets
 import uuid
 
-import pytest
-
-from app.casus.models import Casus
 from app.crypto.fields import encrypt_document
 from app.crypto.keyring import KeyRing
-from app.enums import CasusStatus
 from app.form.definition import load_formulieren
-from app.research.feiten import _Volger, gemeente
+from app.research.feiten import _Woorden
 from app.research.kenmerken import afspraken_per_onderdeel, categorical, stap_statussen
 
 FORMULIER = load_formulieren(None, "twente-2020.1")["twente-2020.1"]
@@ -44,12 +40,9 @@ def test_agreements_are_counted_by_onderdeel_and_nothing_else() -> None:
 
 
 def test_an_unknown_gemeente_reads_onbekend() -> None:
-    casus = Casus(
-        formulierversie="twente-2020.1", gemeente="Amsterdam", status=CasusStatus.ACTIEF, revisie=1
-    )
-    assert gemeente(FORMULIER, casus) == "onbekend"
-    casus.gemeente = "Losser"
-    assert gemeente(FORMULIER, casus) == "Losser"
+    woorden = _Woorden.van(FORMULIER)
+    assert woorden.gemeente("Amsterdam") == "onbekend"
+    assert woorden.gemeente("Losser") == "Losser"
 
 
 def test_blank_values_stay_blank_when_a_document_is_sealed() -> None:
@@ -68,18 +61,3 @@ def test_step_status_needs_no_key_because_blank_values_are_never_sealed() -> Non
     statussen = stap_statussen(FORMULIER, {"situatie": {"hulpvraag_professionals": "enc:v1:k:abc"}})
     assert statussen[0] == "leeg" and statussen[1] == "deels"
     assert stap_statussen(FORMULIER, {"situatie": {"zorgen": "   "}})[1] == "leeg"
-
-
-def test_related_rows_are_taken_in_step_with_the_casussen() -> None:
-    volger = _Volger([("a", 1), ("a", 2), ("d", 4)])
-    assert volger.bij("a") == [("a", 1), ("a", 2)]
-    # A casus without rows gets none, and the next casus still gets its own.
-    assert volger.bij("c") == []
-    assert volger.bij("d") == [("d", 4)]
-    assert volger.bij("e") == []
-
-
-def test_a_related_row_without_its_casus_stops_the_reading() -> None:
-    volger = _Volger([("a", 1), ("b", 2)])
-    with pytest.raises(RuntimeError, match="buiten de volgorde"):
-        volger.bij("b")
