@@ -323,8 +323,7 @@ class _Emmers:
         bestand = self.open.get(sleutel)
         if bestand is None:
             bestand = self.open[sleutel] = (self.map / sleutel).open("w", encoding="utf-8")
-        bestand.write(regel)
-        bestand.write("\n")
+        bestand.write(regel + "\n")
 
     def sluit(self) -> None:
         for bestand in self.open.values():

@@ -110,18 +110,12 @@ def iter_feiten(
     """Every casus, streamed in no particular order: memory stays flat however many there are.
 
     One query, in the session's transaction (so one snapshot), answers a row per casus with its
-    related rows already counted and joined by the database (see `_FEITEN`): the database does
+    related rows already counted and joined by the database (see `_query`): the database does
     that in C, where a row costs a fraction of what it costs in Python. Plain rows only: the
     ORM's per-row bookkeeping would cost more than the rest of a row.
     """
     woorden: dict[str, _Woorden] = {}
-    verbinding = session.connection()
-    postgresql = verbinding.dialect.name == "postgresql"
-    if postgresql:
-        # Planned as costly (a query per casus), so PostgreSQL would compile it to machine code
-        # first: that takes longer than it saves, and the first casus would wait for it.
-        verbinding.exec_driver_sql("SET LOCAL jit = off")
-    rijen = _stream(verbinding, _FEITEN[postgresql], per_blok)
+    rijen = _rijen(session.connection(), per_blok)
     try:
         for rij in rijen:
             versie = woorden.get(rij[1])
@@ -132,26 +126,31 @@ def iter_feiten(
         rijen.close()
 
 
-def _stream(
-    verbinding: Connection, query: Select[*tuple[Any, ...]], per_blok: int
-) -> Generator[Sequence[Any], None, None]:
-    """The query's rows as plain tuples, `per_blok` at a time.
+def _rijen(verbinding: Connection, per_blok: int) -> Generator[Sequence[Any], None, None]:
+    """The rows of `_query`, as plain tuples, `per_blok` at a time.
 
-    On PostgreSQL through the driver's streaming (psycopg's chunked rows): the server sends rows
-    as it makes them, so it works on the next ones while Python handles these. Through a
-    server-side cursor the two would take turns, the server idle until the next FETCH. The
-    statement has no parameters (its constants are rendered in), so the driver gets it as is.
-    Elsewhere SQLAlchemy's own streaming.
+    On PostgreSQL a query per casus (lateral), through the driver's streaming (psycopg's
+    chunked rows): the server sends rows as it makes them, so it works on the next ones while
+    Python handles these. Through a server-side cursor the two would take turns, the server idle
+    until the next FETCH. The statement has no parameters (its constants are rendered in), so
+    the driver gets it as it is. SQLite runs in this process, so there is nothing to overlap,
+    and it has no LATERAL: grouped per table, through SQLAlchemy.
     """
-    if verbinding.dialect.name != "postgresql":  # SQLite, in this process anyway
-        with verbinding.execute(query, execution_options={"yield_per": per_blok}) as result:
+    if verbinding.dialect.name != "postgresql":
+        opties = {"yield_per": per_blok}
+        with verbinding.execute(_FEITEN_GEGROEPEERD, execution_options=opties) as result:
             yield from result
         return
-    sql = str(query.compile(dialect=verbinding.dialect, compile_kwargs={"literal_binds": True}))
+    # Planned as costly (a query per casus), so PostgreSQL would compile it to machine code
+    # first: that takes longer than it saves, and the first casus would wait for it.
+    verbinding.exec_driver_sql("SET LOCAL jit = off")
+    sql = _FEITEN_LATERAAL.compile(
+        dialect=verbinding.dialect, compile_kwargs={"literal_binds": True}
+    )
     driver = verbinding.connection.driver_connection
     assert driver is not None  # an open connection of this session
     with driver.cursor() as cursor:
-        yield from cursor.stream(sql, size=per_blok)
+        yield from cursor.stream(str(sql), size=per_blok)
 
 
 def _tekst(kolom: Any) -> ColumnElement[str]:
@@ -272,7 +271,8 @@ def _query(*, lateraal: bool) -> Select[*tuple[Any, ...]]:
     return query
 
 
-_FEITEN = {lateraal: _query(lateraal=lateraal) for lateraal in (False, True)}
+_FEITEN_LATERAAL = _query(lateraal=True)
+_FEITEN_GEGROEPEERD = _query(lateraal=False)
 
 
 def _feiten(rij: Sequence[Any], versie: _Woorden, nu: datetime) -> CasusFeiten:
