@@ -53,25 +53,9 @@ for query in {QUERIES!r}:
 MAX_RATIO = 3.0
 MAX_MB = 300
 MAX_GROEI = 0.2
-BLOK = 5000
-# The rows of the floor read into Python, as any exporter that handles rows in Python must: a
-# process of its own like the floor's, server-side cursors in blocks, ids and JSON as text (as
-# `iter_feiten` reads them), nothing done with them.
-LEZEN_PG = (
-    PIEK
-    + f"""
-import sys, psycopg
-from psycopg.types.string import TextLoader
-with psycopg.connect(sys.argv[1]) as conn:
-    for soort in ("uuid", "json", "jsonb"):
-        conn.adapters.register_loader(soort, TextLoader)
-    for i, query in enumerate({QUERIES!r}):
-        with conn.cursor(name=f"lezen{{i}}") as cur:
-            cur.execute(query)
-            while cur.fetchmany({BLOK}):
-                pass
-"""
-)
+# The size the target is set at (100k casussen, against PostgreSQL's COPY): at a tenth of it the
+# floor takes a fraction of a second, less than Python takes to start and load the export.
+DOEL_CASUSSEN = 100_000
 # The export's start-up and its one pass over the casussen, timed inside a process of its own:
 # writes the seconds of the imports `regie export` does and of the pass (connecting, the form
 # definitions and `iter_feiten` over every casus) to the file named first.
@@ -111,50 +95,42 @@ def meet(omgeving: Omgeving) -> list[Resultaat]:
     )
     uit.unlink(missing_ok=True)
     url = make_url(omgeving.settings.database_url)
-    lezen: list[str] | None = None
     if omgeving.backend == "postgresql":
         dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
         floor = [sys.executable, "-c", FLOOR_PG, dsn]
-        lezen = [sys.executable, "-c", LEZEN_PG, dsn]
     else:
         floor = [sys.executable, "-c", FLOOR_SQLITE, str(url.database)]
     vloer_s, vloer_mb = run_measured(floor, omgeving.env(), omgeving.workdir)
-    toelichting = _opbouw(omgeving, regie_s, vloer_s, lezen)
+    toelichting = _opbouw(omgeving, regie_s)
     b, n = omgeving.backend, omgeving.casussen
+    beoordeeld = b == "postgresql" and n >= DOEL_CASUSSEN
     return [
         Resultaat(SCENARIO, "wandtijd", b, n, regie_s, vloer_s, "s",
-                  f"≤ {MAX_RATIO:g}× vloer", regie_s <= MAX_RATIO * vloer_s, toelichting),
+                  f"≤ {MAX_RATIO:g}× vloer"
+                  + ("" if beoordeeld else f" (geldt bij {DOEL_CASUSSEN} op postgresql)"),
+                  regie_s <= MAX_RATIO * vloer_s if beoordeeld else None, toelichting),
         Resultaat(SCENARIO, "piekgeheugen", b, n, regie_mb, vloer_mb, "MB",
                   f"< {MAX_MB} MB", regie_mb < MAX_MB),
     ]  # fmt: skip
 
 
-def _opbouw(omgeving: Omgeving, regie_s: float, vloer_s: float, lezen: list[str] | None) -> str:
+def _opbouw(omgeving: Omgeving, regie_s: float) -> str:
     """Where the export's wall time goes, each part measured in a process of its own as the
     export and the floor are: start-up, the pass over every casus, and the rest (by difference,
-    so noise may even make it negative); beside it, with `lezen` (PostgreSQL, where the floor
-    lets the server write the rows out with COPY), what only reading them into Python costs."""
+    so noise may even make it negative)."""
     tijden = omgeving.workdir / "export-tijden"
     kind_s, _ = run_measured(
         [sys.executable, "-c", FEITEN, str(tijden)], omgeving.env(), omgeving.workdir
     )
     imports_s, gang_s = (float(t) for t in tijden.read_text().split())
     opstart_s = kind_s - gang_s  # the interpreter, the imports, and closing down again
-    regels = [
+    return (
         f"waarvan {opstart_s:.2f} s opstarten en afsluiten (python, waarvan {imports_s:.2f} s "
         f"de imports van de export); {gang_s:.2f} s de gang langs alle casussen (verbinden, "
         f"formulieren laden, iter_feiten); de rest {regie_s - opstart_s - gang_s:.2f} s (de regio "
         "en eerder vrijgegeven niveaus, het anonimiseringsplan, de kladbestanden teruglezen en "
         "het bestand schrijven, de audit)"
-    ]
-    if lezen is not None:
-        lezen_s, _ = run_measured(lezen, omgeving.env(), omgeving.workdir)
-        regels.append(
-            f"alleen de rijen van de vloer in Python lezen (een eigen proces als de vloer, "
-            f"server-side cursors in blokken van {BLOK}, ids en JSON als tekst zoals de export "
-            f"ze leest, niets ermee doen): {lezen_s:.2f} s = {lezen_s / vloer_s:.1f}× vloer"
-        )
-    return "\n".join(regels)
+    )
 
 
 def oordeel(resultaten: list[Resultaat]) -> list[Resultaat]:

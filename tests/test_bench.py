@@ -58,10 +58,8 @@ def test_every_scenario_runs_and_reports(
         export_wandtijd.toelichting,
     )
     assert delen and all(float(d) > 0 for d in delen.groups()[:3]), export_wandtijd.toelichting
-    lezen = re.search(
-        r"in Python lezen .*: ([\d.]+) s = [\d.]+× vloer", export_wandtijd.toelichting
-    )
-    assert (lezen is not None and float(lezen.group(1)) > 0) == (backend == "postgresql")
+    # The target is set at 100k casussen on PostgreSQL: smaller, the figure has no verdict.
+    assert export_wandtijd.gehaald is None and "geldt bij 100000" in export_wandtijd.doel
     run.report(resultaten, tmp_path)
     markdown = (tmp_path / "report.md").read_text(encoding="utf-8")
     assert f"| {backend} | 30 |" in markdown and "vloer" in markdown
