@@ -16,8 +16,9 @@ from sqlalchemy import make_url
 from benchmarks.common import PIEK, REGIE, Omgeving, Resultaat, geheugengroei, run_measured
 
 SCENARIO = "anonieme export"
-# The same rows the export reads (each casus with its stored research projection, the people
-# per kind of organisation, MDOs, accepted handovers and questionnaire scale answers), once.
+# The rows the export's facts are made of (each casus with its stored research projection, the
+# people per kind of organisation, MDOs, accepted handovers and questionnaire scale answers),
+# once. The export has the database count them per casus and reads a row per casus instead.
 QUERIES = (
     "SELECT id, formulierversie, gemeente, status, revisie, aangemaakt_op, afgesloten_op, "
     "kenmerken FROM casus",
@@ -103,15 +104,26 @@ def meet(omgeving: Omgeving) -> list[Resultaat]:
     vloer_s, vloer_mb = run_measured(floor, omgeving.env(), omgeving.workdir)
     toelichting = _opbouw(omgeving, regie_s)
     b, n = omgeving.backend, omgeving.casussen
-    beoordeeld = b == "postgresql" and n >= DOEL_CASUSSEN
     return [
-        Resultaat(SCENARIO, "wandtijd", b, n, regie_s, vloer_s, "s",
-                  f"≤ {MAX_RATIO:g}× vloer"
-                  + ("" if beoordeeld else f" (geldt bij {DOEL_CASUSSEN} op postgresql)"),
-                  regie_s <= MAX_RATIO * vloer_s if beoordeeld else None, toelichting),
+        wandtijd(b, n, regie_s, vloer_s, toelichting),
         Resultaat(SCENARIO, "piekgeheugen", b, n, regie_mb, vloer_mb, "MB",
                   f"< {MAX_MB} MB", regie_mb < MAX_MB),
     ]  # fmt: skip
+
+
+def wandtijd(
+    backend: str, casussen: int, regie_s: float, vloer_s: float, toelichting: str
+) -> Resultaat:
+    """Wall time against the floor, judged where the target is set (100k casussen, against
+    PostgreSQL's COPY); elsewhere shown for comparison."""
+    beoordeeld = backend == "postgresql" and casussen >= DOEL_CASUSSEN
+    doel = f"≤ {MAX_RATIO:g}× vloer"
+    if not beoordeeld:
+        doel += f" (geldt bij {DOEL_CASUSSEN} op postgresql)"
+    gehaald = regie_s <= MAX_RATIO * vloer_s if beoordeeld else None
+    return Resultaat(
+        SCENARIO, "wandtijd", backend, casussen, regie_s, vloer_s, "s", doel, gehaald, toelichting
+    )
 
 
 def _opbouw(omgeving: Omgeving, regie_s: float) -> str:

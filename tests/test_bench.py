@@ -214,3 +214,12 @@ def test_the_summary_counts_each_target_and_names_every_miss() -> None:
         "| s | geheugengroei | ≤ +20% | 1 van 1 | postgresql 10000: +10% |",
     ]
     assert run._doelen([]) == []
+
+
+def test_the_export_is_judged_where_its_target_is_set() -> None:
+    """At 100k casussen on PostgreSQL; smaller, or on SQLite, the figure stands unjudged."""
+    assert export.wandtijd("postgresql", 100_000, 2.9, 1.0, "").gehaald is True
+    assert export.wandtijd("postgresql", 100_000, 3.1, 1.0, "").gehaald is False
+    for backend, casussen in (("postgresql", 10_000), ("sqlite", 100_000)):
+        figuur = export.wandtijd(backend, casussen, 9.0, 1.0, "")
+        assert figuur.gehaald is None and "geldt bij 100000 op postgresql" in figuur.doel

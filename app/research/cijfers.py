@@ -43,6 +43,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -719,8 +720,10 @@ def bereken_cijfers(
     nu = utcnow()
     session = snapshot_session(engine)
     try:
-        for feiten in iter_feiten(session, formulieren, nu=nu):
-            teller.tel(feiten)
+        # Closed before the session, on every path: the reading holds its connection.
+        with closing(iter_feiten(session, formulieren, nu=nu)) as alle:
+            for feiten in alle:
+                teller.tel(feiten)
     finally:
         session.close()
     return teller.cijfers(

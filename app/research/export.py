@@ -125,8 +125,8 @@ class Kolommen:
         """A casus' values for `achter`: step statuses, agreements per onderdeel, and per
         questionnaire the number of answers and the mean of each scale question.
 
-        Most casussen have no agreement of some onderdeel and no answers to some questionnaire:
-        for those the values are the same for every casus, made once (`_geen`)."""
+        A casus without agreements, or without answers to a questionnaire (most casussen), has
+        the same values there as every other such casus: made once (`_geen`)."""
         afspraken = feiten.afspraken
         waarden: list[Any] = [*feiten.stappen]
         if afspraken:

@@ -32,12 +32,13 @@ from sqlalchemy import (
     select,
     true,
 )
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col
 
 from app.accounts.models import Account, Organisatie
 from app.casus.models import Casus, Rol
-from app.enums import OrganisatieType
+from app.enums import CasusStatus, OrganisatieType
 from app.form.definition import Formulier, Formulieren
 from app.handreiking.models import Mdo, Revisie
 from app.regie.models import Overdracht, OverdrachtStatus
@@ -46,8 +47,13 @@ from app.research.models import VragenlijstAntwoord
 from app.research.vragenlijst import Doelgroep
 
 GELDIGE_STATUSSEN = frozenset({StapStatus.LEEG, StapStatus.DEELS, StapStatus.VOLLEDIG})
-# The kinds of organisation, checked by lookup: a stored value outside the closed list raises.
+# Closed lists checked by lookup: a stored value outside them raises (status and the kinds of
+# organisation are quasi-identifiers in the export, so an odd value must not pass).
 _SOORTEN = {soort.value: soort.value for soort in OrganisatieType}
+_STATUSSEN = {status.value: status.value for status in CasusStatus}
+# The doelgroepen in the order of `_query`'s answer columns (a tuple: iterating the enum class
+# costs more, once per casus).
+_DOELGROEPEN = tuple(Doelgroep)
 
 
 class CasusFeiten(NamedTuple):
@@ -113,14 +119,20 @@ def iter_feiten(
     related rows already counted and joined by the database (see `_query`): the database does
     that in C, where a row costs a fraction of what it costs in Python. Plain rows only: the
     ORM's per-row bookkeeping would cost more than the rest of a row.
+
+    On PostgreSQL the driver holds the session's connection until the last row is read or this
+    generator is closed: close it before anything else uses the session. Closed early, it
+    cancels the query, which leaves the transaction to be rolled back (closing the session
+    does that).
     """
     woorden: dict[str, _Woorden] = {}
     rijen = _rijen(session.connection(), per_blok)
     try:
         for rij in rijen:
-            versie = woorden.get(rij[1])
+            formulierversie = rij[1]
+            versie = woorden.get(formulierversie)
             if versie is None:
-                versie = woorden[rij[1]] = _Woorden.van(formulieren[rij[1]])
+                versie = woorden[formulierversie] = _Woorden.van(formulieren[formulierversie])
             yield _feiten(rij, versie, nu)
     finally:
         rijen.close()
@@ -132,9 +144,11 @@ def _rijen(verbinding: Connection, per_blok: int) -> Generator[Sequence[Any], No
     On PostgreSQL a query per casus (lateral), through the driver's streaming (psycopg's
     chunked rows): the server sends rows as it makes them, so it works on the next ones while
     Python handles these. Through a server-side cursor the two would take turns, the server idle
-    until the next FETCH. The statement has no parameters (its constants are rendered in), so
-    the driver gets it as it is. SQLite runs in this process, so there is nothing to overlap,
-    and it has no LATERAL: grouped per table, through SQLAlchemy.
+    until the next FETCH. Its constants (the code's own: vocabulary values, a separator) are
+    rendered into the statement. A database error is raised as SQLAlchemy raises one, so it is
+    answered as any other (a lost server as unreachable, its connection not handed out again).
+    SQLite runs in this process, so there is nothing to overlap, and it has no LATERAL: grouped
+    per table, through SQLAlchemy.
     """
     if verbinding.dialect.name != "postgresql":
         opties = {"yield_per": per_blok}
@@ -144,13 +158,25 @@ def _rijen(verbinding: Connection, per_blok: int) -> Generator[Sequence[Any], No
     # Planned as costly (a query per casus), so PostgreSQL would compile it to machine code
     # first: that takes longer than it saves, and the first casus would wait for it.
     verbinding.exec_driver_sql("SET LOCAL jit = off")
-    sql = _FEITEN_LATERAAL.compile(
-        dialect=verbinding.dialect, compile_kwargs={"literal_binds": True}
-    )
-    driver = verbinding.connection.driver_connection
-    assert driver is not None  # an open connection of this session
-    with driver.cursor() as cursor:
-        yield from cursor.stream(str(sql), size=per_blok)
+    dialect = verbinding.dialect
+    sql = str(_FEITEN_LATERAAL.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    dbapi = verbinding.connection.dbapi_connection
+    if dbapi is None:
+        raise RuntimeError("de verbinding van deze sessie is al gesloten")
+    cursor = dbapi.cursor()
+    try:
+        # Empty parameters, so the driver reads the statement as SQLAlchemy wrote it for it
+        # (with a literal % doubled).
+        yield from cursor.stream(sql, {}, size=per_blok)
+    except dialect.loaded_dbapi.Error as exc:
+        verloren = dialect.is_disconnect(exc, dbapi, cursor)
+        if verloren:
+            verbinding.invalidate(exc)
+        raise DBAPIError.instance(
+            sql, None, exc, dialect.loaded_dbapi.Error, connection_invalidated=verloren
+        ) from exc
+    finally:
+        cursor.close()
 
 
 def _tekst(kolom: Any) -> ColumnElement[str]:
@@ -164,7 +190,8 @@ _LEES = json.JSONDecoder().decode
 # What research may count of a casus' related rows, each as aggregates over one casus' rows
 # (made a query per casus, or per table, by `_per_casus`).
 # Everyone who ever held a role (an account belongs to one organisation, so its kind is the
-# person's), and the kinds of organisation they came from, once per role (made distinct here).
+# person's), and the kinds of organisation they came from, once per role (`_soorten` makes them
+# distinct).
 _ROLLEN = (
     col(Rol.casus_id),
     select(
@@ -207,7 +234,7 @@ _ANTWOORDEN = (
                 ),
                 ",",
             ).label(doelgroep.value)
-            for doelgroep in Doelgroep
+            for doelgroep in _DOELGROEPEN
         )
     ),
 )
@@ -244,9 +271,10 @@ def _per_casus(
 def _query(*, lateraal: bool) -> Select[*tuple[Any, ...]]:
     """Only what research may see of a casus (no search indexes, no closing reason), a row per
     casus, in the order `_feiten` unpacks it."""
-    rollen, mdos, overdrachten, antwoorden = delen = [
+    delen = [
         _per_casus(deel, lateraal=lateraal) for deel in (_ROLLEN, _MDOS, _OVERDRACHTEN, _ANTWOORDEN)
     ]
+    (rollen, _), (mdos, _), (overdrachten, _), (antwoorden, _) = delen
     query = select(
         col(Casus.id),
         col(Casus.formulierversie),
@@ -257,14 +285,14 @@ def _query(*, lateraal: bool) -> Select[*tuple[Any, ...]]:
         col(Casus.afgesloten_op),
         _tekst(col(Casus.kenmerken)),
         _OUD,
-        rollen[0].c.mensen,
-        rollen[0].c.soorten,
-        mdos[0].c.aantal,
-        mdos[0].c.afgerond,
-        mdos[0].c.eerste,
-        mdos[0].c.laatste,
-        overdrachten[0].c.aantal,
-        *(antwoorden[0].c[doelgroep.value] for doelgroep in Doelgroep),
+        rollen.c.mensen,
+        rollen.c.soorten,
+        mdos.c.aantal,
+        mdos.c.afgerond,
+        mdos.c.eerste,
+        mdos.c.laatste,
+        overdrachten.c.aantal,
+        *(antwoorden.c[doelgroep.value] for doelgroep in _DOELGROEPEN),
     ).select_from(Casus)
     for deel, op in delen:
         query = query.outerjoin(deel, op)
@@ -276,6 +304,7 @@ _FEITEN_GEGROEPEERD = _query(lateraal=False)
 
 
 def _feiten(rij: Sequence[Any], versie: _Woorden, nu: datetime) -> CasusFeiten:
+    """A casus' facts from its row, every value checked again against its closed list."""
     (
         casus_id,
         formulierversie,
@@ -302,7 +331,7 @@ def _feiten(rij: Sequence[Any], versie: _Woorden, nu: datetime) -> CasusFeiten:
     return CasusFeiten(
         casus_id,
         formulierversie,
-        status,
+        _STATUSSEN[status],
         versie.gemeente(gemeente),
         _vocabulary(kenmerk.get("indicaties"), versie.indicaties),
         f"{begin.year:04d}-{begin.month:02d}",  # the month, never the day
@@ -318,15 +347,15 @@ def _feiten(rij: Sequence[Any], versie: _Woorden, nu: datetime) -> CasusFeiten:
         _counts(kenmerk.get("afspraken"), versie.onderdelen),
         {
             doelgroep: _LEES(f"[{documenten}]")
-            for doelgroep, documenten in zip(Doelgroep, antwoorden, strict=True)
+            for doelgroep, documenten in zip(_DOELGROEPEN, antwoorden, strict=True)
             if documenten
         },
     )
 
 
 def _utc(moment: datetime) -> datetime:
-    """In UTC: the driver gives the database session's time zone, or none (SQLite)."""
-    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    """In UTC: read past SQLAlchemy's types, PostgreSQL's come in its session's time zone."""
+    return moment.astimezone(UTC)
 
 
 def _soorten(soorten: str | None) -> tuple[str, ...]:
