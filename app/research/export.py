@@ -126,17 +126,17 @@ class Kolommen:
         questionnaire the number of answers and the mean of each scale question.
 
         A casus without agreements, or without answers to a questionnaire (most casussen), has
-        the same values there as every other such casus: made once (`_geen`)."""
+        the same values there as every other such casus: made once (`_zonder_*`)."""
         afspraken = feiten.afspraken
         waarden: list[Any] = [*feiten.stappen]
         if afspraken:
             waarden += [afspraken.get(o, 0) for o in self.onderdelen]
         else:
-            waarden += self._geen[None]
+            waarden += self._zonder_afspraken
         for doelgroep, vragen in self.schaalvragen.items():
             antwoorden = feiten.antwoorden.get(doelgroep)
             if not antwoorden:
-                waarden += self._geen[doelgroep]
+                waarden += self._zonder_antwoorden[doelgroep]
                 continue
             waarden.append(len(antwoorden))
             # Per question its scores; a respondent who skipped it (or an odd value) adds none.
@@ -147,12 +147,13 @@ class Kolommen:
         return waarden
 
     @cached_property
-    def _geen(self) -> dict[Doelgroep | None, tuple[Any, ...]]:
-        """The values of no agreements (under None), and of a questionnaire nobody answered."""
-        geen: dict[Doelgroep | None, tuple[Any, ...]] = {None: (0,) * len(self.onderdelen)}
-        for doelgroep, vragen in self.schaalvragen.items():
-            geen[doelgroep] = (0, *(None,) * len(vragen))
-        return geen
+    def _zonder_afspraken(self) -> tuple[int, ...]:
+        return (0,) * len(self.onderdelen)
+
+    @cached_property
+    def _zonder_antwoorden(self) -> dict[Doelgroep, tuple[int | None, ...]]:
+        """Per questionnaire nobody answered: no answers, and no mean of any question."""
+        return {d: (0, *(None,) * len(vragen)) for d, vragen in self.schaalvragen.items()}
 
 
 def _afspraakkolom(onderdeel: str) -> str:
